@@ -1,0 +1,1 @@
+"""Expériences : CLI, exécutions, comparaisons, balayages, calibration, rapports, page pédagogique."""

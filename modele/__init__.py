@@ -1,0 +1,1 @@
+"""nonrecours : modèle multi-agents de l'accès aux droits sociaux sous dématérialisation."""
