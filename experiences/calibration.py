@@ -1,0 +1,386 @@
+"""Calibration : ajuster des paramètres comportementaux (`calibrable = true`) aux cibles publiées, avec Optuna.
+
+Règle : un essai propose des valeurs pour les paramètres libres du plan ; le modèle tourne sur `replicats` graines
+(les MÊMES graines pour tous les essais : nombres aléatoires communs, pour que deux essais ne diffèrent que par
+leurs paramètres) ; chaque cible est calculée par réplicat (`experiences.cibles`) puis moyennée ; la perte est
+Σ ((moyenne − cible) / tolérance)². L'étude Optuna (TPE multivarié par défaut) est stockée dans
+`<sortie>/etude.sqlite` : relancer la même commande reprend là où elle s'était arrêtée. Les exécutions d'un essai
+tournent dans un groupe de processus partagé ; plusieurs essais avancent en même temps (`travailleurs`).
+
+Le meilleur essai est écrit dans `parametres/calibration.toml` : [valeurs] (lu par les scénarios
+`calibration = true`) et [meta] (ajustement, graines, date, ménages, réplicats, commit).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import math
+import os
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from experiences import cibles as mod_cibles
+from experiences.execution import SpecRun, executer_run, graine_replicat
+from modele.calendrier import Calendrier
+from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
+from modele.politiques import FICHIER_CALIBRATION, charger_scenario
+
+FICHIER_PLAN = DOSSIER_PARAMETRES / "plan_calibration.toml"
+CHAMPS_PLAN = {"nom", "scenario", "menages", "replicats", "graine", "debut", "fin", "essais", "echantillonneur",
+               "cibles", "fichier_cibles", "demarrage"}
+ECHANTILLONNEURS = ("tpe", "cmaes", "aleatoire")
+
+
+@dataclass
+class PlanCalibration:
+    """Ce qui définit une calibration : paramètres libres et bornes, cibles, taille, graines, essais."""
+
+    nom: str
+    parametres: dict[str, tuple[float, float]]
+    cibles: list[mod_cibles.Cible]
+    scenario: str = "reference"
+    menages: int = 10000
+    replicats: int = 2
+    graine: int = 1000
+    debut: str = "2014-01"
+    fin: str = "2023-12"
+    essais: int = 60
+    echantillonneur: str = "tpe"
+    demarrage: int = 10
+    surcharges: dict[str, Any] = field(default_factory=dict)
+    fichier: str | None = None
+
+    def empreinte(self) -> str:
+        """Empreinte de ce qui rend deux études comparables (une étude ne se reprend qu'avec le même plan)."""
+        cle = {"parametres": {k: list(v) for k, v in sorted(self.parametres.items())},
+               "cibles": [(c.id, c.valeur, c.tolerance) for c in self.cibles], "scenario": self.scenario,
+               "menages": self.menages, "replicats": self.replicats, "graine": self.graine, "debut": self.debut,
+               "fin": self.fin, "surcharges": sorted((k, repr(v)) for k, v in self.surcharges.items())}
+        return hashlib.sha256(json.dumps(cle, sort_keys=True).encode()).hexdigest()[:16]
+
+    def graines(self) -> list[int]:
+        """Graines des réplicats (communes à tous les essais)."""
+        return [graine_replicat(self.graine, r) for r in range(self.replicats)]
+
+
+def _entier(v, fichier, cle, minimum):
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum:
+        raise ErreurEntree("Entier invalide.", fichier=fichier, cle=cle, valeur=v, attendu=f"un entier >= {minimum}")
+    return v
+
+
+def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None = None,
+              cibles: list[str] | None = None, **remplacements) -> PlanCalibration:
+    """Lit et valide un plan de calibration TOML ([calibration], [parametres], [surcharges] facultatif).
+
+    `parametres` / `cibles` restreignent le plan à un sous-ensemble ; `remplacements` (menages, replicats, essais,
+    graine, debut, fin, echantillonneur) remplacent les valeurs du fichier quand ils ne sont pas None.
+    """
+    chemin = Path(chemin)
+    donnees = lire_toml(chemin)
+    inconnues = set(donnees) - {"calibration", "parametres", "surcharges"}
+    if inconnues:
+        raise ErreurEntree("Section inconnue dans un plan de calibration.", fichier=chemin, cle=sorted(inconnues)[0],
+                           attendu="[calibration], [parametres], [surcharges]")
+    entete = donnees.get("calibration")
+    if not isinstance(entete, dict):
+        raise ErreurEntree("Section [calibration] manquante.", fichier=chemin, cle="calibration",
+                           attendu="[calibration] avec nom, menages, replicats, essais…")
+    if set(entete) - CHAMPS_PLAN:
+        raise ErreurEntree("Champ inconnu dans [calibration].", fichier=chemin,
+                           cle="calibration." + sorted(set(entete) - CHAMPS_PLAN)[0],
+                           attendu=", ".join(sorted(CHAMPS_PLAN)))
+    entete = {**entete, **{k: v for k, v in remplacements.items() if v is not None}}
+    defauts = Parametres.defauts()
+    decl = defauts.declarations
+
+    table = donnees.get("parametres", {})
+    if not isinstance(table, dict) or not table:
+        raise ErreurEntree("Aucun paramètre à calibrer.", fichier=chemin, cle="parametres",
+                           attendu="[parametres] \"cle.du.parametre\" = { min = …, max = … } (ou {} : bornes déclarées)")
+    libres: dict[str, tuple[float, float]] = {}
+    for cle, bornes in table.items():
+        d = decl.get(cle)
+        if d is None:
+            raise ErreurEntree("Paramètre inconnu.", fichier=chemin, cle=f"parametres.{cle}",
+                               attendu="une clé déclarée dans parametres/defauts/")
+        if not d.calibrable:
+            raise ErreurEntree("Ce paramètre n'est pas déclaré calibrable.", fichier=chemin, cle=f"parametres.{cle}",
+                               attendu="un paramètre déclaré avec calibrable = true (comportement sans valeur publiée)")
+        if not isinstance(bornes, dict) or set(bornes) - {"min", "max"}:
+            raise ErreurEntree("Bornes mal formées.", fichier=chemin, cle=f"parametres.{cle}", valeur=bornes,
+                               attendu="{ min = …, max = … } ou {}")
+        lo = d.valider(bornes.get("min", d.min), fichier=chemin, cle=f"parametres.{cle}.min")
+        hi = d.valider(bornes.get("max", d.max), fichier=chemin, cle=f"parametres.{cle}.max")
+        if not lo < hi:
+            raise ErreurEntree("Bornes vides.", fichier=chemin, cle=f"parametres.{cle}", valeur=[lo, hi],
+                               attendu="min < max")
+        libres[cle] = (float(lo), float(hi))
+    if parametres:
+        for cle in parametres:
+            if cle not in libres:
+                raise ErreurEntree("Paramètre absent du plan.", fichier=chemin, cle="--parametres", valeur=cle,
+                                   attendu="un paramètre parmi " + ", ".join(libres))
+        libres = {k: v for k, v in libres.items() if k in parametres}
+
+    surcharges = donnees.get("surcharges", {})
+    if not isinstance(surcharges, dict):
+        raise ErreurEntree("Section [surcharges] mal formée.", fichier=chemin, cle="surcharges", attendu="une table")
+    defauts.avec(surcharges, origine="plan de calibration", fichier=chemin)
+    if set(surcharges) & set(libres):
+        raise ErreurEntree("Un paramètre est à la fois libre et fixé.", fichier=chemin,
+                           cle=sorted(set(surcharges) & set(libres))[0], attendu="l'un ou l'autre")
+
+    fichier_cibles = entete.get("fichier_cibles")
+    fichier_cibles = mod_cibles.FICHIER_CIBLES if fichier_cibles is None else (chemin.parent / fichier_cibles)
+    ids = cibles if cibles else entete.get("cibles")
+    liste_cibles = mod_cibles.charger_cibles(fichier_cibles, ids)
+
+    scenario = str(entete.get("scenario", "reference"))
+    charger_scenario(scenario if not scenario.endswith(".toml") else str(chemin.parent / scenario))
+    debut, fin = str(entete.get("debut", "2014-01")), str(entete.get("fin", "2023-12"))
+    try:
+        Calendrier.depuis_mois(debut, fin)
+    except (ValueError, ErreurEntree):
+        raise ErreurEntree("Période invalide.", fichier=chemin, cle="calibration.debut/fin", valeur=[debut, fin],
+                           attendu="deux mois AAAA-MM, début avant fin") from None
+    for c in liste_cibles:
+        if fin < mod_cibles.MOIS_REQUIS[c.id]:
+            raise ErreurEntree("La période simulée s'arrête avant la fenêtre d'une cible.", fichier=chemin,
+                               cle="calibration.fin", valeur=fin,
+                               attendu=f"au moins {mod_cibles.MOIS_REQUIS[c.id]} pour la cible {c.id}")
+    ech = entete.get("echantillonneur", "tpe")
+    if ech not in ECHANTILLONNEURS:
+        raise ErreurEntree("Échantillonneur inconnu.", fichier=chemin, cle="calibration.echantillonneur", valeur=ech,
+                           attendu=", ".join(ECHANTILLONNEURS))
+    menages = _entier(entete.get("menages", 10000), chemin, "calibration.menages", 100)
+    decl["simulation.menages"].valider(menages, fichier=chemin, cle="calibration.menages")
+    return PlanCalibration(
+        nom=str(entete.get("nom", chemin.stem)), parametres=libres, cibles=liste_cibles, scenario=scenario,
+        menages=menages, replicats=_entier(entete.get("replicats", 2), chemin, "calibration.replicats", 1),
+        graine=_entier(entete.get("graine", 1000), chemin, "calibration.graine", 0), debut=debut, fin=fin,
+        essais=_entier(entete.get("essais", 60), chemin, "calibration.essais", 1), echantillonneur=ech,
+        demarrage=_entier(entete.get("demarrage", 10), chemin, "calibration.demarrage", 1),
+        surcharges=dict(surcharges), fichier=str(chemin))
+
+
+# --- Évaluation --------------------------------------------------------------------------------------------
+
+def _valeurs_run(spec: SpecRun, cibles: list[mod_cibles.Cible]) -> dict[str, float]:
+    """Exécute une spec et rend la valeur de chaque cible (calculée dans le processus : rien de lourd ne revient)."""
+    res = executer_run(spec)
+    return mod_cibles.valeurs_modele(res.series, cibles, menages=spec.menages,
+                                     personnes_par_menage=res.parametres["simulation.personnes_par_menage"])
+
+
+def specs_essai(plan: PlanCalibration, valeurs: dict[str, float]) -> list[SpecRun]:
+    """Les exécutions d'un essai : une par réplicat, graines communes à tous les essais."""
+    surcharges = {**plan.surcharges, **valeurs}
+    return [SpecRun(scenario=plan.scenario, graine=g, menages=plan.menages, debut=plan.debut, fin=plan.fin,
+                    surcharges=surcharges, replicat=r) for r, g in enumerate(plan.graines())]
+
+
+def evaluer(plan: PlanCalibration, valeurs: dict[str, float], pool: ProcessPoolExecutor | None = None
+            ) -> tuple[float, dict[str, float], pd.DataFrame]:
+    """Perte, moyennes par cible et tableau (replicat, cible, valeur) pour des valeurs des paramètres libres."""
+    specs = specs_essai(plan, valeurs)
+    if pool is None:
+        resultats = [_valeurs_run(s, plan.cibles) for s in specs]
+    else:
+        resultats = [f.result() for f in [pool.submit(_valeurs_run, s, plan.cibles) for s in specs]]
+    par_rep = pd.DataFrame([{"replicat": s.replicat, "cible": k, "valeur": v}
+                            for s, r in zip(specs, resultats) for k, v in r.items()])
+    moyennes = par_rep.groupby("cible")["valeur"].mean().to_dict()
+    return mod_cibles.perte(moyennes, plan.cibles), moyennes, par_rep
+
+
+def _arrondi(cle: str, v: float) -> float | int:
+    d = Parametres.defauts().declarations[cle]
+    return int(round(v)) if d.type == "entier" else float(f"{v:.4g}")
+
+
+# --- Étude Optuna --------------------------------------------------------------------------------------------
+
+def _echantillonneur(plan: PlanCalibration):
+    import optuna
+
+    if plan.echantillonneur == "tpe":
+        return optuna.samplers.TPESampler(seed=plan.graine, multivariate=True,
+                                          n_startup_trials=min(plan.demarrage, max(plan.essais - 1, 1)))
+    if plan.echantillonneur == "aleatoire":
+        return optuna.samplers.RandomSampler(seed=plan.graine)
+    try:
+        import cmaes  # noqa: F401
+    except ModuleNotFoundError:
+        raise ErreurEntree("L'échantillonneur CMA-ES demande le paquet « cmaes » (pip install cmaes).",
+                           cle="calibration.echantillonneur", valeur="cmaes", attendu="tpe, ou installer cmaes") from None
+    return optuna.samplers.CmaEsSampler(seed=plan.graine, n_startup_trials=plan.demarrage)
+
+
+def ouvrir_etude(plan: PlanCalibration, dossier: Path):
+    """Crée ou reprend l'étude `<dossier>/etude.sqlite` ; refuse de reprendre une étude d'un autre plan."""
+    import optuna
+
+    optuna.logging.set_verbosity(optuna.logging.WARNING)
+    dossier.mkdir(parents=True, exist_ok=True)
+    stockage = optuna.storages.RDBStorage(f"sqlite:///{(dossier / 'etude.sqlite').resolve()}",
+                                          engine_kwargs={"connect_args": {"timeout": 60}})
+    etude = optuna.create_study(study_name=plan.nom, storage=stockage, direction="minimize",
+                                sampler=_echantillonneur(plan), load_if_exists=True)
+    empreinte = etude.user_attrs.get("empreinte")
+    if empreinte is None:
+        etude.set_user_attr("empreinte", plan.empreinte())
+        etude.set_user_attr("plan", {"parametres": {k: list(v) for k, v in plan.parametres.items()},
+                                     "cibles": [c.id for c in plan.cibles], "menages": plan.menages,
+                                     "replicats": plan.replicats, "graines": plan.graines(), "debut": plan.debut,
+                                     "fin": plan.fin, "scenario": plan.scenario, "surcharges": plan.surcharges})
+        # Premier essai : les valeurs en vigueur (défauts + calibration existante), pour mesurer le gain.
+        base = charger_scenario(plan.scenario).parametres_base(plan.surcharges)
+        depart = {k: min(max(float(base[k]), lo), hi) for k, (lo, hi) in plan.parametres.items()}
+        etude.enqueue_trial(depart)
+    elif empreinte != plan.empreinte():
+        raise ErreurEntree("Le dossier contient une étude d'un autre plan (paramètres, cibles, taille ou graines "
+                           "différents) : impossible de la reprendre.", fichier=dossier / "etude.sqlite",
+                           attendu="le même plan, ou un autre dossier --sortie")
+    # Essais interrompus (processus tué) : marqués en échec pour être refaits.
+    for t in etude.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
+        etude._storage.set_trial_state_values(t._trial_id, optuna.trial.TrialState.FAIL)
+    return etude
+
+
+def n_termines(etude) -> int:
+    """Essais terminés (état COMPLETE)."""
+    import optuna
+
+    return len(etude.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
+
+
+def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progression=None):
+    """Fait tourner l'étude jusqu'à `plan.essais` essais terminés ; rend l'étude."""
+    etude = ouvrir_etude(plan, dossier)
+    reste = plan.essais - n_termines(etude)
+    if progression is not None:
+        progression.update(plan.essais - max(reste, 0))
+    if reste <= 0:
+        return etude
+    travailleurs = max(1, int(travailleurs))
+    pool = ProcessPoolExecutor(max_workers=travailleurs) if travailleurs > 1 else None
+
+    def objectif(essai):
+        valeurs = {}
+        for cle, (lo, hi) in plan.parametres.items():
+            if Parametres.defauts().declarations[cle].type == "entier":
+                valeurs[cle] = essai.suggest_int(cle, int(lo), int(hi))
+            else:
+                valeurs[cle] = essai.suggest_float(cle, lo, hi)
+        perte, moyennes, par_rep = evaluer(plan, valeurs, pool)
+        essai.set_user_attr("moyennes", moyennes)
+        essai.set_user_attr("par_replicat", par_rep.to_dict(orient="list"))
+        return perte if math.isfinite(perte) else 1e9
+
+    def rappel(_etude, _essai):
+        if progression is not None:
+            progression.update(1)
+            meilleur = _etude.best_value if n_termines(_etude) else float("nan")
+            progression.set_postfix(meilleure_perte=f"{meilleur:.2f}")
+
+    try:
+        etude.optimize(objectif, n_trials=reste, n_jobs=travailleurs, callbacks=[rappel], catch=(),
+                       gc_after_trial=False)
+    finally:
+        if pool is not None:
+            pool.shutdown(cancel_futures=True)
+    return etude
+
+
+def tableau_essais(etude) -> pd.DataFrame:
+    """Un essai par ligne : numéro, état, perte, valeurs des paramètres, moyenne de chaque cible."""
+    lignes = []
+    for t in etude.get_trials(deepcopy=False):
+        ligne = {"essai": t.number, "etat": t.state.name, "perte": t.value}
+        ligne.update(t.params)
+        ligne.update({f"cible_{k}": v for k, v in t.user_attrs.get("moyennes", {}).items()})
+        lignes.append(ligne)
+    return pd.DataFrame(lignes)
+
+
+# --- Fichier calibration.toml ------------------------------------------------------------------------------
+
+def _toml(v: Any) -> str:
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, (int, float)):
+        return repr(v)
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml(x) for x in v) + "]"
+    return json.dumps(str(v), ensure_ascii=False)
+
+
+def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[str, Any] | None = None,
+                      commit: str = "inconnu") -> str:
+    """Contenu TOML de parametres/calibration.toml : en-tête, [meta] (ajustement, graines, date…), [valeurs]."""
+    meilleur = etude.best_trial
+    valeurs = dict(valeurs_precedentes or {})
+    valeurs.update({k: _arrondi(k, v) for k, v in meilleur.params.items()})
+    moyennes = meilleur.user_attrs.get("moyennes", {})
+    premier = next((t for t in etude.get_trials(deepcopy=False) if t.number == 0 and t.value is not None), None)
+    lignes = [
+        "# Valeurs calibrées par `nonrecours calibrer` (experiences/calibration.py) : ne pas éditer à la main.",
+        "# Lues par les scénarios `calibration = true` (seule la section [valeurs] est appliquée).",
+        "# Cibles : parametres/cibles_calibration.toml ; correspondance : docs/calibration.md.",
+        "",
+        "[meta]",
+        f"date = {_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
+        f"plan = {_toml(plan.fichier or plan.nom)}",
+        f"commit = {_toml(commit)}",
+        f"scenario = {_toml(plan.scenario)}",
+        f"menages = {plan.menages}",
+        f"replicats = {plan.replicats}",
+        f"graines = {_toml(plan.graines())}",
+        f"debut = {_toml(plan.debut)}",
+        f"fin = {_toml(plan.fin)}",
+        f"echantillonneur = {_toml(plan.echantillonneur)}",
+        f"essais = {n_termines(etude)}",
+        f"meilleur_essai = {meilleur.number}",
+        f"perte = {float(meilleur.value):.4f}",
+        f"perte_depart = {float(premier.value):.4f}" if premier is not None else "perte_depart = -1.0",
+        "perte_definition = \"somme sur les cibles de ((moyenne des réplicats - cible) / tolérance)^2\"",
+        f"parametres_libres = {_toml(list(plan.parametres))}",
+        f"surcharges_du_plan = {_toml(sorted(plan.surcharges))}",
+        "",
+        "[meta.ajustement]",
+    ]
+    for c in plan.cibles:
+        m = moyennes.get(c.id, float("nan"))
+        lignes.append(f"{c.id} = {{ publie = {c.valeur!r}, modele = {float(m):.4g}, tolerance = {c.tolerance!r} }}")
+    lignes += ["", "[meta.bornes]"]
+    for k, (lo, hi) in plan.parametres.items():
+        lignes.append(f"{_toml(k)} = [{lo!r}, {hi!r}]")
+    lignes += ["", "[valeurs]"]
+    for k in sorted(valeurs):
+        lignes.append(f"{_toml(k)} = {_toml(valeurs[k])}")
+    return "\n".join(lignes) + "\n"
+
+
+def ecrire_calibration(texte: str, chemin: Path = FICHIER_CALIBRATION) -> Path:
+    """Écrit le fichier de calibration d'un coup (fichier temporaire puis renommage) après l'avoir validé."""
+    import tomllib
+
+    donnees = tomllib.loads(texte)
+    Parametres.defauts().avec(donnees["valeurs"], origine="calibration", fichier=chemin)
+    chemin = Path(chemin)
+    tmp = chemin.with_name(f".{chemin.name}.partiel")
+    tmp.write_text(texte, encoding="utf-8")
+    os.replace(tmp, chemin)
+    return chemin
+
+
+def valeurs_calibration_existantes(chemin: Path = FICHIER_CALIBRATION) -> dict[str, Any]:
+    """[valeurs] du fichier de calibration en vigueur (vide s'il n'existe pas)."""
+    return dict(lire_toml(chemin).get("valeurs", {})) if Path(chemin).is_file() else {}
