@@ -103,7 +103,8 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
     table = donnees.get("parametres", {})
     if not isinstance(table, dict) or not table:
         raise ErreurEntree("Aucun paramètre à calibrer.", fichier=chemin, cle="parametres",
-                           attendu="[parametres] \"cle.du.parametre\" = { min = …, max = … } (ou {} : bornes déclarées)")
+                           attendu="[parametres] \"cle.du.parametre\" = { min = …, max = … } "
+                                   "(ou {} : bornes déclarées)")
     libres: dict[str, tuple[float, float]] = {}
     for cle, bornes in table.items():
         d = decl.get(cle)
@@ -219,7 +220,8 @@ def _echantillonneur(plan: PlanCalibration):
         import cmaes  # noqa: F401
     except ModuleNotFoundError:
         raise ErreurEntree("L'échantillonneur CMA-ES demande le paquet « cmaes » (pip install cmaes).",
-                           cle="calibration.echantillonneur", valeur="cmaes", attendu="tpe, ou installer cmaes") from None
+                           cle="calibration.echantillonneur", valeur="cmaes",
+                           attendu="tpe, ou installer cmaes") from None
     return optuna.samplers.CmaEsSampler(seed=plan.graine, n_startup_trials=plan.demarrage)
 
 

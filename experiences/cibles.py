@@ -118,21 +118,27 @@ def somme_annuelle(series: pd.DataFrame, indicateur: str, groupe: str, annee: in
 # --- Une fonction par cible (docstring = définition) ----------------------------------------------------
 
 def c1_rsa_trimestriel(series: pd.DataFrame, **_) -> float:
-    """C1 : part des ménages (foyers) éligibles au RSA qui ne le perçoivent pas, moyenne des quatre relevés de fin
+    """C1 — RSA, non-recours moyen par trimestre, 2018.
+
+    Part des ménages (foyers) éligibles au RSA qui ne le perçoivent pas, moyenne des quatre relevés de fin
     de trimestre de 2018 de `taux_non_recours` (rsa, ensemble) — comme la DREES, moyenne par trimestre.
     """
     return moyenne_trimestrielle(series, "taux_non_recours", "rsa", 2018)
 
 
 def c2_rsa_persistant(series: pd.DataFrame, **_) -> float:
-    """C2 : parmi les ménages éligibles au RSA aux trois derniers relevés trimestriels, part non bénéficiaires aux
+    """C2 — RSA, non-recours persistant (3 trimestres), 2018.
+
+    Parmi les ménages éligibles au RSA aux trois derniers relevés trimestriels, part non bénéficiaires aux
     trois (`taux_non_recours_persistant`, rsa, ensemble), moyenne des relevés de fin de trimestre de 2018.
     """
     return moyenne_trimestrielle(series, "taux_non_recours_persistant", "rsa", 2018)
 
 
 def c3_css_gratuite(series: pd.DataFrame, **_) -> float:
-    """C3 : part des ménages éligibles à la CSS sans participation qui ne la perçoivent pas, moyenne des douze
+    """C3 — CSS sans participation, non-recours annuel, 2021.
+
+    Part des ménages éligibles à la CSS sans participation qui ne la perçoivent pas, moyenne des douze
     relevés mensuels de 2021 (`taux_non_recours`, css_gratuite, ensemble). La DREES compte des individus ; le modèle
     compte des ménages (écart d'unité assumé : docs/calibration.md).
     """
@@ -140,35 +146,45 @@ def c3_css_gratuite(series: pd.DataFrame, **_) -> float:
 
 
 def c4_prime_activite(series: pd.DataFrame, **_) -> float:
-    """C4 : part des ménages éligibles à la prime d'activité qui ne la perçoivent pas, moyenne des relevés de fin de
+    """C4 — Prime d'activité, non-recours moyen par trimestre, 2016.
+
+    Part des ménages éligibles à la prime d'activité qui ne la perçoivent pas, moyenne des relevés de fin de
     trimestre de 2016 (`taux_non_recours`, prime_activite, ensemble).
     """
     return moyenne_trimestrielle(series, "taux_non_recours", "prime_activite", 2016)
 
 
 def c5a_demarche_en_ligne(series: pd.DataFrame, **_) -> float:
-    """C5a : part des ménages (personne de référence adulte) ayant fait au moins une démarche en ligne dans les
+    """C5a — Démarche en ligne dans l'année, 2021.
+
+    Part des ménages (personne de référence adulte) ayant fait au moins une démarche en ligne dans les
     12 derniers mois, relevé de décembre 2021 (`taux_demarche_en_ligne`, toutes, ensemble).
     """
     return valeur_au(series, "taux_demarche_en_ligne", "2021-12")
 
 
 def c5b_abandon_en_ligne(series: pd.DataFrame, **_) -> float:
-    """C5b : part des ménages ayant abandonné au moins une démarche en ligne dans les 12 derniers mois, relevé de
+    """C5b — Abandon d'une démarche en ligne dans l'année, 2021.
+
+    Part des ménages ayant abandonné au moins une démarche en ligne dans les 12 derniers mois, relevé de
     décembre 2021 (`taux_abandon_en_ligne`, toutes, ensemble).
     """
     return valeur_au(series, "taux_abandon_en_ligne", "2021-12")
 
 
 def c5c_abandon_definitif(series: pd.DataFrame, **_) -> float:
-    """C5c : part des ménages ayant renoncé pour de bon à une démarche (sans l'achever autrement) dans les 12
+    """C5c — Renoncement définitif à une démarche dans l'année, 2021.
+
+    Part des ménages ayant renoncé pour de bon à une démarche (sans l'achever autrement) dans les 12
     derniers mois, relevé de décembre 2021 (`taux_abandon_definitif`, toutes, ensemble).
     """
     return valeur_au(series, "taux_abandon_definitif", "2021-12")
 
 
 def c6_aide_sans_en_ligne(series: pd.DataFrame, **_) -> float:
-    """C6 : parmi les ménages sans démarche en ligne dans les 12 derniers mois, part qui ont été aidés (entourage,
+    """C6 — Aide reçue sans démarche en ligne, 2021.
+
+    Parmi les ménages sans démarche en ligne dans les 12 derniers mois, part qui ont été aidés (entourage,
     acteur, service payant), relevé de décembre 2021 (`taux_aide_sans_demarche_en_ligne`, toutes, ensemble).
     """
     return valeur_au(series, "taux_aide_sans_demarche_en_ligne", "2021-12")
@@ -176,7 +192,9 @@ def c6_aide_sans_en_ligne(series: pd.DataFrame, **_) -> float:
 
 def c7_france_services(series: pd.DataFrame, *, menages: int, personnes_par_menage: float,
                        indicateur: str = "n_demandes_aide", **_) -> float:
-    """C7 : demandes adressées à France Services en 2023 pour 1 000 habitants = somme des douze relevés mensuels
+    """C7 — Demandes à France Services pour 1 000 habitants, 2023.
+
+    Demandes adressées à France Services en 2023 pour 1 000 habitants = somme des douze relevés mensuels
     2023 de `n_demandes_aide` (acteur=france_services) / (ménages simulés × personnes par ménage) × 1 000.
     """
     total = somme_annuelle(series, indicateur, "acteur=france_services", 2023)
@@ -226,7 +244,9 @@ def perte(moyennes: dict[str, float], cibles: list[Cible]) -> float:
 
 
 def synthese(par_replicat: pd.DataFrame, cibles: list[Cible]) -> pd.DataFrame:
-    """Par cible : valeur publiée, moyenne du modèle, IC 95 % sur les réplicats (t de Student), tolérance, écart,
+    """Tableau de validation : une ligne par cible.
+
+    Par cible : valeur publiée, moyenne du modèle, IC 95 % sur les réplicats (t de Student), tolérance, écart,
     écart normé et verdict (« atteinte » si |moyenne − cible| ≤ tolérance, sinon « manquée » ; « compatible » si la
     moyenne est hors tolérance mais l'IC 95 % recoupe l'intervalle cible ± tolérance).
     """

@@ -4,7 +4,8 @@ Chaque indicateur est une fonction dont la docstring est la définition. Grammai
 `n_` (effectif), `heures_` (heures d'aide dans le mois), `montant_` (euros par mois), `duree_` (semaines),
 `file_`/`attente_`/`capacite_`/`demande_`. Les effectifs sont ceux de la population simulée : `comparer`
 les met à l'échelle d'une population réelle. Groupes : `ensemble`, `age=…`, `capacite_numerique=…`,
-`territoire=…` pour les ménages ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets.
+`territoire=…` pour les ménages (et `percoit_autre=oui|non` pour `taux_non_recours_selon_autre`) ; `acteur=…`
+pour l'aide ; `operateur=…` pour les guichets.
 """
 
 from __future__ import annotations
@@ -127,6 +128,14 @@ def taux_non_recours_persistant(eligibles_3t, non_recourants_3t):
     return _part(non_recourants_3t, eligibles_3t)
 
 
+def taux_non_recours_selon_autre(eligibles, non_recourants):
+    """Non-recours parmi les éligibles, selon que le ménage perçoit déjà une AUTRE prestation.
+
+    Groupes `percoit_autre=oui` et `percoit_autre=non`, définis prestation par prestation).
+    """
+    return _part(non_recourants, eligibles)
+
+
 def montant_non_verse(montant_mensuel, non_recourants):
     """Euros par mois dus aux ménages éligibles non bénéficiaires (population simulée)."""
     return montant_mensuel * non_recourants
@@ -207,6 +216,12 @@ class Releve:
         self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, par_groupe(nrec)))
         self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, par_groupe(prop)))
         self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
+        percoit = el & (M.statut == PERCOIT)
+        autre = (percoit.sum(axis=1, keepdims=True) - percoit) > 0  # (N, P) : perçoit une autre prestation
+        n_el_a = np.stack([(el & autre).sum(axis=0), (el & ~autre).sum(axis=0)], axis=1)
+        n_nr_a = np.stack([(nr & autre).sum(axis=0), (nr & ~autre).sum(axis=0)], axis=1)
+        self._bloc(date, "taux_non_recours_selon_autre", prest, ["percoit_autre=oui", "percoit_autre=non"],
+                   taux_non_recours_selon_autre(n_el_a, n_nr_a))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
             M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, 100), 0)
             M.trimestres_nr[:] = np.where(nr, np.minimum(M.trimestres_nr + 1, 100), 0)
