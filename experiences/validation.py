@@ -1,0 +1,438 @@
+"""Validation : le modèle calibré face aux chiffres publiés, et les motifs qu'il produit sans y avoir été ajusté.
+
+Le rapport (`nonrecours valider`) simule la référence sur R réplicats (graines graine, graine+1, …) et, avec les
+mêmes graines, la référence privée de ses fermetures de guichets (contrefactuel apparié). Il écrit :
+- pour chaque cible : valeur publiée, valeur du modèle et IC 95 % sur les réplicats, tolérance, verdict ;
+- les motifs NON ajustés (on les rapporte, on ne règle rien dessus) : non-recours par prestation, par tranche
+  d'âge, par capacité numérique, par montant dû, selon que le ménage perçoit déjà une autre prestation, par
+  territoire ; l'effet dans le temps des fermetures de guichets ; l'usage du numérique par âge.
+Sorties : rapport.html (autonome, figures incluses), CSV, PNG, series.parquet, provenance.json.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import sys
+import time
+from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+
+from experiences import cibles as mod_cibles  # noqa: E402
+from experiences import sorties  # noqa: E402
+from experiences.execution import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
+from experiences.figures import _sauver, courbes, libelle, moyenne_ic  # noqa: E402
+from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
+from modele.politiques import FICHIER_CALIBRATION, FermetureGuichets, Politiques  # noqa: E402
+
+SANS_FERMETURES = "reference_sans_fermetures"
+GROUPEMENTS = {
+    "age": ("Tranche d'âge de la personne de référence", [f"age={a}" for a in TRANCHES_AGE]),
+    "capacite_numerique": ("Capacité numérique", [f"capacite_numerique={c}" for c in CAPACITES_NUMERIQUES]),
+    "territoire": ("Territoire", [f"territoire={z}" for z in TERRITOIRES]),
+    "percoit_autre": ("Perçoit déjà une autre prestation", ["percoit_autre=oui", "percoit_autre=non"]),
+}
+
+
+# --- Exécutions ---------------------------------------------------------------------------------------------
+
+def executer_sans_fermetures(spec: SpecRun) -> pd.DataFrame:
+    """La même exécution que `spec`, sans les interventions `fermeture_guichets` du scénario (mêmes graines)."""
+    from modele.modele import ModeleNonRecours
+
+    m = ModeleNonRecours(scenario=spec.scenario, menages=spec.menages, graine=spec.graine, debut=spec.debut,
+                         fin=spec.fin, surcharges=dict(spec.surcharges))
+    m.scenario.interventions = [iv for iv in m.scenario.interventions if not isinstance(iv, FermetureGuichets)]
+    m.politiques = Politiques(m.scenario, m.calendrier)
+    m.lancer()
+    s = m.series()
+    s.insert(0, "graine", spec.graine)
+    s.insert(0, "replicat", spec.replicat)
+    s.insert(0, "scenario", SANS_FERMETURES)
+    return s[COLONNES_SERIES]
+
+
+def _tache(spec: SpecRun, variante: bool):
+    if variante:
+        return "variante", spec.replicat, executer_sans_fermetures(spec), None
+    r = executer_run(spec)
+    return "reference", spec.replicat, r.series, r.parametres
+
+
+def simuler(menages: int, replicats: int, graine: int, debut: str, fin: str, travailleurs: int,
+            contrefactuel: bool = True, progression=None):
+    """Séries de la référence et (si demandé) du contrefactuel sans fermetures, et les paramètres résolus."""
+    specs = [SpecRun(scenario="reference", graine=graine_replicat(graine, r), menages=menages, debut=debut, fin=fin,
+                     replicat=r) for r in range(replicats)]
+    taches = [(s, False) for s in specs] + ([(s, True) for s in specs] if contrefactuel else [])
+    sortie = {"reference": [], "variante": []}
+    parametres = None
+    if travailleurs <= 1:
+        resultats = (_tache(*t) for t in taches)
+        for genre, _r, s, p in resultats:
+            sortie[genre].append(s)
+            parametres = parametres or p
+            if progression is not None:
+                progression.update(1)
+    else:
+        with ProcessPoolExecutor(max_workers=travailleurs) as pool:
+            futurs = [pool.submit(_tache, *t) for t in taches]
+            for f in futurs:
+                genre, _r, s, p = f.result()
+                sortie[genre].append(s)
+                parametres = parametres or p
+                if progression is not None:
+                    progression.update(1)
+    ref = pd.concat(sortie["reference"], ignore_index=True)
+    var = pd.concat(sortie["variante"], ignore_index=True) if sortie["variante"] else None
+    return ref, var, parametres
+
+
+# --- Calculs (purs, sur les séries) -------------------------------------------------------------------------
+
+def _annee(series: pd.DataFrame) -> pd.Series:
+    return series["date"].astype(str).str[:4].astype(int)
+
+
+def moyenne_annuelle_par(series: pd.DataFrame, indicateur: str, annee: int, groupes: list[str] | None = None,
+                         prestations: list[str] | None = None) -> pd.DataFrame:
+    """Par (prestation, groupe) : moyenne sur les réplicats de la moyenne des relevés mensuels de l'année, IC 95 %."""
+    d = series[(series["indicateur"].astype(str) == indicateur) & (_annee(series) == annee)]
+    if groupes is not None:
+        d = d[d["groupe"].astype(str).isin(groupes)]
+    if prestations is not None:
+        d = d[d["prestation"].astype(str).isin(prestations)]
+    d = d.assign(prestation=d["prestation"].astype(str), groupe=d["groupe"].astype(str))
+    par_rep = d.groupby(["replicat", "prestation", "groupe"])["valeur"].mean().reset_index()
+    out = moyenne_ic(par_rep, ["prestation", "groupe"]).rename(columns={"mean": "moyenne", "count": "replicats"})
+    return out.drop(columns=["std"])
+
+
+def effet_fermetures(ref: pd.DataFrame, var: pd.DataFrame, indicateur: str = "taux_non_recours") -> pd.DataFrame:
+    """Par (prestation, date) : écart apparié référence − sans fermetures (mêmes graines), moyenne et IC 95 %."""
+    cles = ["replicat", "prestation", "date"]
+
+    def choisir(s):
+        d = s[(s["indicateur"].astype(str) == indicateur) & (s["groupe"].astype(str) == "ensemble")]
+        return d.assign(prestation=d["prestation"].astype(str), date=d["date"].astype(str))[cles + ["valeur"]]
+
+    a, b = choisir(ref), choisir(var)
+    d = a.merge(b, on=cles, suffixes=("_ref", "_sans"))
+    d["valeur"] = d["valeur_ref"] - d["valeur_sans"]
+    out = moyenne_ic(d, ["prestation", "date"]).rename(columns={"mean": "ecart", "count": "replicats"})
+    return out.drop(columns=["std"])
+
+
+def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
+    """Par prestation : non-recours du premier et du dernier groupe de `ordre` et leur différence (dernier − premier)."""
+    lignes = []
+    for p, d in tab.groupby("prestation"):
+        v = d.set_index("groupe")["moyenne"]
+        if ordre[0] in v and ordre[-1] in v:
+            lignes.append({"prestation": p, "premier": ordre[0], "valeur_premier": v[ordre[0]], "dernier": ordre[-1],
+                           "valeur_dernier": v[ordre[-1]], "difference": v[ordre[-1]] - v[ordre[0]]})
+    return pd.DataFrame(lignes)
+
+
+# --- Figures --------------------------------------------------------------------------------------------------
+
+def figure_cibles(syn: pd.DataFrame, chemin: Path) -> Path:
+    """Écart normé (modèle − publié) / tolérance par cible, avec l'IC 95 % ; bande ± 1 = tolérance."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    x = np.arange(len(syn))
+    y = syn["ecart_norme"].to_numpy()
+    err = np.vstack([(syn["modele"] - syn["ic95_bas"]) / syn["tolerance"],
+                     (syn["ic95_haut"] - syn["modele"]) / syn["tolerance"]])
+    couleurs = ["tab:green" if v == "atteinte" else "tab:orange" if v == "compatible" else "tab:red"
+                for v in syn["verdict"]]
+    ax.axhspan(-1, 1, color="tab:green", alpha=0.12, label="dans la tolérance")
+    ax.axhline(0, color="black", lw=0.8)
+    ax.errorbar(x, y, yerr=err, fmt="none", ecolor="grey", capsize=4)
+    ax.scatter(x, y, c=couleurs, zorder=3, s=50)
+    ax.set_xticks(x, syn["cible"])
+    ax.set_ylabel("(modèle − publié) / tolérance")
+    ax.set_title("Cibles : écart du modèle au chiffre publié, en tolérances")
+    ax.legend(fontsize=8, loc="best")
+    ax.grid(alpha=0.3)
+    return _sauver(fig, chemin)
+
+
+def figure_barres(tab: pd.DataFrame, ordre: list[str], titre: str, chemin: Path, prestations: list[str]) -> Path:
+    """Barres groupées : non-recours (%) par prestation et par groupe, avec l'IC 95 %."""
+    fig, ax = plt.subplots(figsize=(10, 4.8))
+    largeur = 0.8 / max(len(ordre), 1)
+    x = np.arange(len(prestations))
+    for k, g in enumerate(ordre):
+        d = tab[tab["groupe"] == g].set_index("prestation").reindex(prestations)
+        y = d["moyenne"].to_numpy() * 100
+        err = np.vstack([y - d["bas"].to_numpy() * 100, d["haut"].to_numpy() * 100 - y])
+        ax.bar(x + (k - (len(ordre) - 1) / 2) * largeur, y, largeur, yerr=np.nan_to_num(err), capsize=2,
+               label=g.split("=")[1])
+    ax.set_xticks(x, [libelle(p) for p in prestations], fontsize=8)
+    ax.set_ylabel("non-recours (% des éligibles)")
+    ax.set_title(titre)
+    ax.legend(fontsize=8, ncol=min(len(ordre), 5))
+    ax.grid(alpha=0.3, axis="y")
+    return _sauver(fig, chemin)
+
+
+def figure_montant(tab: pd.DataFrame, montants: dict[str, float], chemin: Path) -> Path:
+    """Non-recours et non-demande par prestation en fonction du montant mensuel dû."""
+    fig, ax = plt.subplots(figsize=(7.5, 4.8))
+    for ind, marque in (("taux_non_recours", "o"), ("taux_non_demande", "s")):
+        d = tab[tab["indicateur"] == ind]
+        x = [montants[p] for p in d["prestation"]]
+        ax.errorbar(x, d["moyenne"] * 100, yerr=[(d["moyenne"] - d["bas"]) * 100, (d["haut"] - d["moyenne"]) * 100],
+                    fmt=marque, capsize=3, label=libelle(ind) if ind != "taux_non_recours" else "non-recours")
+        for xi, yi, p in zip(x, d["moyenne"] * 100, d["prestation"]):
+            ax.annotate(libelle(p), (xi, yi), fontsize=7, xytext=(4, 3), textcoords="offset points")
+    ax.set_xscale("log")
+    ax.set_xlabel("montant mensuel dû (€, échelle log)")
+    ax.set_ylabel("% des éligibles")
+    ax.set_title("Non-recours selon le montant dû (entre prestations)")
+    ax.legend(fontsize=8)
+    ax.grid(alpha=0.3)
+    return _sauver(fig, chemin)
+
+
+def figure_effet(eff: pd.DataFrame, dates_fermetures: list[str], chemin: Path) -> Path:
+    """Écart de non-recours (points) référence − sans fermetures, dans le temps, avec l'IC 95 %."""
+    fig, ax = plt.subplots(figsize=(9, 4.8))
+    for p, d in eff.groupby("prestation"):
+        x = pd.to_datetime(d["date"] + "-01")
+        ligne, = ax.plot(x, d["ecart"] * 100, label=libelle(p))
+        ax.fill_between(x, d["bas"] * 100, d["haut"] * 100, color=ligne.get_color(), alpha=0.15, lw=0)
+    for dte in dates_fermetures:
+        ax.axvline(pd.Timestamp(dte), color="grey", ls=":", lw=0.8)
+    ax.axhline(0, color="black", lw=0.8)
+    ax.set_ylabel("écart de non-recours (points de %)")
+    ax.set_title("Effet des fermetures de guichets : référence − référence sans fermetures (mêmes graines)")
+    ax.legend(fontsize=8, ncol=2)
+    ax.grid(alpha=0.3)
+    return _sauver(fig, chemin)
+
+
+def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
+    """Démarche en ligne et abandon en ligne dans l'année, par tranche d'âge, dans le temps."""
+    fig, axes = plt.subplots(1, 2, figsize=(12, 4.5), sharey=True)
+    groupes = [f"age={a}" for a in TRANCHES_AGE]
+    for ax, ind, titre in zip(axes, ("taux_demarche_en_ligne", "taux_abandon_en_ligne"),
+                              ("au moins une démarche en ligne (12 mois)", "au moins un abandon en ligne (12 mois)")):
+        d = ref[ref["groupe"].astype(str).isin(groupes)]
+        d = d.assign(groupe=d["groupe"].astype(str))
+        courbes(ax, d, ind, "groupe")
+        ax.set_title(titre, fontsize=10)
+        ax.set_ylabel("% des ménages")
+        ax.legend(fontsize=8)
+    fig.suptitle("Usage du numérique par tranche d'âge de la personne de référence")
+    return _sauver(fig, chemin)
+
+
+# --- Rapport ----------------------------------------------------------------------------------------------------
+
+def _img(chemin: Path) -> str:
+    donnees = base64.b64encode(chemin.read_bytes()).decode()
+    return f'<img alt="{html.escape(chemin.stem)}" src="data:image/png;base64,{donnees}">'
+
+
+def _table(df: pd.DataFrame, pourcent: list[str] = (), decimales: int = 3) -> str:
+    d = df.copy()
+    for c in d.columns:
+        if c in pourcent:
+            d[c] = d[c].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f} %")
+        elif pd.api.types.is_float_dtype(d[c]):
+            d[c] = d[c].map(lambda v: "" if pd.isna(v) else f"{v:.{decimales}g}")
+    return d.to_html(index=False, escape=True, border=0, classes="t")
+
+
+def _pivot_groupes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
+    d = tab.assign(texte=[f"{100 * m:.1f} % [{100 * b:.1f} ; {100 * h:.1f}]"
+                          for m, b, h in zip(tab["moyenne"], tab["bas"], tab["haut"])])
+    piv = d.pivot(index="prestation", columns="groupe", values="texte").reindex(columns=ordre)
+    piv.columns = [c.split("=")[1] for c in piv.columns]
+    piv.index = [libelle(p) for p in piv.index]
+    return piv.reset_index(names="prestation")
+
+
+STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
+h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
+table.t{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}table.t td,table.t th{border:1px solid #ddd;
+padding:3px 6px;text-align:right}table.t th{background:#f3f3f3}img{max-width:100%}.note{color:#555;font-size:0.9em}
+.atteinte{color:#1a7f37;font-weight:bold}.manquee{color:#b42318;font-weight:bold}.compatible{color:#b54708}"""
+
+
+def commande(args) -> int:
+    """`nonrecours valider` : simule, calcule, écrit le dossier du rapport (tout ou rien)."""
+    from tqdm import tqdm
+
+    from experiences.calibration import valeurs_calibration_existantes
+    from experiences.execution import travailleurs_par_defaut
+    from modele.calendrier import Calendrier
+    from modele.parametres import ErreurEntree, lire_toml
+    from modele.politiques import charger_scenario
+
+    try:
+        Calendrier.depuis_mois(args.debut, args.fin)
+    except (ValueError, ErreurEntree):
+        raise ErreurEntree("Période invalide.", cle="--debut/--fin", valeur=[args.debut, args.fin],
+                           attendu="deux mois AAAA-MM, début avant fin") from None
+    if not args.debut <= f"{args.annee}-01" <= args.fin:
+        raise ErreurEntree("L'année des gradients est hors de la période simulée.", cle="--annee", valeur=args.annee,
+                           attendu=f"une année entre {args.debut[:4]} et {args.fin[:4]}")
+    cibles = mod_cibles.charger_cibles()
+    cibles_calculables = [c for c in cibles
+                          if args.debut <= f"{c.annee}-01" and mod_cibles.MOIS_REQUIS[c.id] <= args.fin]
+    cible = args.sortie if args.sortie is not None else sorties.dossier_par_defaut("validation")
+    atom = sorties.DossierAtomique(cible)
+    travailleurs = args.travailleurs or travailleurs_par_defaut()
+    contre = not args.sans_contrefactuel
+    n_taches = args.replicats * (2 if contre else 1)
+    debut = time.perf_counter()
+    with tqdm(total=n_taches, desc="valider", unit="exéc", file=sys.stderr, disable=None) as barre:
+        ref, var, parametres = simuler(args.menages, args.replicats, args.graine, args.debut, args.fin, travailleurs,
+                                       contre, barre)
+    duree = time.perf_counter() - debut
+    ppm = parametres["simulation.personnes_par_menage"]
+    par_rep = mod_cibles.valeurs_par_replicat(ref, cibles_calculables, menages=args.menages,
+                                              personnes_par_menage=ppm)
+    syn = mod_cibles.synthese(par_rep, cibles_calculables)
+    scenario = charger_scenario("reference")
+    prest = [p for p in ref["prestation"].astype(str).unique() if p != "toutes"]
+    a = args.annee
+
+    with atom as tmp:
+        sorties.ecrire_series(tmp, pd.concat([ref] + ([var] if var is not None else []), ignore_index=True))
+        syn.to_csv(tmp / "cibles.csv", index=False)
+        par_rep.to_csv(tmp / "cibles_par_replicat.csv", index=False)
+        figs: dict[str, Path] = {"cibles": figure_cibles(syn, tmp / "cibles.png")}
+
+        # Motifs non ajustés.
+        nr_prest = moyenne_annuelle_par(ref, "taux_non_recours", a, ["ensemble"])
+        causes = pd.concat([moyenne_annuelle_par(ref, ind, a, ["ensemble"]).assign(indicateur=ind)
+                            for ind in ("taux_non_recours", "taux_non_connaissance", "taux_non_demande",
+                                        "taux_non_reception", "taux_non_proposition")])
+        fig, ax = plt.subplots(figsize=(9, 5))
+        courbes(ax, ref[ref["groupe"] == "ensemble"], "taux_non_recours", "prestation")
+        ax.set_ylabel("non-recours (% des ménages éligibles)")
+        ax.set_title("Non-recours par prestation (référence calibrée)")
+        ax.legend(fontsize=8)
+        figs["prestation"] = _sauver(fig, tmp / "non_recours_par_prestation.png")
+
+        gradients = [causes.assign(motif="prestation")]
+        tables_groupes = {}
+        extremes = {}
+        for nom, (titre, ordre) in GROUPEMENTS.items():
+            ind = "taux_non_recours_selon_autre" if nom == "percoit_autre" else "taux_non_recours"
+            tab = moyenne_annuelle_par(ref, ind, a, ordre, prest)
+            gradients.append(tab.assign(motif=nom, indicateur=ind))
+            tables_groupes[nom] = _pivot_groupes(tab, ordre)
+            extremes[nom] = gradient_extremes(tab, ordre)
+            figs[nom] = figure_barres(tab, ordre, f"Non-recours par {titre.lower()} ({a})",
+                                      tmp / f"non_recours_par_{nom}.png", prest)
+        montants = {p: float(parametres[f"prestations.{p}.montant_mensuel"]) for p in prest}
+        tab_montant = causes[causes["indicateur"].isin(["taux_non_recours", "taux_non_demande"])]
+        figs["montant"] = figure_montant(tab_montant, montants, tmp / "non_recours_par_montant.png")
+        montant_df = nr_prest.assign(montant_mensuel=nr_prest["prestation"].map(montants))
+        montant_df = montant_df.sort_values("montant_mensuel")
+        rho = float(pd.Series(montant_df["montant_mensuel"].to_numpy()).corr(
+            pd.Series(montant_df["moyenne"].to_numpy()), method="spearman"))
+
+        usage_age = pd.concat([moyenne_annuelle_par(ref, ind, a, [f"age={x}" for x in TRANCHES_AGE], ["toutes"])
+                               .assign(indicateur=ind) for ind in ("taux_demarche_en_ligne", "taux_abandon_en_ligne",
+                                                                   "taux_abandon_definitif")])
+        gradients.append(usage_age.assign(motif="usage_numerique_age"))
+        figs["en_ligne_age"] = figure_en_ligne_age(ref, tmp / "usage_en_ligne_par_age.png")
+        pd.concat(gradients, ignore_index=True)[["motif", "indicateur", "prestation", "groupe", "moyenne", "bas",
+                                                 "haut", "replicats"]].to_csv(tmp / "gradients.csv", index=False)
+
+        eff = None
+        dates_f = sorted({iv.debut.isoformat() for iv in scenario.interventions if isinstance(iv, FermetureGuichets)})
+        if var is not None:
+            eff = effet_fermetures(ref, var)
+            eff.to_csv(tmp / "effet_fermetures.csv", index=False)
+            figs["fermetures"] = figure_effet(eff, dates_f, tmp / "effet_fermetures.png")
+            eff_annuel = eff.assign(annee=eff["date"].str[:4].astype(int)).groupby(["prestation", "annee"])[
+                ["ecart", "bas", "haut"]].mean().reset_index()
+            eff_annuel = eff_annuel[eff_annuel["annee"].isin([2015, 2017, 2019, 2021, 2023, 2025, 2027])]
+
+        cal = lire_toml(FICHIER_CALIBRATION) if FICHIER_CALIBRATION.is_file() else {}
+        prov = sorties.provenance(menages=args.menages, replicats=args.replicats,
+                                  graines=[graine_replicat(args.graine, r) for r in range(args.replicats)],
+                                  debut=args.debut, fin=args.fin, annee_gradients=a, duree_s=round(duree, 1),
+                                  calibration=cal.get("meta", {}), valeurs_calibrees=valeurs_calibration_existantes(),
+                                  parametres=parametres)
+        sorties.ecrire_json(tmp / "provenance.json", prov)
+
+        # HTML autonome.
+        syn_aff = syn[["cible", "description", "annee", "valeur_publiee", "modele", "ic95_bas", "ic95_haut",
+                       "tolerance", "ecart_norme", "verdict", "source"]].copy()
+        n_ok = int((syn["verdict"] == "atteinte").sum())
+        meta = cal.get("meta", {})
+        h = [f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Validation nonrecours</title>"
+             f"<style>{STYLE}</style></head><body>",
+             "<h1>nonrecours — rapport de validation de la référence calibrée</h1>",
+             f"<p class='note'>{args.menages} ménages × {args.replicats} réplicats (graines {args.graine} à "
+             f"{args.graine + args.replicats - 1}), {args.debut} → {args.fin} ; "
+             f"commit {html.escape(prov['git']['commit'])}"
+             f" ; exécutions : {duree:.0f} s ; produit le {html.escape(prov['date_execution'])}. "
+             f"Calibration en vigueur : {html.escape(str(meta.get('date', 'aucune')))}"
+             f" ({meta.get('essais', '?')} essais, {meta.get('menages', '?')} ménages × {meta.get('replicats', '?')} "
+             f"réplicats ; perte {meta.get('perte', '?')} contre {meta.get('perte_depart', '?')} au départ).</p>",
+             "<h2>1. Cibles publiées</h2>",
+             f"<p>{n_ok} cible(s) sur {len(syn)} atteintes (|modèle − publié| ≤ tolérance). « compatible » : "
+             "moyenne hors tolérance mais IC 95 % qui recoupe l'intervalle publié ± tolérance. Le modèle compte "
+             "des ménages là où la DREES (C3) et l'INSEE (C5-C6) comptent des individus ou des adultes : voir docs/calibration.md.</p>",
+             _table(syn_aff).replace("<td>atteinte</td>", "<td class='atteinte'>atteinte</td>")
+             .replace("<td>manquée</td>", "<td class='manquee'>manquée</td>")
+             .replace("<td>compatible</td>", "<td class='compatible'>compatible</td>"),
+             _img(figs["cibles"]),
+             "<h2>2. Motifs produits sans ajustement</h2>",
+             "<p class='note'>Aucun paramètre n'a été réglé sur ces motifs : ils sont rapportés tels que le modèle les "
+             f"produit (moyenne de l'année {a} sur les réplicats, [IC 95 %]).</p>",
+             "<h3>Non-recours par prestation et par cause (ODENORE)</h3>",
+             _table(causes.assign(prestation=causes["prestation"].map(libelle))[
+                 ["indicateur", "prestation", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+             _img(figs["prestation"])]
+        for nom, (titre, ordre) in GROUPEMENTS.items():
+            ext = extremes[nom]
+            h += [f"<h3>Non-recours par {html.escape(titre.lower())}</h3>", _table(tables_groupes[nom]),
+                  "<p class='note'>Écart entre groupes extrêmes (dernier − premier), en points :</p>",
+                  _table(ext.assign(prestation=ext["prestation"].map(libelle), difference=ext["difference"] * 100)[
+                      ["prestation", "premier", "dernier", "difference"]]) if len(ext) else "",
+                  _img(figs[nom])]
+        h += ["<h3>Non-recours selon le montant dû</h3>",
+              "<p class='note'>Dans le modèle, le montant dû est le même pour tous les éligibles d'une prestation : le "
+              "gradient se lit donc entre prestations (corrélation de rang de Spearman montant / non-recours : "
+              f"{rho:+.2f}).</p>",
+              _table(montant_df.assign(prestation=montant_df["prestation"].map(libelle))[
+                  ["prestation", "montant_mensuel", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+              _img(figs["montant"]),
+              "<h3>Usage du numérique par âge</h3>",
+              _table(usage_age.assign(groupe=usage_age["groupe"].str.split("=").str[1])[
+                  ["indicateur", "groupe", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+              _img(figs["en_ligne_age"])]
+        if eff is not None:
+            h += ["<h3>Effet des fermetures de guichets dans la référence</h3>",
+                  "<p class='note'>Écart apparié (mêmes graines) entre la référence et la même référence sans ses "
+                  "interventions « fermeture_guichets » (" + ", ".join(dates_f) + ") ; les autres politiques "
+                  "(rendez-vous, en ligne seulement, France Services…) sont gardées. Moyenne annuelle de l'écart, "
+                  "en points de non-recours :</p>",
+                  _table(eff_annuel.assign(prestation=eff_annuel["prestation"].map(libelle),
+                                           ecart=eff_annuel["ecart"] * 100, bas=eff_annuel["bas"] * 100,
+                                           haut=eff_annuel["haut"] * 100), decimales=2),
+                  _img(figs["fermetures"])]
+        h += ["<h2>3. Fichiers</h2><p class='note'>cibles.csv, cibles_par_replicat.csv, gradients.csv, "
+              "effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG.</p></body></html>"]
+        (tmp / "rapport.html").write_text("\n".join(h), encoding="utf-8")
+    print(f"Rapport écrit dans {atom.cible / 'rapport.html'}")
+    for _, r in syn.iterrows():
+        print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "
+              f"[{r['ic95_bas']:.4g} ; {r['ic95_haut']:.4g}] tolérance {r['tolerance']:g} : {r['verdict']}")
+    return 0
