@@ -116,22 +116,25 @@ def moyenne_annuelle_par(series: pd.DataFrame, indicateur: str, annee: int, grou
 
 
 def effet_fermetures(ref: pd.DataFrame, var: pd.DataFrame, indicateur: str = "taux_non_recours") -> pd.DataFrame:
-    """Par (prestation, date) : écart apparié référence − sans fermetures (mêmes graines), moyenne et IC 95 %."""
-    cles = ["replicat", "prestation", "date"]
+    """Par (prestation, année) : écart apparié référence − sans fermetures (mêmes graines).
+
+    Écart de la moyenne annuelle des relevés mensuels (groupe ensemble) ; moyenne sur les réplicats et IC 95 %.
+    """
+    cles = ["replicat", "prestation", "annee"]
 
     def choisir(s):
         d = s[(s["indicateur"].astype(str) == indicateur) & (s["groupe"].astype(str) == "ensemble")]
-        return d.assign(prestation=d["prestation"].astype(str), date=d["date"].astype(str))[cles + ["valeur"]]
+        d = d.assign(prestation=d["prestation"].astype(str), annee=_annee(d))
+        return d.groupby(cles)["valeur"].mean().reset_index()
 
-    a, b = choisir(ref), choisir(var)
-    d = a.merge(b, on=cles, suffixes=("_ref", "_sans"))
+    d = choisir(ref).merge(choisir(var), on=cles, suffixes=("_ref", "_sans"))
     d["valeur"] = d["valeur_ref"] - d["valeur_sans"]
-    out = moyenne_ic(d, ["prestation", "date"]).rename(columns={"mean": "ecart", "count": "replicats"})
+    out = moyenne_ic(d, ["prestation", "annee"]).rename(columns={"mean": "ecart", "count": "replicats"})
     return out.drop(columns=["std"])
 
 
 def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
-    """Par prestation : non-recours du premier et du dernier groupe de `ordre` et leur différence (dernier − premier)."""
+    """Par prestation : non-recours du premier et du dernier groupe de `ordre`, différence dernier − premier."""
     lignes = []
     for p, d in tab.groupby("prestation"):
         v = d.set_index("groupe")["moyenne"]
@@ -203,15 +206,17 @@ def figure_montant(tab: pd.DataFrame, montants: dict[str, float], chemin: Path) 
 
 
 def figure_effet(eff: pd.DataFrame, dates_fermetures: list[str], chemin: Path) -> Path:
-    """Écart de non-recours (points) référence − sans fermetures, dans le temps, avec l'IC 95 %."""
+    """Écart annuel de non-recours (points) référence − sans fermetures, avec l'IC 95 % ; dates des fermetures."""
     fig, ax = plt.subplots(figsize=(9, 4.8))
     for p, d in eff.groupby("prestation"):
-        x = pd.to_datetime(d["date"] + "-01")
-        ligne, = ax.plot(x, d["ecart"] * 100, label=libelle(p))
+        x = d["annee"].to_numpy() + 0.5
+        ligne, = ax.plot(x, d["ecart"] * 100, marker="o", ms=3, label=libelle(p))
         ax.fill_between(x, d["bas"] * 100, d["haut"] * 100, color=ligne.get_color(), alpha=0.15, lw=0)
     for dte in dates_fermetures:
-        ax.axvline(pd.Timestamp(dte), color="grey", ls=":", lw=0.8)
+        t = pd.Timestamp(dte)
+        ax.axvline(t.year + (t.dayofyear - 1) / 365.25, color="grey", ls=":", lw=0.8)
     ax.axhline(0, color="black", lw=0.8)
+    ax.set_xlabel("année (moyenne des relevés mensuels ; pointillés : fermetures)")
     ax.set_ylabel("écart de non-recours (points de %)")
     ax.set_title("Effet des fermetures de guichets : référence − référence sans fermetures (mêmes graines)")
     ax.legend(fontsize=8, ncol=2)
@@ -358,9 +363,7 @@ def commande(args) -> int:
             eff = effet_fermetures(ref, var)
             eff.to_csv(tmp / "effet_fermetures.csv", index=False)
             figs["fermetures"] = figure_effet(eff, dates_f, tmp / "effet_fermetures.png")
-            eff_annuel = eff.assign(annee=eff["date"].str[:4].astype(int)).groupby(["prestation", "annee"])[
-                ["ecart", "bas", "haut"]].mean().reset_index()
-            eff_annuel = eff_annuel[eff_annuel["annee"].isin([2015, 2017, 2019, 2021, 2023, 2025, 2027])]
+            eff_annuel = eff[eff["annee"] % 2 == 1][["prestation", "annee", "ecart", "bas", "haut"]]
 
         cal = lire_toml(FICHIER_CALIBRATION) if FICHIER_CALIBRATION.is_file() else {}
         prov = sorties.provenance(menages=args.menages, replicats=args.replicats,
@@ -388,7 +391,8 @@ def commande(args) -> int:
              "<h2>1. Cibles publiées</h2>",
              f"<p>{n_ok} cible(s) sur {len(syn)} atteintes (|modèle − publié| ≤ tolérance). « compatible » : "
              "moyenne hors tolérance mais IC 95 % qui recoupe l'intervalle publié ± tolérance. Le modèle compte "
-             "des ménages là où la DREES (C3) et l'INSEE (C5-C6) comptent des individus ou des adultes : voir docs/calibration.md.</p>",
+             "des ménages là où la DREES (C3) et l'INSEE (C5-C6) comptent des individus ou des adultes : "
+             "voir docs/calibration.md.</p>",
              _table(syn_aff).replace("<td>atteinte</td>", "<td class='atteinte'>atteinte</td>")
              .replace("<td>manquée</td>", "<td class='manquee'>manquée</td>")
              .replace("<td>compatible</td>", "<td class='compatible'>compatible</td>"),
@@ -422,8 +426,8 @@ def commande(args) -> int:
             h += ["<h3>Effet des fermetures de guichets dans la référence</h3>",
                   "<p class='note'>Écart apparié (mêmes graines) entre la référence et la même référence sans ses "
                   "interventions « fermeture_guichets » (" + ", ".join(dates_f) + ") ; les autres politiques "
-                  "(rendez-vous, en ligne seulement, France Services…) sont gardées. Moyenne annuelle de l'écart, "
-                  "en points de non-recours :</p>",
+                  "(rendez-vous, en ligne seulement, France Services…) sont gardées. Écart des moyennes annuelles, "
+                  "en points de non-recours (années impaires ; toutes dans effet_fermetures.csv) :</p>",
                   _table(eff_annuel.assign(prestation=eff_annuel["prestation"].map(libelle),
                                            ecart=eff_annuel["ecart"] * 100, bas=eff_annuel["bas"] * 100,
                                            haut=eff_annuel["haut"] * 100), decimales=2),

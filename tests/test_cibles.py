@@ -1,0 +1,146 @@
+"""Cibles de calibration : valeurs exactes sur de petites séries construites à la main."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiences import cibles as C
+from modele.parametres import ErreurEntree
+
+
+def _serie(lignes, replicat=0):
+    """lignes : (date, indicateur, prestation, groupe, valeur)."""
+    df = pd.DataFrame(lignes, columns=["date", "indicateur", "prestation", "groupe", "valeur"])
+    df.insert(0, "replicat", replicat)
+    for col in ("date", "indicateur", "prestation", "groupe"):
+        df[col] = df[col].astype("category")
+    return df
+
+
+def _mensuel(annee, indicateur, prestation, groupe, valeurs):
+    return [(f"{annee}-{m:02d}", indicateur, prestation, groupe, v) for m, v in zip(range(1, 13), valeurs)]
+
+
+def test_c1_moyenne_des_fins_de_trimestre_seulement():
+    # Mois de fin de trimestre : 0.30, 0.32, 0.36, 0.38 (moyenne 0.34) ; les autres mois valent 0.9 et 2019 aussi.
+    v = [0.9, 0.9, 0.30, 0.9, 0.9, 0.32, 0.9, 0.9, 0.36, 0.9, 0.9, 0.38]
+    s = _serie(_mensuel(2018, "taux_non_recours", "rsa", "ensemble", v)
+               + _mensuel(2019, "taux_non_recours", "rsa", "ensemble", [0.9] * 12)
+               + _mensuel(2018, "taux_non_recours", "rsa", "age=18-29", [0.0] * 12)
+               + _mensuel(2018, "taux_non_recours", "prime_activite", "ensemble", [0.0] * 12))
+    assert C.c1_rsa_trimestriel(s) == pytest.approx(0.34)
+
+
+def test_c2_persistant_et_c4_pa_annees_distinctes():
+    s = _serie([("2018-03", "taux_non_recours_persistant", "rsa", "ensemble", 0.1),
+                ("2018-06", "taux_non_recours_persistant", "rsa", "ensemble", 0.2),
+                ("2018-09", "taux_non_recours_persistant", "rsa", "ensemble", 0.3),
+                ("2018-12", "taux_non_recours_persistant", "rsa", "ensemble", 0.2),
+                ("2017-12", "taux_non_recours_persistant", "rsa", "ensemble", 0.9)]
+               + _mensuel(2016, "taux_non_recours", "prime_activite", "ensemble", [0.3] * 11 + [0.18]))
+    assert C.c2_rsa_persistant(s) == pytest.approx(0.2)
+    assert C.c4_prime_activite(s) == pytest.approx((0.3 * 3 + 0.18) / 4)
+
+
+def test_c3_moyenne_annuelle_des_douze_mois():
+    v = list(np.linspace(0.2, 0.42, 12))
+    s = _serie(_mensuel(2021, "taux_non_recours", "css_gratuite", "ensemble", v)
+               + _mensuel(2022, "taux_non_recours", "css_gratuite", "ensemble", [1.0] * 12))
+    assert C.c3_css_gratuite(s) == pytest.approx(np.mean(v))
+
+
+def test_c5_c6_releve_de_decembre_2021():
+    s = _serie([("2021-11", "taux_demarche_en_ligne", "toutes", "ensemble", 0.5),
+                ("2021-12", "taux_demarche_en_ligne", "toutes", "ensemble", 0.67),
+                ("2021-12", "taux_demarche_en_ligne", "toutes", "age=75+", 0.1),
+                ("2021-12", "taux_abandon_en_ligne", "toutes", "ensemble", 0.32),
+                ("2021-12", "taux_abandon_definitif", "toutes", "ensemble", 0.08),
+                ("2021-12", "taux_aide_sans_demarche_en_ligne", "toutes", "ensemble", 0.25)])
+    assert C.c5a_demarche_en_ligne(s) == pytest.approx(0.67)
+    assert C.c5b_abandon_en_ligne(s) == pytest.approx(0.32)
+    assert C.c5c_abandon_definitif(s) == pytest.approx(0.08)
+    assert C.c6_aide_sans_en_ligne(s) == pytest.approx(0.25)
+
+
+def test_c7_demandes_pour_1000_habitants():
+    # 12 mois × 100 demandes = 1 200 demandes ; 5 000 ménages × 2 personnes = 10 000 habitants → 120 pour 1 000.
+    s = _serie(_mensuel(2023, "n_demandes_aide", "toutes", "acteur=france_services", [100.0] * 12)
+               + _mensuel(2023, "n_demandes_aide", "toutes", "acteur=famille", [999.0] * 12)
+               + _mensuel(2022, "n_demandes_aide", "toutes", "acteur=france_services", [999.0] * 12))
+    assert C.c7_france_services(s, menages=5000, personnes_par_menage=2.0) == pytest.approx(120.0)
+
+
+def test_c7_annee_incomplete_donne_nan():
+    s = _serie(_mensuel(2023, "n_demandes_aide", "toutes", "acteur=france_services", [100.0] * 12)[:6])
+    assert math.isnan(C.c7_france_services(s, menages=5000, personnes_par_menage=2.0))
+
+
+def test_cible_absente_donne_nan_et_perte_penalisee():
+    s = _serie([("2015-03", "taux_non_recours", "rsa", "ensemble", 0.3)])
+    assert math.isnan(C.c1_rsa_trimestriel(s))
+    cibles = C.charger_cibles(ids=["C1", "C4"])
+    assert C.perte({"C1": float("nan"), "C4": 0.27}, cibles) == pytest.approx(100.0)
+
+
+def test_perte_somme_des_ecarts_normes_au_carre():
+    cibles = C.charger_cibles(ids=["C1", "C7"])
+    c1, c7 = cibles
+    # C1 : écart d'une tolérance ; C7 : écart de deux tolérances → 1 + 4.
+    assert C.perte({"C1": c1.valeur + c1.tolerance, "C7": c7.valeur - 2 * c7.tolerance}, cibles) == pytest.approx(5.0)
+
+
+def test_fichier_des_cibles_complet_et_conforme_a_la_source():
+    cibles = C.charger_cibles()
+    assert [c.id for c in cibles] == ["C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7"]
+    par_id = {c.id: c for c in cibles}
+    assert par_id["C1"].valeur == 0.34 and par_id["C1"].annee == 2018
+    assert par_id["C7"].valeur == 132 and par_id["C7"].tolerance == 30
+
+
+def test_synthese_par_replicats_intervalle_et_verdicts():
+    cibles = C.charger_cibles(ids=["C1", "C5a", "C6"])
+    lignes = []
+    for r, (v1, v5, v6) in enumerate([(0.33, 0.60, 0.40), (0.35, 0.62, 0.41), (0.34, 0.64, 0.39)]):
+        lignes += [{"replicat": r, "cible": "C1", "valeur": v1}, {"replicat": r, "cible": "C5a", "valeur": v5},
+                   {"replicat": r, "cible": "C6", "valeur": v6}]
+    syn = C.synthese(pd.DataFrame(lignes), cibles).set_index("cible")
+    assert syn.loc["C1", "modele"] == pytest.approx(0.34)
+    assert syn.loc["C1", "verdict"] == "atteinte"
+    # IC 95 % de Student à 2 ddl : 4,303 × 0,01 / √3.
+    assert syn.loc["C1", "ic95_haut"] - syn.loc["C1", "modele"] == pytest.approx(4.3027 * 0.01 / np.sqrt(3), rel=1e-3)
+    # C5a : moyenne 0,62 (écart 0,05 > 0,04) mais IC [0,57 ; 0,67] recoupe [0,63 ; 0,71] → compatible.
+    assert syn.loc["C5a", "verdict"] == "compatible"
+    assert syn.loc["C6", "verdict"] == "manquée"
+    assert (syn["replicats"] == 3).all()
+
+
+def test_valeurs_par_replicat_separe_les_replicats():
+    a = _serie([("2021-12", "taux_demarche_en_ligne", "toutes", "ensemble", 0.6)], replicat=0)
+    b = _serie([("2021-12", "taux_demarche_en_ligne", "toutes", "ensemble", 0.7)], replicat=1)
+    s = pd.concat([a, b], ignore_index=True)
+    out = C.valeurs_par_replicat(s, C.charger_cibles(ids=["C5a"]), menages=100, personnes_par_menage=2.2)
+    assert out.sort_values("replicat")["valeur"].tolist() == pytest.approx([0.6, 0.7])
+
+
+def test_fichier_de_cibles_invalide(tmp_path):
+    f = tmp_path / "c.toml"
+    f.write_text('[[cible]]\nid = "C99"\nvaleur = 1.0\ntolerance = 0.1\nannee = 2020\n', encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="C99"):
+        C.charger_cibles(f)
+    f.write_text('[[cible]]\nid = "C1"\nvaleur = 1.0\ntolerance = 0\nannee = 2020\n', encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="Tolérance"):
+        C.charger_cibles(f)
+    with pytest.raises(ErreurEntree, match="Cible inconnue"):
+        C.charger_cibles(ids=["C42"])
+
+
+def test_cibles_calculees_sur_une_vraie_execution(run_court):
+    res = run_court("reference", 3, 600, "2016-01", "2023-12")
+    v = C.valeurs_modele(res.series, C.charger_cibles(), menages=600, personnes_par_menage=2.2)
+    for cle in ("C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6"):
+        assert 0.0 <= v[cle] <= 1.0, cle
+    assert v["C7"] > 0
