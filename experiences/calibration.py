@@ -4,8 +4,9 @@ Règle : un essai propose des valeurs pour les paramètres libres du plan ; le m
 (les MÊMES graines pour tous les essais : nombres aléatoires communs, pour que deux essais ne diffèrent que par
 leurs paramètres) ; chaque cible est calculée par réplicat (`experiences.cibles`) puis moyennée ; la perte est
 Σ ((moyenne − cible) / tolérance)². L'étude Optuna (TPE multivarié par défaut) est stockée dans
-`<sortie>/etude.sqlite` : relancer la même commande reprend là où elle s'était arrêtée. Les exécutions d'un essai
-tournent dans un groupe de processus partagé ; plusieurs essais avancent en même temps (`travailleurs`).
+`<sortie>/etude.sqlite` : relancer la même commande reprend là où elle s'était arrêtée. Les réplicats d'un essai
+tournent en parallèle dans un groupe de `travailleurs` processus ; s'il y a plus de processus que de réplicats,
+plusieurs essais avancent en même temps (travailleurs // réplicats).
 
 Le meilleur essai est écrit dans `parametres/calibration.toml` : [valeurs] (lu par les scénarios
 `calibration = true`) et [meta] (ajustement, graines, date, ménages, réplicats, commit).
@@ -54,6 +55,7 @@ class PlanCalibration:
     echantillonneur: str = "tpe"
     demarrage: int = 10
     surcharges: dict[str, Any] = field(default_factory=dict)
+    departs: list[dict[str, float]] = field(default_factory=list)
     fichier: str | None = None
 
     def empreinte(self) -> str:
@@ -84,10 +86,10 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
     """
     chemin = Path(chemin)
     donnees = lire_toml(chemin)
-    inconnues = set(donnees) - {"calibration", "parametres", "surcharges"}
+    inconnues = set(donnees) - {"calibration", "parametres", "surcharges", "depart"}
     if inconnues:
         raise ErreurEntree("Section inconnue dans un plan de calibration.", fichier=chemin, cle=sorted(inconnues)[0],
-                           attendu="[calibration], [parametres], [surcharges]")
+                           attendu="[calibration], [parametres], [surcharges], [[depart]]")
     entete = donnees.get("calibration")
     if not isinstance(entete, dict):
         raise ErreurEntree("Section [calibration] manquante.", fichier=chemin, cle="calibration",
@@ -156,6 +158,20 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
             raise ErreurEntree("La période simulée s'arrête avant la fenêtre d'une cible.", fichier=chemin,
                                cle="calibration.fin", valeur=fin,
                                attendu=f"au moins {mod_cibles.MOIS_REQUIS[c.id]} pour la cible {c.id}")
+    departs = donnees.get("depart", [])
+    if not isinstance(departs, list):
+        raise ErreurEntree("Points de départ mal formés.", fichier=chemin, cle="depart",
+                           attendu="des tables [[depart]] cle = valeur")
+    for k, point in enumerate(departs):
+        for cle, v in point.items():
+            if cle not in table:
+                raise ErreurEntree("Point de départ sur un paramètre qui n'est pas libre.", fichier=chemin,
+                                   cle=f"depart[{k}].{cle}", attendu="un paramètre de [parametres]")
+            if not (isinstance(v, (int, float)) and not isinstance(v, bool)) or not (
+                    libres.get(cle, (v, v))[0] <= v <= libres.get(cle, (v, v))[1]):
+                raise ErreurEntree("Point de départ hors des bornes de recherche.", fichier=chemin,
+                                   cle=f"depart[{k}].{cle}", valeur=v, attendu="une valeur entre min et max du plan")
+    departs = [{k: float(v) for k, v in point.items() if k in libres} for point in departs]
     ech = entete.get("echantillonneur", "tpe")
     if ech not in ECHANTILLONNEURS:
         raise ErreurEntree("Échantillonneur inconnu.", fichier=chemin, cle="calibration.echantillonneur", valeur=ech,
@@ -168,7 +184,7 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
         graine=_entier(entete.get("graine", 1000), chemin, "calibration.graine", 0), debut=debut, fin=fin,
         essais=_entier(entete.get("essais", 60), chemin, "calibration.essais", 1), echantillonneur=ech,
         demarrage=_entier(entete.get("demarrage", 10), chemin, "calibration.demarrage", 1),
-        surcharges=dict(surcharges), fichier=str(chemin))
+        surcharges=dict(surcharges), departs=departs, fichier=str(chemin))
 
 
 # --- Évaluation --------------------------------------------------------------------------------------------
@@ -246,6 +262,9 @@ def ouvrir_etude(plan: PlanCalibration, dossier: Path):
         base = charger_scenario(plan.scenario).parametres_base(plan.surcharges)
         depart = {k: min(max(float(base[k]), lo), hi) for k, (lo, hi) in plan.parametres.items()}
         etude.enqueue_trial(depart)
+        # Puis les points de départ du plan ([[depart]] : valeurs jugées plausibles ; les autres : en vigueur).
+        for point in plan.departs:
+            etude.enqueue_trial({**depart, **point})
     elif empreinte != plan.empreinte():
         raise ErreurEntree("Le dossier contient une étude d'un autre plan (paramètres, cibles, taille ou graines "
                            "différents) : impossible de la reprendre.", fichier=dossier / "etude.sqlite",
@@ -292,8 +311,11 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
             meilleur = _etude.best_value if n_termines(_etude) else float("nan")
             progression.set_postfix(meilleure_perte=f"{meilleur:.2f}")
 
+    # Les réplicats d'un essai tournent en parallèle ; s'il reste des processus, plusieurs essais avancent ensemble
+    # (avec un seul essai à la fois, l'étude est reproductible : même graine → mêmes essais).
+    n_jobs = max(1, travailleurs // max(plan.replicats, 1))
     try:
-        etude.optimize(objectif, n_trials=reste, n_jobs=travailleurs, callbacks=[rappel], catch=(),
+        etude.optimize(objectif, n_trials=reste, n_jobs=n_jobs, callbacks=[rappel], catch=(),
                        gc_after_trial=False)
     finally:
         if pool is not None:

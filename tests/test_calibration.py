@@ -1,0 +1,148 @@
+"""Calibration : plan validé, étude reprenable, fichier calibration.toml lu par les scénarios ([valeurs] seulement)."""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import pytest
+
+from experiences import calibration as cal
+from experiences.cli import main
+from modele import politiques
+from modele.parametres import ErreurEntree, Parametres
+
+CIBLES_MINI = """
+[[cible]]
+id = "C5b"
+description = "abandon en ligne"
+unite = "part"
+fenetre = "12 mois"
+annee = 2021
+valeur = 0.2
+tolerance = 0.02
+source = "test"
+"""
+
+
+def ecrire_plan(dossier: Path, parametres: str, essais: int = 2, menages: int = 300, extra: str = "") -> Path:
+    """Petit plan : fenêtre courte (2021-07 → 2021-12, rodage 30 semaines), une cible."""
+    (dossier / "cibles.toml").write_text(CIBLES_MINI, encoding="utf-8")
+    plan = dossier / "plan.toml"
+    plan.write_text(f"""
+[calibration]
+nom = "mini"
+menages = {menages}
+replicats = 1
+graine = 7
+debut = "2021-07"
+fin = "2021-12"
+essais = {essais}
+demarrage = 2
+fichier_cibles = "cibles.toml"
+{extra}
+
+[parametres]
+{parametres}
+
+[surcharges]
+"simulation.rodage_semaines" = 30
+""", encoding="utf-8")
+    return plan
+
+
+def test_plan_livre_valide_et_parametres_calibrables():
+    plan = cal.lire_plan()
+    decl = Parametres.defauts().declarations
+    assert plan.parametres, "le plan livré libère des paramètres"
+    for cle, (lo, hi) in plan.parametres.items():
+        assert decl[cle].calibrable and decl[cle].hypothese, cle
+        assert decl[cle].min <= lo < hi <= decl[cle].max, cle
+    assert {c.id for c in plan.cibles} == {"C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7"}
+    assert plan.fin >= "2023-12"
+
+
+def test_plan_sous_ensemble_et_remplacements():
+    plan = cal.lire_plan(parametres=["demarches.bonus_en_ligne"], cibles=["C5b"], menages=500, essais=3)
+    assert list(plan.parametres) == ["demarches.bonus_en_ligne"]
+    assert [c.id for c in plan.cibles] == ["C5b"] and plan.menages == 500 and plan.essais == 3
+
+
+@pytest.mark.parametrize("parametres, extra, motif", [
+    ('"demarches.tentatives_max" = {}', "", "pas déclaré calibrable"),
+    ('"demarches.inconnu" = {}', "", "Paramètre inconnu"),
+    ('"demarches.bonus_en_ligne" = { min = -50.0, max = 1.0 }', "", "hors bornes"),
+    ('"demarches.bonus_en_ligne" = { min = 2.0, max = 1.0 }', "", "Bornes vides"),
+    ('"demarches.bonus_en_ligne" = {}', 'echantillonneur = "magique"', "Échantillonneur inconnu"),
+    ('"demarches.bonus_en_ligne" = {}', 'cibles = ["C7"]', "Cible inconnue"),
+])
+def test_plan_invalide(tmp_path, parametres, extra, motif):
+    with pytest.raises(ErreurEntree, match=motif):
+        cal.lire_plan(ecrire_plan(tmp_path, parametres, extra=extra))
+
+
+def test_periode_trop_courte_pour_la_cible(tmp_path):
+    plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = {}')
+    with pytest.raises(ErreurEntree, match="fenêtre d'une cible"):
+        cal.lire_plan(plan, fin="2021-06")
+
+
+def test_cli_calibrer_plan_invalide_code_2(tmp_path, capsys):
+    plan = ecrire_plan(tmp_path, '"demarches.tentatives_max" = {}')
+    code = main(["calibrer", str(plan), "--sortie", str(tmp_path / "etude"), "--sans-ecrire"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "calibrable" in err and "Traceback" not in err
+
+
+def test_etude_reprenable_et_fichier_calibration(tmp_path, monkeypatch):
+    plan_f = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 3.0 }', essais=2)
+    dossier = tmp_path / "etude"
+    etude = cal.calibrer(cal.lire_plan(plan_f), dossier, travailleurs=1)
+    premiers = [(t.number, t.params, t.value) for t in etude.trials]
+    assert cal.n_termines(etude) == 2
+    # Premier essai : la valeur en vigueur (défaut 1,5).
+    assert premiers[0][1]["demarches.bonus_en_ligne"] == pytest.approx(1.5)
+    # Reprise : on complète jusqu'à 3 essais sans refaire les deux premiers.
+    etude = cal.calibrer(cal.lire_plan(plan_f, essais=3), dossier, travailleurs=1)
+    assert cal.n_termines(etude) == 3
+    assert [(t.number, t.params, t.value) for t in etude.trials][:2] == premiers
+    # Un autre plan dans le même dossier est refusé.
+    autre = ecrire_plan(tmp_path, '"demarches.repli_famille" = {}', essais=2)
+    with pytest.raises(ErreurEntree, match="autre plan"):
+        cal.calibrer(cal.lire_plan(autre), dossier, travailleurs=1)
+
+    # Fichier de calibration : [meta] + [valeurs] ; les scénarios ne lisent que [valeurs].
+    plan = cal.lire_plan(plan_f, essais=3)
+    texte = cal.texte_calibration(plan, etude, {"decision.cout_base": 1.25}, commit="abc")
+    fichier = cal.ecrire_calibration(texte, tmp_path / "calibration.toml")
+    donnees = tomllib.loads(fichier.read_text(encoding="utf-8"))
+    assert donnees["meta"]["menages"] == 300 and donnees["meta"]["graines"] == [7]
+    assert donnees["meta"]["essais"] == 3 and "C5b" in donnees["meta"]["ajustement"]
+    meilleur = etude.best_trial.params["demarches.bonus_en_ligne"]
+    assert donnees["valeurs"]["demarches.bonus_en_ligne"] == pytest.approx(meilleur, rel=1e-3)
+    assert donnees["valeurs"]["decision.cout_base"] == 1.25  # valeurs précédentes gardées
+    monkeypatch.setattr(politiques, "FICHIER_CALIBRATION", fichier)
+    p = politiques.charger_scenario("reference").parametres_base()
+    assert p["demarches.bonus_en_ligne"] == pytest.approx(meilleur, rel=1e-3)
+    assert p["decision.cout_base"] == 1.25
+    assert p.origines["decision.cout_base"] == "calibration"
+    sans = politiques.Scenario(**{**politiques.charger_scenario("reference").__dict__, "calibration": False})
+    assert sans.parametres_base()["decision.cout_base"] == Parametres.defauts()["decision.cout_base"]
+
+
+def test_calibration_livree_valide_et_documentee():
+    f = politiques.FICHIER_CALIBRATION
+    assert f.is_file(), "parametres/calibration.toml est commité"
+    donnees = tomllib.loads(f.read_text(encoding="utf-8"))
+    decl = Parametres.defauts().declarations
+    assert donnees["valeurs"]
+    for cle, v in donnees["valeurs"].items():
+        assert decl[cle].calibrable, cle
+        decl[cle].valider(v)
+    for champ in ("date", "menages", "replicats", "graines", "essais", "perte", "perte_depart"):
+        assert champ in donnees["meta"], champ
+    assert donnees["meta"]["perte"] <= donnees["meta"]["perte_depart"]
+    p = politiques.charger_scenario("reference").parametres_base()
+    for cle, v in donnees["valeurs"].items():
+        assert p[cle] == pytest.approx(v)

@@ -1,0 +1,45 @@
+"""Identifiabilité : des cibles produites par le modèle lui-même, avec des paramètres connus, sont retrouvées.
+
+Petit problème : 2 paramètres (réussite en ligne, repli vers l'entourage), 3 cibles d'usage du numérique
+(C5b, C5c, C6) fabriquées par une exécution aux valeurs vraies, 1 500 ménages × 2 réplicats, fenêtre courte.
+Tolérance annoncée : chaque paramètre retrouvé à moins de 20 % de son intervalle de recherche de la vraie
+valeur, et la perte du meilleur essai au plus celle des valeurs vraies + 1 (à bruit de simulation près).
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from experiences import calibration as cal
+from experiences import cibles as C
+
+VRAIES = {"demarches.bonus_en_ligne": 0.3, "demarches.repli_famille": -1.0}
+BORNES = {"demarches.bonus_en_ligne": (-1.0, 3.0), "demarches.repli_famille": (-2.0, 2.0)}
+TOLERANCE_RELATIVE = 0.20
+
+
+def test_calibrer_retrouve_des_parametres_connus(tmp_path):
+    ids = ["C5b", "C5c", "C6"]
+    gabarit = cal.PlanCalibration(
+        nom="identifiabilite", parametres=BORNES, cibles=C.charger_cibles(ids=ids), menages=1500, replicats=2,
+        graine=11, debut="2021-07", fin="2021-12", essais=14, demarrage=6,
+        surcharges={"simulation.rodage_semaines": 30})
+    # 1. Cibles fabriquées par le modèle aux valeurs vraies (mêmes graines que la calibration).
+    _, moyennes, _ = cal.evaluer(gabarit, VRAIES)
+    tolerances = {"C5b": 0.02, "C5c": 0.015, "C6": 0.02}
+    lignes = []
+    for cid in ids:
+        lignes.append(f'[[cible]]\nid = "{cid}"\nannee = 2021\nvaleur = {moyennes[cid]!r}\n'
+                      f'tolerance = {tolerances[cid]}\nsource = "modèle, valeurs vraies {VRAIES}"\n')
+    (tmp_path / "cibles.toml").write_text("\n".join(lignes), encoding="utf-8")
+    plan = cal.PlanCalibration(**{**gabarit.__dict__, "cibles": C.charger_cibles(tmp_path / "cibles.toml")})
+    # 2. Calibration (TPE, 14 essais, reproductible) ; le premier essai est le défaut, loin des valeurs vraies.
+    etude = cal.calibrer(plan, tmp_path / "etude", travailleurs=2)
+    meilleur = etude.best_trial
+    assert etude.trials[0].params["demarches.bonus_en_ligne"] == pytest.approx(1.5)
+    for cle, vraie in VRAIES.items():
+        lo, hi = BORNES[cle]
+        assert abs(meilleur.params[cle] - vraie) <= TOLERANCE_RELATIVE * (hi - lo), (cle, meilleur.params[cle])
+    perte_vraie = C.perte(moyennes, plan.cibles)  # 0 par construction
+    assert perte_vraie == pytest.approx(0.0)
+    assert meilleur.value <= perte_vraie + 1.0
