@@ -178,6 +178,16 @@ def commande_verifier(args) -> int:
         plan = lire_plan(args.fichier)
         print(f"OK : plan de balayage « {getattr(plan, 'nom', args.fichier.stem)} ».")
         return 0
+    if "cible" in donnees:
+        from experiences.cibles import charger_cibles
+        print(f"OK : fichier de cibles ({len(charger_cibles(args.fichier))} cible(s)).")
+        return 0
+    if "calibration" in donnees and "parametres" in donnees:
+        from experiences.calibration import lire_plan
+        plan = lire_plan(args.fichier)
+        print(f"OK : plan de calibration « {plan.nom} » — {len(plan.parametres)} paramètre(s) libre(s), "
+              f"{len(plan.cibles)} cible(s), {plan.essais} essais.")
+        return 0
     if "valeurs" in donnees:
         Parametres.defauts().avec(donnees["valeurs"], origine="calibration", fichier=args.fichier)
         print(f"OK : fichier de valeurs ({len(donnees['valeurs'])} paramètre(s)).")

@@ -3,7 +3,8 @@
 Petit problème : 2 paramètres (réussite en ligne, repli vers l'entourage), 3 cibles d'usage du numérique
 (C5b, C5c, C6) fabriquées par une exécution aux valeurs vraies, 1 500 ménages × 2 réplicats, fenêtre courte.
 Tolérance annoncée : chaque paramètre retrouvé à moins de 20 % de son intervalle de recherche de la vraie
-valeur, et la perte du meilleur essai au plus celle des valeurs vraies + 1 (à bruit de simulation près).
+valeur, et une perte du meilleur essai d'au plus 3 (écart quadratique moyen d'au plus une tolérance par cible ;
+la perte des valeurs vraies est 0 puisque les graines sont communes).
 """
 
 from __future__ import annotations
@@ -42,4 +43,6 @@ def test_calibrer_retrouve_des_parametres_connus(tmp_path):
         assert abs(meilleur.params[cle] - vraie) <= TOLERANCE_RELATIVE * (hi - lo), (cle, meilleur.params[cle])
     perte_vraie = C.perte(moyennes, plan.cibles)  # 0 par construction
     assert perte_vraie == pytest.approx(0.0)
-    assert meilleur.value <= perte_vraie + 1.0
+    assert meilleur.value <= 3.0
+    # Le défaut (premier essai) est nettement moins bon : le test ne passe pas par hasard.
+    assert etude.trials[0].value > 10 * max(meilleur.value, 0.3)
