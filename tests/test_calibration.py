@@ -84,7 +84,7 @@ def test_plan_invalide(tmp_path, parametres, extra, motif):
 def test_periode_trop_courte_pour_la_cible(tmp_path):
     plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = {}')
     with pytest.raises(ErreurEntree, match="fenêtre d'une cible"):
-        cal.lire_plan(plan, fin="2021-06")
+        cal.lire_plan(plan, debut="2021-01", fin="2021-11")
 
 
 def test_cli_calibrer_plan_invalide_code_2(tmp_path, capsys):
