@@ -292,6 +292,8 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
         return etude
     travailleurs = max(1, int(travailleurs))
     pool = ProcessPoolExecutor(max_workers=travailleurs) if travailleurs > 1 else None
+    if pool is not None:
+        list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
 
     def objectif(essai):
         valeurs = {}
