@@ -79,7 +79,7 @@ def construire_analyseur() -> Analyseur:
     v.set_defaults(fonction=commande_verifier)
 
     for module in ("experiences.cli_comparer", "experiences.cli_balayage", "experiences.cli_calibration",
-                   "experiences.cli_visualisation"):
+                   "experiences.cli_visualisation", "experiences.cli_recit"):
         try:
             mod = __import__(module, fromlist=["ajouter_sous_commandes"])
         except ModuleNotFoundError as exc:
