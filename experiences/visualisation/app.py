@@ -42,9 +42,30 @@ def curseurs_depuis(parametres) -> dict[str, Slider]:
 model_params = {**CURSEURS_DE_BASE, **curseurs_depuis(PARAMETRES)}
 
 
+class ModelePage(ModeleNonRecours):
+    """Le modèle tel que la page le recrée au bouton « Reset ».
+
+    Mesa 3.5 (`solara_viz._build_model_init_kwargs`) ajoute `scenario=<mesa Scenario>` aux
+    arguments dès que `__init__` accepte `**kwargs` ; le modèle le refuserait (paramètre inconnu),
+    et le transmettre à `mesa.Model` entrerait en conflit avec la graine. On l'écarte ici pour
+    que le modèle garde son API `ModeleNonRecours(menages, graine, **surcharges)`.
+    """
+
+    def __init__(self, scenario=None, **parametres) -> None:
+        super().__init__(**parametres)
+
+
 def valeurs_initiales(params: dict[str, Slider]) -> dict[str, float]:
     """Valeurs par défaut des curseurs, pour créer le premier modèle de la page."""
     return {nom: curseur.value for nom, curseur in params.items()}
+
+
+def resume(model) -> str:
+    """Résumé en une ligne de l'état courant (lisible aussi sans la figure)."""
+    tableau = model.datacollector.get_model_vars_dataframe()
+    taux = float(tableau["taux_non_recours"].iloc[-1])
+    pourcentage = f"{100 * taux:.1f}".replace(".", ",")
+    return f"Semaine {model.steps} — {model.situation.size} ménages — taux de non-recours {pourcentage} %"
 
 
 @solara.component
@@ -53,6 +74,7 @@ def VueMenages(model):
     update_counter.get()
     fig = figure_menages(model.situation, semaine=model.steps)
     with solara.Column(classes=["nr-vue-menages"]):
+        solara.Text(resume(model), classes=["nr-resume"])
         solara.FigureMatplotlib(fig, format="png", bbox_inches="tight")
 
 
@@ -80,6 +102,6 @@ COMPOSANTS = [(VueMenages, 0), (GraphiqueTaux, 0), (GraphiqueEffectifs, 0)]
 @solara.component
 def Page():
     """Page servie par `solara run` : un modèle par session de navigateur."""
-    modele = solara.use_memo(lambda: ModeleNonRecours(**valeurs_initiales(model_params)), [])
+    modele = solara.use_memo(lambda: ModelePage(**valeurs_initiales(model_params)), [])
     solara.Title("Non-recours — page pédagogique")
     SolaraViz(modele, components=COMPOSANTS, model_params=model_params, name=TITRE)

@@ -31,7 +31,7 @@ class Situation(IntEnum):
 
 @dataclass(frozen=True)
 class Parametre:
-    """Déclaration unique d'un paramètre : valeur par défaut, bornes, pas, unité et libellé."""
+    """Déclaration unique d'un paramètre : valeur par défaut, bornes, pas, unité, libellé court (curseur)."""
 
     valeur: float
     minimum: float
@@ -45,39 +45,39 @@ class Parametre:
 #: Paramètres du modèle de démonstration (tous hypothétiques, `hypothese = true`).
 PARAMETRES: dict[str, Parametre] = {
     "part_eligibles_initiale": Parametre(
-        0.35, 0.0, 1.0, 0.05, "proportion", "Part d'éligibles au départ",
+        0.35, 0.0, 1.0, 0.05, "proportion", "Part d'éligibles initiale",
         "Part des ménages éligibles à la première semaine.",
     ),
     "taux_entree_eligibilite": Parametre(
-        0.004, 0.0, 0.05, 0.001, "par semaine", "Entrée dans l'éligibilité (par semaine)",
+        0.004, 0.0, 0.05, 0.001, "par semaine", "Entrées éligibilité /sem.",
         "Probabilité hebdomadaire qu'un ménage non éligible le devienne.",
     ),
     "taux_sortie_eligibilite": Parametre(
-        0.004, 0.0, 0.05, 0.001, "par semaine", "Sortie de l'éligibilité (par semaine)",
+        0.004, 0.0, 0.05, 0.001, "par semaine", "Sorties éligibilité /sem.",
         "Probabilité hebdomadaire qu'un ménage éligible cesse de l'être.",
     ),
     "taux_information": Parametre(
-        0.03, 0.0, 0.3, 0.01, "par semaine", "Information sur le droit (par semaine)",
+        0.03, 0.0, 0.3, 0.01, "par semaine", "Information /sem.",
         "Probabilité hebdomadaire qu'un ménage éligible qui ignore son droit l'apprenne.",
     ),
     "probabilite_demande": Parametre(
-        0.10, 0.0, 1.0, 0.05, "par semaine", "Décision de demander (par semaine)",
+        0.10, 0.0, 1.0, 0.05, "par semaine", "Demande /sem.",
         "Probabilité hebdomadaire qu'un ménage informé engage la démarche.",
     ),
     "taux_aboutissement": Parametre(
-        0.15, 0.0, 1.0, 0.05, "par semaine", "Aboutissement d'une démarche (par semaine)",
+        0.15, 0.0, 1.0, 0.05, "par semaine", "Aboutissement /sem.",
         "Probabilité hebdomadaire qu'une démarche en cours aboutisse au versement.",
     ),
     "taux_abandon": Parametre(
-        0.05, 0.0, 1.0, 0.01, "par semaine", "Abandon d'une démarche (par semaine)",
+        0.05, 0.0, 1.0, 0.01, "par semaine", "Abandon /sem.",
         "Probabilité hebdomadaire qu'une démarche en cours soit abandonnée (non-réception).",
     ),
     "taux_nouvel_essai": Parametre(
-        0.02, 0.0, 0.5, 0.01, "par semaine", "Nouvel essai après échec (par semaine)",
+        0.02, 0.0, 0.5, 0.01, "par semaine", "Nouvel essai /sem.",
         "Probabilité hebdomadaire qu'un ménage en non-réception retente la démarche.",
     ),
     "taux_rupture": Parametre(
-        0.005, 0.0, 0.1, 0.001, "par semaine", "Rupture de droits (par semaine)",
+        0.005, 0.0, 0.1, 0.001, "par semaine", "Rupture de droits /sem.",
         "Probabilité hebdomadaire qu'un allocataire perde son droit (déclaration manquée).",
     ),
 }

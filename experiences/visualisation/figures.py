@@ -15,6 +15,7 @@ import numpy as np
 from matplotlib.colors import BoundaryNorm, ListedColormap
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+from matplotlib.ticker import MaxNLocator
 
 #: Code de situation → (libellé affiché, couleur). L'ordre est celui des codes 0..5.
 LEGENDE_SITUATIONS: dict[int, tuple[str, str]] = {
@@ -60,7 +61,8 @@ def grille_situations(situation: np.ndarray) -> np.ndarray:
 
 def figure_menages(situation: np.ndarray, semaine: int | None = None) -> Figure:
     """Carré coloré par ménage selon sa situation, avec une légende en français et les effectifs."""
-    fig = Figure(figsize=(6.4, 5.2))
+    # Paysage, légende à droite : la figure tient dans une case de la grille SolaraViz.
+    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
     ax = fig.add_subplot()
     ax.imshow(grille_situations(situation), cmap=_CARTE, norm=_NORME, interpolation="nearest")
     ax.set_xticks([])
@@ -68,14 +70,14 @@ def figure_menages(situation: np.ndarray, semaine: int | None = None) -> Figure:
     titre = f"{situation.size} ménages"
     if semaine is not None:
         titre += f" — semaine {semaine}"
-    ax.set_title(titre)
+    ax.set_title(titre, fontsize="medium")
     comptes = np.bincount(situation.astype(np.intp), minlength=len(LEGENDE_SITUATIONS))
     poignees = [
         Patch(facecolor=couleur, edgecolor="#555555", label=f"{libelle} ({comptes[code]})")
         for code, (libelle, couleur) in LEGENDE_SITUATIONS.items()
     ]
-    ax.legend(handles=poignees, loc="upper left", bbox_to_anchor=(1.02, 1.0), frameon=False,
-              title="Situation")
+    ax.legend(handles=poignees, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
+              fontsize="small", title="Situation", title_fontsize="small")
     return fig
 
 
@@ -84,13 +86,15 @@ def _tracer(ax, tableau, series: dict[str, tuple[str, str]]) -> None:
         if colonne in tableau.columns:
             ax.plot(tableau.index, tableau[colonne], label=libelle, color=couleur)
     ax.set_xlabel("Semaine")
+    ax.set_xlim(0, max(1, len(tableau) - 1))
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
     ax.legend(loc="best", fontsize="small")
     ax.grid(alpha=0.3)
 
 
 def figure_taux(tableau) -> Figure:
     """Taux de non-recours parmi les éligibles et sa décomposition par type (ODENORE)."""
-    fig = Figure(figsize=(6.4, 3.6))
+    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
     ax = fig.add_subplot()
     _tracer(ax, tableau, SERIES_TAUX)
     ax.set_ylim(0, 1)
@@ -101,7 +105,7 @@ def figure_taux(tableau) -> Figure:
 
 def figure_effectifs(tableau) -> Figure:
     """Nombre de ménages éligibles et de ménages qui perçoivent, semaine après semaine."""
-    fig = Figure(figsize=(6.4, 3.6))
+    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
     ax = fig.add_subplot()
     _tracer(ax, tableau, SERIES_EFFECTIFS)
     ax.set_ylim(bottom=0)
