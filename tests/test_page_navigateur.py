@@ -2,11 +2,17 @@
 
 Le serveur est lancé comme en classe (`serveur.lancer`), Chromium de Debian est piloté par
 Playwright ; chaque requête du navigateur est interceptée et toute adresse non locale fait
-échouer le test (elle est aussi bloquée, pour que le test ne dépende pas du réseau).
+échouer le test (elle est aussi bloquée, pour que le test ne dépende pas du réseau). Côté
+serveur, `SOLARA_ASSETS_CDN` pointe vers un port local fermé : une ressource absente du cache
+local donnerait une réponse en erreur, qui fait aussi échouer le test.
+
+Capture : `resultats/visualisation/page-pedagogique.png` ; avec `NONRECOURS_MAJ_CAPTURES=1`,
+copie dans `docs/images/` (versionnée, donc pas à chaque exécution).
 """
 
 from __future__ import annotations
 
+import os
 import shutil
 import socket
 import subprocess
@@ -20,8 +26,7 @@ CHROMIUM = Path("/usr/bin/chromium")
 if not CHROMIUM.exists():
     pytest.skip("Chromium de Debian absent (/usr/bin/chromium) : apt-get install -y chromium",
                 allow_module_level=True)
-sync_api = pytest.importorskip("playwright.sync_api", reason="paquet pip playwright absent")
-pytest.importorskip("solara", reason="paquet pip solara absent")
+from playwright import sync_api  # noqa: E402  (paquets : .ci/visualisation-install.sh)
 
 from experiences.visualisation import serveur  # noqa: E402
 
@@ -81,6 +86,18 @@ def sources_images(page) -> dict[str, dict]:
     }
 
 
+def attendre_images_changees(page, avant: dict[str, dict], classes: tuple[str, ...]) -> dict[str, dict]:
+    """Relit les images jusqu'à ce que celles de `classes` diffèrent de `avant` (ou échoue au délai)."""
+    limite = time.monotonic() + DELAI_MS / 1000
+    while True:
+        apres = sources_images(page)
+        inchangees = [c for c in classes if apres[c]["empreinte"] == avant[c]["empreinte"]]
+        if not inchangees:
+            return apres
+        assert time.monotonic() < limite, f"figure(s) inchangée(s) : {inchangees}"
+        page.wait_for_timeout(200)
+
+
 def resume(page) -> str:
     return page.locator(".nr-resume").first.inner_text()
 
@@ -133,9 +150,7 @@ def test_page_hors_ligne_curseur_pas_et_lecture(adresse):
                 curseur.press("ArrowRight")
             page.get_by_role("button", name="Reset").click()
             attendre_resume(page, "Semaine 0 — 2500 ménages")
-            page.wait_for_timeout(300)  # l'image suit le texte dans le même rendu ; marge pour le blob
-            apres_reset = sources_images(page)
-            assert apres_reset["nr-vue-menages"]["empreinte"] != images_initiales["nr-vue-menages"]["empreinte"]
+            apres_reset = attendre_images_changees(page, images_initiales, ("nr-vue-menages",))
 
             # Trois pas à la main, puis lecture continue et pause.
             for semaine in (1, 2, 3):
@@ -149,22 +164,17 @@ def test_page_hors_ligne_curseur_pas_et_lecture(adresse):
             )
             page.get_by_role("button", name="❚❚").click()
             page.get_by_role("button", name="Step").wait_for(state="visible", timeout=DELAI_MS)
-            page.wait_for_timeout(500)  # laisser arriver la dernière image après la pause
-
-            images_finales = sources_images(page)
-            for classe, image in images_finales.items():
-                assert image["entete"] == PNG, (classe, image)
-                assert image["empreinte"] != apres_reset[classe]["empreinte"], (
-                    f"la figure {classe} n'a pas changé après les pas"
-                )
+            images_finales = attendre_images_changees(page, apres_reset, tuple(apres_reset))
+            assert all(image["entete"] == PNG for image in images_finales.values())
 
             captures = RACINE / "resultats" / "visualisation"
             captures.mkdir(parents=True, exist_ok=True)
             capture = captures / "page-pedagogique.png"
             page.screenshot(path=str(capture), full_page=True)
-            docs = RACINE / "docs" / "images"
-            docs.mkdir(parents=True, exist_ok=True)
-            shutil.copyfile(capture, docs / "page-pedagogique.png")
+            if os.environ.get("NONRECOURS_MAJ_CAPTURES") == "1":  # copie versionnée pour la doc
+                docs = RACINE / "docs" / "images"
+                docs.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(capture, docs / "page-pedagogique.png")
         finally:
             navigateur.close()
 

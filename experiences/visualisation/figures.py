@@ -41,8 +41,7 @@ SERIES_EFFECTIFS: dict[str, tuple[str, str]] = {
     "n_percoit": ("Ménages qui perçoivent", LEGENDE_SITUATIONS[1][1]),
 }
 
-_CARTE = ListedColormap([couleur for _, couleur in LEGENDE_SITUATIONS.values()])
-_CARTE.set_bad("white")
+_CARTE = ListedColormap([couleur for _, couleur in LEGENDE_SITUATIONS.values()]).with_extremes(bad="white")
 _NORME = BoundaryNorm(np.arange(-0.5, len(LEGENDE_SITUATIONS) + 0.5), _CARTE.N)
 
 
