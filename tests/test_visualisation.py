@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiences.visualisation import serveur
+from experiences.visualisation import app, serveur
 from experiences.visualisation.demo_modele import PARAMETRES, ModeleNonRecours, Situation
 from experiences.visualisation.figures import LEGENDE_SITUATIONS, figure_menages, grille_situations
 
@@ -86,7 +86,6 @@ def test_legende_en_francais_avec_effectifs():
 
 # --- page : curseurs dérivés de la déclaration, recréation par « Reset » -------------------------
 
-app = pytest.importorskip("experiences.visualisation.app", reason="paquets de la page absents")
 
 
 def test_un_curseur_par_parametre_declare_bornes_reprises():
