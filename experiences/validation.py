@@ -214,7 +214,7 @@ def figure_effet(eff: pd.DataFrame, dates_fermetures: list[str], chemin: Path) -
         ax.fill_between(x, d["bas"] * 100, d["haut"] * 100, color=ligne.get_color(), alpha=0.15, lw=0)
     for dte in dates_fermetures:
         t = pd.Timestamp(dte)
-        ax.axvline(t.year + (t.dayofyear - 1) / 365.25, color="grey", ls=":", lw=0.8)
+        ax.axvline(t.year + (t.day_of_year - 1) / 365.25, color="grey", ls=":", lw=0.8)
     ax.axhline(0, color="black", lw=0.8)
     ax.set_xlabel("année (moyenne des relevés mensuels ; pointillés : fermetures)")
     ax.set_ylabel("écart de non-recours (points de %)")
