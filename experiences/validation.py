@@ -134,13 +134,17 @@ def effet_fermetures(ref: pd.DataFrame, var: pd.DataFrame, indicateur: str = "ta
 
 
 def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
-    """Par prestation : non-recours du premier et du dernier groupe de `ordre`, différence dernier − premier."""
+    """Par prestation : non-recours du premier et du dernier groupe de `ordre` qui ont des éligibles, et la
+    différence dernier − premier (points de part).
+    """
     lignes = []
     for p, d in tab.groupby("prestation"):
-        v = d.set_index("groupe")["moyenne"]
-        if ordre[0] in v and ordre[-1] in v:
-            lignes.append({"prestation": p, "premier": ordre[0], "valeur_premier": v[ordre[0]], "dernier": ordre[-1],
-                           "valeur_dernier": v[ordre[-1]], "difference": v[ordre[-1]] - v[ordre[0]]})
+        v = d.set_index("groupe")["moyenne"].dropna()
+        presents = [g for g in ordre if g in v.index]
+        if len(presents) >= 2:
+            g0, g1 = presents[0], presents[-1]
+            lignes.append({"prestation": p, "premier": g0, "valeur_premier": v[g0], "dernier": g1,
+                           "valeur_dernier": v[g1], "difference": v[g1] - v[g0]})
     return pd.DataFrame(lignes)
 
 
@@ -264,6 +268,40 @@ def _pivot_groupes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
     piv.columns = [c.split("=")[1] for c in piv.columns]
     piv.index = [libelle(p) for p in piv.index]
     return piv.reset_index(names="prestation")
+
+
+def _md(df: pd.DataFrame) -> str:
+    lignes = ["| " + " | ".join(map(str, df.columns)) + " |", "|" + "---|" * len(df.columns)]
+    lignes += ["| " + " | ".join(str(v) for v in r) + " |" for r in df.itertuples(index=False)]
+    return "\n".join(lignes)
+
+
+def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args, annee) -> str:
+    """Résumé Markdown du rapport (à recopier dans docs/calibration.md)."""
+    pc = lambda v: f"{100 * v:.1f} %"  # noqa: E731
+    t = syn.assign(publie=[f"{v:g}" for v in syn["valeur_publiee"]],
+                   modele_ic=[f"{m:.3g} [{b:.3g} ; {h:.3g}]" for m, b, h in
+                              zip(syn["modele"], syn["ic95_bas"], syn["ic95_haut"])],
+                   tol=[f"{v:g}" for v in syn["tolerance"]])[["cible", "publie", "modele_ic", "tol", "verdict"]]
+    parts = [f"Référence calibrée, {args.menages} ménages × {args.replicats} réplicats (graines {args.graine} à "
+             f"{args.graine + args.replicats - 1}), {args.debut} → {args.fin}.", "", _md(t), "",
+             f"Gradients (année {annee}, non-recours, écart dernier − premier groupe, points) :", ""]
+    for nom, ext in extremes.items():
+        if len(ext):
+            parts += [f"- {nom} (dernier − premier groupe ayant des éligibles) : " + ", ".join(
+                f"{libelle(p)} {100 * d:+.1f} ({g0.split('=')[1]} → {g1.split('=')[1]})"
+                for p, d, g0, g1 in zip(ext["prestation"], ext["difference"], ext["premier"], ext["dernier"]))]
+    parts += ["", f"- montant dû (entre prestations, Spearman {rho:+.2f}) : " + ", ".join(
+        f"{libelle(p)} {m:.0f} € → {pc(v)}" for p, m, v in zip(montant_df["prestation"], montant_df["montant_mensuel"],
+                                                             montant_df["moyenne"]))]
+    u = usage_age[usage_age["indicateur"] == "taux_demarche_en_ligne"]
+    parts += ["- démarche en ligne par âge : " + ", ".join(
+        f"{g.split('=')[1]} {pc(v)}" for g, v in zip(u["groupe"], u["moyenne"]))]
+    if eff_annuel is not None:
+        parts += ["", "Effet des fermetures (référence − sans fermetures, points de non-recours) :", "",
+                  _md(eff_annuel.assign(ecart=(eff_annuel["ecart"] * 100).round(2), bas=(eff_annuel["bas"] * 100)
+                                        .round(2), haut=(eff_annuel["haut"] * 100).round(2)))]
+    return "\n".join(parts) + "\n"
 
 
 STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
@@ -435,6 +473,9 @@ def commande(args) -> int:
         h += ["<h2>3. Fichiers</h2><p class='note'>cibles.csv, cibles_par_replicat.csv, gradients.csv, "
               "effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG.</p></body></html>"]
         (tmp / "rapport.html").write_text("\n".join(h), encoding="utf-8")
+        (tmp / "resume.md").write_text(resume_markdown(syn, extremes, montant_df, rho, usage_age,
+                                                       eff_annuel if eff is not None else None, args, a),
+                                       encoding="utf-8")
     print(f"Rapport écrit dans {atom.cible / 'rapport.html'}")
     for _, r in syn.iterrows():
         print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "
