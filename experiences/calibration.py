@@ -146,7 +146,9 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
     liste_cibles = mod_cibles.charger_cibles(fichier_cibles, ids)
 
     scenario = str(entete.get("scenario", "reference"))
-    charger_scenario(scenario if not scenario.endswith(".toml") else str(chemin.parent / scenario))
+    if scenario.endswith(".toml"):
+        scenario = str((chemin.parent / scenario).resolve())  # relatif au plan
+    charger_scenario(scenario)
     debut, fin = str(entete.get("debut", "2014-01")), str(entete.get("fin", "2023-12"))
     try:
         Calendrier.depuis_mois(debut, fin)

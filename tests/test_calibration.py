@@ -25,13 +25,25 @@ source = "test"
 """
 
 
+# La référence sans la calibration livrée : les défauts déclarés sont le point de départ connu des tests.
+SANS_CALIBRATION = """
+[scenario]
+nom = "reference_sans_calibration"
+question = "test"
+base = "reference"
+calibration = false
+"""
+
+
 def ecrire_plan(dossier: Path, parametres: str, essais: int = 2, menages: int = 300, extra: str = "") -> Path:
     """Petit plan : fenêtre courte (2021-07 → 2021-12, rodage 30 semaines), une cible."""
     (dossier / "cibles.toml").write_text(CIBLES_MINI, encoding="utf-8")
+    (dossier / "sans_cal.toml").write_text(SANS_CALIBRATION, encoding="utf-8")
     plan = dossier / "plan.toml"
     plan.write_text(f"""
 [calibration]
 nom = "mini"
+scenario = "sans_cal.toml"
 menages = {menages}
 replicats = 1
 graine = 7

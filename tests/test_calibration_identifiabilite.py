@@ -21,8 +21,13 @@ TOLERANCE_RELATIVE = 0.20
 
 def test_calibrer_retrouve_des_parametres_connus(tmp_path):
     ids = ["C5b", "C5c", "C6"]
+    # La référence sans la calibration livrée : le point de départ est le défaut déclaré, connu.
+    scenario = tmp_path / "sans_cal.toml"
+    scenario.write_text('[scenario]\nnom = "sans_cal"\nquestion = "test"\nbase = "reference"\ncalibration = false\n',
+                        encoding="utf-8")
     gabarit = cal.PlanCalibration(
-        nom="identifiabilite", parametres=BORNES, cibles=C.charger_cibles(ids=ids), menages=1500, replicats=2,
+        nom="identifiabilite", parametres=BORNES, scenario=str(scenario), cibles=C.charger_cibles(ids=ids),
+        menages=1500, replicats=2,
         graine=11, debut="2021-07", fin="2021-12", essais=14, demarrage=6,
         surcharges={"simulation.rodage_semaines": 30})
     # 1. Cibles fabriquées par le modèle aux valeurs vraies (mêmes graines que la calibration).
