@@ -1,9 +1,10 @@
 """Chaque paramètre déclaré change au moins un indicateur, ou se déclare inerte (`inerte = "raison"`).
 
-Un petit modèle (300 ménages, rodage 26 semaines, 2014-01 → 2014-06, scénario neutre) par perturbation : la
+Un petit modèle (1 000 ménages, rodage 26 semaines, 2014-01 → 2014-06, scénario neutre) par perturbation : la
 table des séries entière est comparée à celle de la base. Quelques paramètres n'agissent que dans un contexte
 (accueil sur rendez-vous, conseillers numériques en poste, déclaration pré-remplie) : ce contexte est ajouté
-aux deux exécutions, la base et la perturbée. Deux processus.
+aux deux exécutions, la base et la perturbée. Deux processus (lancés par « spawn » : pas de fork
+d'un processus qui a des threads).
 """
 
 from __future__ import annotations
@@ -157,7 +158,7 @@ def test_chaque_parametre_agit_ou_est_declare_inerte(tmp_path):
         valeur_base = ctx.get(cle, decl[cle].valeur)
         taches.append(((cle, nom_ctx), {**ctx, cle: perturbation(decl[cle], valeur_base)}))
     scenario = chemin_scenario_neutre(tmp_path)
-    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("fork"), initializer=_initialiser,
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_initialiser,
                              initargs=(scenario,)) as pool:
         resultats = dict(pool.map(_tache, taches, chunksize=4))
     change = {cle: _change(resultats[("base", ctx)], v) for (cle, ctx), v in resultats.items() if cle != "base"}
