@@ -1,0 +1,75 @@
+"""Fonctions de run jouets pour tester le moteur de balayage sans le modèle.
+
+Elles sont au niveau du module (sérialisables vers un pool de processus ou Dask) et respectent le
+contrat de ``experiences.execution.executer_run`` : ``fonction(spec) -> objet avec .series et .resume``.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+import time
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+DECLARATIONS = {
+    "x1": (-math.pi, math.pi),
+    "x2": (-math.pi, math.pi),
+    "x3": (-math.pi, math.pi),
+    "a": (0.0, 10.0),
+    "b": (0.0, 10.0),
+    "c": (0.0, 10.0),
+    "mode": (None, None),
+}
+
+
+@dataclass
+class ResultatJouet:
+    series: pd.DataFrame
+    resume: dict
+
+
+def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) -> float:
+    """Fonction d'Ishigami : S1 = (0.314, 0.442, 0), ST = (0.558, 0.442, 0.244)."""
+    return math.sin(x1) + a * math.sin(x2) ** 2 + b * x3**4 * math.sin(x1)
+
+
+def _series(spec, y: float, bruit: float) -> pd.DataFrame:
+    dates = ["2020-01-06", "2020-06-01", "2020-12-28"]
+    lignes = []
+    for k, date in enumerate(dates):
+        for indicateur, valeur in (("y", y * (k + 1) / 3), ("bruit", bruit)):
+            lignes.append({"scenario": spec.scenario, "replicat": spec.replicat, "graine": spec.graine,
+                           "date": date, "indicateur": indicateur, "prestation": "rsa", "groupe": "tous",
+                           "valeur": valeur})
+    return pd.DataFrame(lignes)
+
+
+def ishigami_run(spec) -> ResultatJouet:
+    """Run jouet : Ishigami des surcharges x1, x2, x3, plus un bruit tiré de la graine du run."""
+    s = spec.surcharges
+    y = ishigami(s["x1"], s["x2"], s["x3"])
+    bruit = float(np.random.default_rng(spec.graine).normal())
+    return ResultatJouet(series=_series(spec, y, bruit), resume={"y": y, "y_bruite": y + 0.1 * bruit})
+
+
+def ishigami_lent(spec) -> ResultatJouet:
+    """Comme :func:`ishigami_run`, avec une pause (durée en secondes dans JOUET_PAUSE, 0.05 par défaut)."""
+    time.sleep(float(os.environ.get("JOUET_PAUSE", "0.05")))
+    return ishigami_run(spec)
+
+
+def capricieux_run(spec) -> ResultatJouet:
+    """Échoue quand x1 > 2 (pour tester l'enregistrement des échecs)."""
+    if spec.surcharges["x1"] > 2:
+        raise ValueError(f"x1 trop grand ({spec.surcharges['x1']:.3f})")
+    return ishigami_run(spec)
+
+
+def lineaire_run(spec) -> ResultatJouet:
+    """y = 3 a + 1 b + 0 c : effets élémentaires de Morris connus (mu* = 3, 1, 0 ; sigma = 0)."""
+    s = spec.surcharges
+    y = 3 * s["a"] + 1 * s["b"] + 0 * s["c"]
+    return ResultatJouet(series=_series(spec, y, 0.0), resume={"y": y})
