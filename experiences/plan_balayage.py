@@ -285,7 +285,11 @@ def lire_plan(chemin: str | Path, declarations: Any = None) -> PlanBalayage:
     try:
         brut = tomllib.loads(texte)
     except tomllib.TOMLDecodeError as exc:
-        raise ErreurEntree(f"{fichier} : TOML mal formé ({exc}). Corrigez la syntaxe du fichier.") from None
+        position = re.search(r"\(at line (\d+), column (\d+)\)", str(exc))
+        ou = f" à la ligne {position[1]}, colonne {position[2]}" if position else ""
+        raise ErreurEntree(
+            f"{fichier} : TOML mal formé{ou} (détail de l'analyseur : {exc}). Corrigez la syntaxe du fichier."
+        ) from None
     return valider_plan(brut, fichier, declarations, dossier=chemin.parent)
 
 
@@ -413,7 +417,7 @@ def _verifier_cle(fichier: str, prefixe: str, cle: str, bornes: Mapping) -> tupl
         aide = f" Vouliez-vous dire : {', '.join(proches)} ?" if proches else ""
         connues = ", ".join(sorted(bornes)[:12]) + (" …" if len(bornes) > 12 else "")
         raise ErreurEntree(
-            f"{fichier} : clé « {prefixe}{cle} » : paramètre inconnu du modèle.{aide} "
+            f"{fichier} : clé « {prefixe}\"{cle}\" » : paramètre inconnu du modèle.{aide} "
             f"Paramètres déclarés : {connues}."
         )
     return bornes[cle]

@@ -73,3 +73,31 @@ def lineaire_run(spec) -> ResultatJouet:
     s = spec.surcharges
     y = 3 * s["a"] + 1 * s["b"] + 0 * s["c"]
     return ResultatJouet(series=_series(spec, y, 0.0), resume={"y": y})
+
+
+PI = "3.141592653589793"
+
+
+def texte_plan_jouet(
+    plan: str = "hypercube_latin",
+    n: int = 10,
+    replicats: int = 2,
+    fonction: str = "ishigami_run",
+    series: str = "dates = [\"fin\"]",
+    echantillonnage: str | None = None,
+    parametres: str | None = None,
+    nom: str = "jouet",
+) -> str:
+    """Texte TOML d'un plan jouet sur x1, x2, x3 dans [-pi, pi] (fonction du module balayage_jouet)."""
+    if echantillonnage is None:
+        echantillonnage = "" if plan == "factoriel" else f"[echantillonnage]\nn = {n}\n"
+    if parametres is None:
+        parametres = "".join(
+            f"[parametres.{x}]\nmin = -{PI}\nmax = {PI}\n" for x in ("x1", "x2", "x3")
+        )
+    return (
+        f'nom = "{nom}"\nscenario = "reference"\nplan = "{plan}"\nreplicats = {replicats}\nmenages = 10\n'
+        f'debut = "2020-01"\nfin = "2020-12"\nindicateurs = ["y"]\n'
+        f'fonction_run = "tests.balayage_jouet:{fonction}"\ndeclarations = "tests.balayage_jouet:DECLARATIONS"\n'
+        f"{echantillonnage}\n[series]\n{series}\n\n{parametres}"
+    )
