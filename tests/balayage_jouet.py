@@ -48,17 +48,17 @@ def _series(spec, y: float, bruit: float) -> pd.DataFrame:
 
 
 def ishigami_run(spec) -> ResultatJouet:
-    """Run jouet : Ishigami des surcharges x1, x2, x3, plus un bruit tiré de la graine du run."""
+    """Run jouet : Ishigami des surcharges x1, x2, x3, plus un bruit tiré de la graine du run.
+
+    La variable d'environnement JOUET_PAUSE (secondes) ralentit chaque run (test d'interruption).
+    """
+    pause = float(os.environ.get("JOUET_PAUSE", "0") or 0)
+    if pause:
+        time.sleep(pause)
     s = spec.surcharges
     y = ishigami(s["x1"], s["x2"], s["x3"])
     bruit = float(np.random.default_rng(spec.graine).normal())
     return ResultatJouet(series=_series(spec, y, bruit), resume={"y": y, "y_bruite": y + 0.1 * bruit})
-
-
-def ishigami_lent(spec) -> ResultatJouet:
-    """Comme :func:`ishigami_run`, avec une pause (durée en secondes dans JOUET_PAUSE, 0.05 par défaut)."""
-    time.sleep(float(os.environ.get("JOUET_PAUSE", "0.05")))
-    return ishigami_run(spec)
 
 
 def capricieux_run(spec) -> ResultatJouet:
