@@ -38,13 +38,13 @@ def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) ->
 
 def _series(spec, y: float, bruit: float) -> pd.DataFrame:
     dates = ["2020-01-06", "2020-06-01", "2020-12-28"]
-    lignes = []
-    for k, date in enumerate(dates):
-        for indicateur, valeur in (("y", y * (k + 1) / 3), ("bruit", bruit)):
-            lignes.append({"scenario": spec.scenario, "replicat": spec.replicat, "graine": spec.graine,
-                           "date": date, "indicateur": indicateur, "prestation": "rsa", "groupe": "tous",
-                           "valeur": valeur})
-    return pd.DataFrame(lignes)
+    return pd.DataFrame({
+        "scenario": spec.scenario, "replicat": spec.replicat, "graine": spec.graine,
+        "date": [d for d in dates for _ in range(2)],
+        "indicateur": ["y", "bruit"] * 3,
+        "prestation": "rsa", "groupe": "tous",
+        "valeur": [v for k in range(3) for v in (y * (k + 1) / 3, bruit)],
+    })
 
 
 def ishigami_run(spec) -> ResultatJouet:
