@@ -75,7 +75,19 @@ SCHEMA_SERIES = pa.schema(
         ("valeur", pa.float64()),
     ]
 )
-COLONNES_SERIES_MODELE = ["scenario", "replicat", "graine", "date", "indicateur", "prestation", "groupe", "valeur"]
+# Clés du résumé d'un run qui ne vont pas dans la table : elles varient d'une exécution à l'autre
+# (durée) et casseraient l'égalité des tables entre exécuteurs ; la durée est dans journal.jsonl.
+CLES_RESUME_EXCLUES = ("duree_s",)
+COLONNES_SERIES_MODELE = [
+    "scenario",
+    "replicat",
+    "graine",
+    "date",
+    "indicateur",
+    "prestation",
+    "groupe",
+    "valeur",
+]
 
 
 @dataclass(frozen=True)
@@ -151,8 +163,8 @@ def _table_resume(tache: Tache, resume: Any) -> pa.Table:
     for cle, type_ in _types_arrow(tache.types_valeurs).items():
         colonnes[cle] = pa.array([tache.valeurs[cle]], type_)
     for cle, valeur in resume.items():
-        if cle in colonnes:
-            raise ValueError(f"la clé de résumé « {cle} » entre en conflit avec une colonne du balayage")
+        if cle in colonnes or cle in CLES_RESUME_EXCLUES:
+            continue  # les colonnes du balayage (run, point, réplicat, graine, scénario) priment
         if valeur is None or isinstance(valeur, (bool, int, float, np.number, np.bool_)):
             colonnes[cle] = pa.array([np.nan if valeur is None else float(valeur)], pa.float64())
         elif isinstance(valeur, str):
@@ -208,17 +220,32 @@ def executer_tache(tache: Tache) -> dict:
         fonction = _fonction(tache.fonction_run)
         classe_spec = getattr(sys.modules.get(fonction.__module__), "SpecRun", SpecRun)
         spec = classe_spec(
-            scenario=tache.scenario, graine=tache.graine, menages=tache.menages, debut=tache.debut,
-            fin=tache.fin, surcharges=dict(tache.surcharges), replicat=tache.replicat,
+            scenario=tache.scenario,
+            graine=tache.graine,
+            menages=tache.menages,
+            debut=tache.debut,
+            fin=tache.fin,
+            surcharges=dict(tache.surcharges),
+            replicat=tache.replicat,
         )
         resultat = fonction(spec)
         resume = _en_octets(_table_resume(tache, resultat.resume))
         series = _en_octets(_table_series(tache, resultat.series)) if tache.series["conserver"] else None
-        return {"run": tache.run, "ok": True, "resume": resume, "series": series,
-                "duree_s": time.perf_counter() - debut}
+        return {
+            "run": tache.run,
+            "ok": True,
+            "resume": resume,
+            "series": series,
+            "duree_s": time.perf_counter() - debut,
+        }
     except Exception as exc:  # noqa: BLE001 - un run en échec ne doit pas arrêter le balayage
-        return {"run": tache.run, "ok": False, "erreur": f"{type(exc).__name__}: {exc}",
-                "trace": traceback.format_exc(), "duree_s": time.perf_counter() - debut}
+        return {
+            "run": tache.run,
+            "ok": False,
+            "erreur": f"{type(exc).__name__}: {exc}",
+            "trace": traceback.format_exc(),
+            "duree_s": time.perf_counter() - debut,
+        }
 
 
 # ------------------------------------------------------------------------------------------ stockage
@@ -295,12 +322,17 @@ class Stockage:
                 raise ErreurEntree(
                     f"--sortie {self.dossier} : ce dossier contient un balayage d'un autre plan "
                     f"(« {manifeste.get('nom', '?')} », empreinte {str(manifeste.get('empreinte'))[:12]}…) ; "
-                    f"le plan {plan.fichier} (« {plan.nom} », empreinte {plan.empreinte[:12]}…) est différent. "
+                    f"le plan {plan.fichier} (« {plan.nom} », empreinte {plan.empreinte[:12]}…) "
+                    f"est différent. "
                     f"Reprendre n'est permis qu'avec le même plan : choisissez un autre dossier de sortie "
                     f"ou remettez le plan d'origine (copie dans {self.dossier / 'plan.toml'})."
                 )
         else:
-            visibles = [p for p in self.dossier.iterdir() if not p.name.startswith(".")] if self.dossier.exists() else []
+            visibles = (
+                [p for p in self.dossier.iterdir() if not p.name.startswith(".")]
+                if self.dossier.exists()
+                else []
+            )
             if visibles:
                 raise ErreurEntree(
                     f"--sortie {self.dossier} : le dossier existe, n'est pas vide et n'a pas de manifeste de "
@@ -338,7 +370,7 @@ class Stockage:
 
     # -- reprise
     def nettoyer(self) -> None:
-        """Efface les restes d'un arrêt brutal : fichiers temporaires, séries sans résumé, résumés illisibles."""
+        """Efface les restes d'un arrêt brutal : temporaires, séries sans résumé, fichiers illisibles."""
         for sous in (self.dossier, self.resume, self.series, self.echecs):
             for chemin in sous.glob(".*.tmp-*"):
                 chemin.unlink(missing_ok=True)
@@ -375,9 +407,12 @@ class Stockage:
             infos = {k: resultat.get(k) for k in ("run", "erreur", "trace", "duree_s")}
             infos["horodatage"] = dt.datetime.now().isoformat(timespec="seconds")
             _ecrire_atomique(self.echecs / f"{run}.json", _json(infos))
-        ligne = {"run": run, "statut": "ok" if resultat["ok"] else "echec",
-                 "duree_s": round(resultat.get("duree_s", 0.0), 4),
-                 "horodatage": dt.datetime.now().isoformat(timespec="seconds")}
+        ligne = {
+            "run": run,
+            "statut": "ok" if resultat["ok"] else "echec",
+            "duree_s": round(resultat.get("duree_s", 0.0), 4),
+            "horodatage": dt.datetime.now().isoformat(timespec="seconds"),
+        }
         if not resultat["ok"]:
             ligne["erreur"] = resultat.get("erreur")
         with open(self.journal, "a", encoding="utf-8") as f:
@@ -396,15 +431,21 @@ class Stockage:
         if fichiers_resume:
             import pyarrow.dataset as ds
 
-            schema = pa.unify_schemas([pq.read_schema(f) for f in fichiers_resume], promote_options="permissive")
+            schema = pa.unify_schemas(
+                [pq.read_schema(f) for f in fichiers_resume], promote_options="permissive"
+            )
             table = ds.dataset(fichiers_resume, format="parquet", schema=schema).to_table()
             table = table.sort_by([("point", "ascending"), ("replicat", "ascending")])
             tampon = io.BytesIO()
             pq.write_table(table, tampon)
             _ecrire_atomique(self.dossier / "resume.parquet", tampon.getvalue())
-            _ecrire_atomique(self.dossier / "resume.csv", table.to_pandas().to_csv(index=False).encode("utf-8"))
+            _ecrire_atomique(
+                self.dossier / "resume.csv", table.to_pandas().to_csv(index=False).encode("utf-8")
+            )
             chemins["resume"] = self.dossier / "resume.parquet"
-        fichiers_series = [self.series / f"{r}.parquet" for r in runs if (self.series / f"{r}.parquet").exists()]
+        fichiers_series = [
+            self.series / f"{r}.parquet" for r in runs if (self.series / f"{r}.parquet").exists()
+        ]
         if fichiers_series:
             final = self.dossier / "series.parquet"
             temporaire = final.with_name(f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -428,8 +469,13 @@ class Stockage:
                 infos = json.loads(chemin.read_text(encoding="utf-8"))
             except (OSError, json.JSONDecodeError):
                 continue
-            echecs.append({"run": infos.get("run", chemin.stem), "erreur": infos.get("erreur"),
-                           "horodatage": infos.get("horodatage")})
+            echecs.append(
+                {
+                    "run": infos.get("run", chemin.stem),
+                    "erreur": infos.get("erreur"),
+                    "horodatage": infos.get("horodatage"),
+                }
+            )
         chemin_echecs = self.dossier / "echecs.csv"
         if echecs:
             _ecrire_atomique(chemin_echecs, pd.DataFrame(echecs).to_csv(index=False).encode("utf-8"))
@@ -468,22 +514,35 @@ def taches(plan: PlanBalayage, points: pd.DataFrame, deja: set[str] = frozenset(
             if run in deja:
                 continue
             yield Tache(
-                run=run, point=point, replicat=replicat,
+                run=run,
+                point=point,
+                replicat=replicat,
                 graine=graine_run(plan.empreinte, point, replicat, plan.graines_communes),
-                scenario=plan.scenario, menages=plan.menages, debut=plan.debut, fin=plan.fin,
-                surcharges={**plan.fixes, **valeurs}, valeurs=valeurs, types_valeurs=types_valeurs,
-                fonction_run=plan.fonction_run, series=plan.series,
+                scenario=plan.scenario,
+                menages=plan.menages,
+                debut=plan.debut,
+                fin=plan.fin,
+                surcharges={**plan.fixes, **valeurs},
+                valeurs=valeurs,
+                types_valeurs=types_valeurs,
+                fonction_run=plan.fonction_run,
+                series=plan.series,
             )
 
 
 def _resultat_perdu(tache: Tache, exc: BaseException) -> dict:
-    return {"run": tache.run, "ok": False,
-            "erreur": f"{type(exc).__name__}: {exc} (le travailleur s'est arrêté pendant le run ?)",
-            "trace": "".join(traceback.format_exception(exc)), "duree_s": 0.0}
+    return {
+        "run": tache.run,
+        "ok": False,
+        "erreur": f"{type(exc).__name__}: {exc} (le travailleur s'est arrêté pendant le run ?)",
+        "trace": "".join(traceback.format_exception(exc)),
+        "duree_s": 0.0,
+    }
 
 
-def _executer_avec(executeur: cf.Executor, iterateur: Iterator[Tache], fenetre: int,
-                   reportees: list[Tache] | None = None) -> Iterator[dict]:
+def _executer_avec(
+    executeur: cf.Executor, iterateur: Iterator[Tache], fenetre: int, reportees: list[Tache] | None = None
+) -> Iterator[dict]:
     """Soumet au plus ``fenetre`` tâches à la fois et rend les résultats dans l'ordre d'achèvement.
 
     Si l'exécuteur refuse une soumission (pool cassé), la tâche est rangée dans ``reportees`` et la
@@ -542,24 +601,30 @@ def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[di
             return
         pools_casses_sans_succes = 0 if succes else pools_casses_sans_succes + 1
         if pools_casses_sans_succes >= 3:
-            raise RuntimeError("le pool de processus se casse sans exécuter aucun run (3 essais) ; "
-                               "essayez --travailleurs 1 pour voir l'erreur")
+            raise RuntimeError(
+                "le pool de processus se casse sans exécuter aucun run (3 essais) ; "
+                "essayez --travailleurs 1 pour voir l'erreur"
+            )
         restants = itertools.chain(reportees, restants)
 
 
 def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int | None) -> Iterator[dict]:
-    """Exécution sur Dask : ``adresse == "local"`` démarre un LocalCluster, sinon connexion à un ordonnanceur."""
+    """Exécution sur Dask : ``"local"`` démarre un LocalCluster, sinon connexion à un ordonnanceur."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
         raise ErreurEntree(
-            "--dask : le paquet dask.distributed n'est pas installé (pip install \"dask[distributed]\")."
+            '--dask : le paquet dask.distributed n\'est pas installé (pip install "dask[distributed]").'
         ) from None
     cluster = None
     try:
         if adresse == "local":
-            cluster = LocalCluster(n_workers=travailleurs or os.cpu_count() or 1, threads_per_worker=1,
-                                   processes=True, dashboard_address=None)
+            cluster = LocalCluster(
+                n_workers=travailleurs or os.cpu_count() or 1,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+            )
             client = Client(cluster)
         else:
             try:
@@ -567,7 +632,7 @@ def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int |
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ErreurEntree(
                     f"--dask {adresse} : connexion impossible à l'ordonnanceur Dask ({exc}). "
-                    f"Attendu : \"local\" ou une adresse \"tcp://hôte:port\" joignable."
+                    f'Attendu : "local" ou une adresse "tcp://hôte:port" joignable.'
                 ) from None
         with client:
             fils = sum(client.nthreads().values()) or 1
@@ -583,8 +648,9 @@ def dossier_par_defaut(plan: PlanBalayage) -> Path:
     return Path("resultats") / f"balayage_{plan.nom}_{plan.empreinte[:8]}"
 
 
-def preparer_plan(plan: PlanBalayage | str | Path, declarations: Any = None,
-                  fonction_run: str | None = None) -> PlanBalayage:
+def preparer_plan(
+    plan: PlanBalayage | str | Path, declarations: Any = None, fonction_run: str | None = None
+) -> PlanBalayage:
     """Lit le plan si besoin et applique une éventuelle fonction de run imposée par l'appelant."""
     if not isinstance(plan, PlanBalayage):
         plan = lire_plan(plan, declarations)
@@ -620,8 +686,9 @@ def executer_balayage(
     debut = time.perf_counter()
     plan = preparer_plan(plan, declarations, fonction_run)
     importer_objet(plan.fonction_run, plan.fichier, "fonction_run")  # échoue tôt, avec un message clair
-    if travailleurs is not None and (isinstance(travailleurs, bool) or not isinstance(travailleurs, int)
-                                     or travailleurs < 1):
+    if travailleurs is not None and (
+        isinstance(travailleurs, bool) or not isinstance(travailleurs, int) or travailleurs < 1
+    ):
         raise ErreurEntree(f"--travailleurs {travailleurs!r} : attendu un entier >= 1.")
     stockage = Stockage(sortie if sortie is not None else dossier_par_defaut(plan))
     texte_plan = Path(plan.fichier).read_text(encoding="utf-8") if Path(plan.fichier).is_file() else None
@@ -630,20 +697,35 @@ def executer_balayage(
         stockage.nettoyer()
         deja = stockage.termines()
         total = len(points) * plan.replicats
-        reussis, echecs = _boucle(plan, stockage, taches(plan, points, deja), total, len(deja),
-                                  travailleurs, dask, barre)
+        reussis, echecs = _boucle(
+            plan, stockage, taches(plan, points, deja), total, len(deja), travailleurs, dask, barre
+        )
         stockage.assembler()
-        bilan = Bilan(dossier=stockage.dossier, total=total, deja_faits=len(deja),
-                      executes=reussis + len(echecs), reussis=reussis, echecs=sorted(echecs),
-                      duree_s=time.perf_counter() - debut)
+        bilan = Bilan(
+            dossier=stockage.dossier,
+            total=total,
+            deja_faits=len(deja),
+            executes=reussis + len(echecs),
+            reussis=reussis,
+            echecs=sorted(echecs),
+            duree_s=time.perf_counter() - debut,
+        )
         infos = {k: (str(v) if isinstance(v, Path) else v) for k, v in bilan.__dict__.items()}
         infos["termine_le"] = dt.datetime.now().isoformat(timespec="seconds")
         _ecrire_atomique(stockage.dossier / "bilan.json", _json(infos))
     return bilan
 
 
-def _boucle(plan: PlanBalayage, stockage: Stockage, restants: Iterator[Tache], total: int, deja: int,
-            travailleurs: int | None, dask: str | None, barre: bool | None) -> tuple[int, list[str]]:
+def _boucle(
+    plan: PlanBalayage,
+    stockage: Stockage,
+    restants: Iterator[Tache],
+    total: int,
+    deja: int,
+    travailleurs: int | None,
+    dask: str | None,
+    barre: bool | None,
+) -> tuple[int, list[str]]:
     if dask is not None:
         flux = _executer_dask(restants, dask, travailleurs)
     elif (travailleurs or os.cpu_count() or 1) == 1:
@@ -654,8 +736,15 @@ def _boucle(plan: PlanBalayage, stockage: Stockage, restants: Iterator[Tache], t
     from tqdm.auto import tqdm
 
     reussis, echecs = 0, []
-    with tqdm(total=total, initial=deja, desc=f"balayage {plan.nom}", unit="run",
-              disable=(None if barre is None else not barre), dynamic_ncols=True, smoothing=0.1) as progression:
+    with tqdm(
+        total=total,
+        initial=deja,
+        desc=f"balayage {plan.nom}",
+        unit="run",
+        disable=(None if barre is None else not barre),
+        dynamic_ncols=True,
+        smoothing=0.1,
+    ) as progression:
         try:
             for resultat in flux:
                 stockage.enregistrer(resultat)
@@ -679,8 +768,11 @@ def lire_series(sortie: str | Path, colonnes: list[str] | None = None, filtre: A
     """Séries assemblées, lues paresseusement avec ``pyarrow.dataset`` (colonnes et filtre optionnels)."""
     import pyarrow.dataset as ds
 
-    return ds.dataset(Path(sortie) / "series.parquet", format="parquet").to_table(
-        columns=colonnes, filter=filtre).to_pandas()
+    return (
+        ds.dataset(Path(sortie) / "series.parquet", format="parquet")
+        .to_table(columns=colonnes, filter=filtre)
+        .to_pandas()
+    )
 
 
 def effacer_stockage(sortie: str | Path) -> None:

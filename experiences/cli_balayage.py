@@ -33,31 +33,48 @@ def _entier_positif(texte: str) -> int:
 
 def _options_execution(parseur: argparse.ArgumentParser) -> None:
     parseur.add_argument("plan", metavar="PLAN.toml", help="plan de balayage (parametres/balayages/*.toml)")
-    parseur.add_argument("--sortie", metavar="DIR", default=None,
-                         help="dossier du stockage (défaut : resultats/balayage_<nom>_<empreinte>) ; "
-                              "relancer avec le même dossier reprend le balayage")
-    parseur.add_argument("--travailleurs", metavar="K", type=_entier_positif, default=None,
-                         help="processus locaux en parallèle (défaut : nombre de cœurs ; 1 = séquentiel) ; "
-                              "avec --dask local : nombre de travailleurs Dask")
-    parseur.add_argument("--dask", metavar="ADRESSE", default=None,
-                         help="exécuter sur Dask : « local » (LocalCluster sur cette machine) ou adresse d'un "
-                              "ordonnanceur (tcp://hôte:8786), voir docs/cluster.md")
+    parseur.add_argument(
+        "--sortie",
+        metavar="DIR",
+        default=None,
+        help="dossier du stockage (défaut : resultats/balayage_<nom>_<empreinte>) ; "
+        "relancer avec le même dossier reprend le balayage",
+    )
+    parseur.add_argument(
+        "--travailleurs",
+        metavar="K",
+        type=_entier_positif,
+        default=None,
+        help="processus locaux en parallèle (défaut : nombre de cœurs ; 1 = séquentiel) ; "
+        "avec --dask local : nombre de travailleurs Dask",
+    )
+    parseur.add_argument(
+        "--dask",
+        metavar="ADRESSE",
+        default=None,
+        help="exécuter sur Dask : « local » (LocalCluster sur cette machine) ou adresse d'un "
+        "ordonnanceur (tcp://hôte:8786), voir docs/cluster.md",
+    )
     parseur.add_argument("--sans-barre", action="store_true", help="pas de barre de progression")
 
 
 def ajouter_sous_commandes(sous_parseurs: argparse._SubParsersAction) -> None:
     """Ajoute ``balayer`` et ``sensibilite`` au groupe de sous-commandes de ``nonrecours``."""
     balayer = sous_parseurs.add_parser(
-        "balayer", help="exécuter (ou reprendre) un balayage de paramètres",
+        "balayer",
+        help="exécuter (ou reprendre) un balayage de paramètres",
         description="Exécute les runs d'un plan de balayage, en les enregistrant un par un ; une commande "
-                    "interrompue puis relancée à l'identique reprend là où elle s'était arrêtée.")
+        "interrompue puis relancée à l'identique reprend là où elle s'était arrêtée.",
+    )
     _options_execution(balayer)
     balayer.set_defaults(fonction=commande_balayer)
     sensibilite = sous_parseurs.add_parser(
-        "sensibilite", help="indices de Sobol ou criblage de Morris d'un plan",
+        "sensibilite",
+        help="indices de Sobol ou criblage de Morris d'un plan",
         description="Complète le balayage du plan (runs manquants) puis calcule les indices de sensibilité "
-                    "(Sobol : S1 et ST avec IC ; Morris : mu*, sigma) des indicateurs du plan ; écrit une "
-                    "table CSV et une figure PNG par indicateur dans DIR/sensibilite/.")
+        "(Sobol : S1 et ST avec IC ; Morris : mu*, sigma) des indicateurs du plan ; écrit une "
+        "table CSV et une figure PNG par indicateur dans DIR/sensibilite/.",
+    )
     _options_execution(sensibilite)
     sensibilite.set_defaults(fonction=commande_sensibilite)
 
@@ -77,8 +94,11 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
 
     try:
         _verifier_options(args)
-        options = {"travailleurs": args.travailleurs, "dask": args.dask,
-                   "barre": False if getattr(args, "sans_barre", False) else None}
+        options = {
+            "travailleurs": args.travailleurs,
+            "dask": args.dask,
+            "barre": False if getattr(args, "sans_barre", False) else None,
+        }
         if analyse:
             from experiences.sensibilite import analyser_sensibilite
 
@@ -96,12 +116,17 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
     except KeyboardInterrupt:
         print("\ninterrompu : relancez la même commande pour reprendre le balayage.", file=sys.stderr)
         return 130
-    print(f"balayage : {bilan.deja_faits + bilan.reussis}/{bilan.total} runs terminés "
-          f"({bilan.deja_faits} déjà faits, {bilan.reussis} exécutés, {len(bilan.echecs)} en échec) "
-          f"en {bilan.duree_s:.1f} s -> {bilan.dossier}")
+    print(
+        f"balayage : {bilan.deja_faits + bilan.reussis}/{bilan.total} runs terminés "
+        f"({bilan.deja_faits} déjà faits, {bilan.reussis} exécutés, {len(bilan.echecs)} en échec) "
+        f"en {bilan.duree_s:.1f} s -> {bilan.dossier}"
+    )
     if bilan.echecs:
-        print(f"erreur : {len(bilan.echecs)} run(s) en échec, détail dans {bilan.dossier / 'echecs.csv'} ; "
-              f"relancez la même commande pour les retenter.", file=sys.stderr)
+        print(
+            f"erreur : {len(bilan.echecs)} run(s) en échec, détail dans {bilan.dossier / 'echecs.csv'} ; "
+            f"relancez la même commande pour les retenter.",
+            file=sys.stderr,
+        )
         return 1
     if analyse:
         print(f"sensibilité : {len(indices)} lignes -> {bilan.dossier / 'sensibilite'}")
@@ -109,7 +134,7 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
 
 
 def commande_balayer(args: argparse.Namespace) -> int:
-    """``nonrecours balayer PLAN.toml [--sortie DIR] [--travailleurs K | --dask ADRESSE]`` ; renvoie le code de sortie."""
+    """``nonrecours balayer PLAN.toml [--sortie DIR] [--travailleurs K | --dask ADRESSE]`` ; rend le code."""
     return _executer(args, analyse=False)
 
 

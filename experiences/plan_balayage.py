@@ -61,13 +61,13 @@ CLES_RACINE = {
     "plan": "un plan d'expérience parmi " + ", ".join(PLANS),
     "replicats": "entier >= 1",
     "menages": "entier >= 1",
-    "debut": "date \"AAAA-MM\"",
-    "fin": "date \"AAAA-MM\"",
+    "debut": 'date "AAAA-MM"',
+    "fin": 'date "AAAA-MM"',
     "graine": "entier >= 0 (graine maîtresse du plan)",
     "graines_communes": "booléen",
-    "indicateurs": "liste de clés du résumé d'un run (ex. \"taux_non_recours_rsa_fin\")",
-    "fonction_run": "chemin \"module:fonction\"",
-    "declarations": "chemin \"module:objet\" (table des bornes des paramètres)",
+    "indicateurs": 'liste de clés du résumé d\'un run (ex. "taux_non_recours_rsa_fin")',
+    "fonction_run": 'chemin "module:fonction"',
+    "declarations": 'chemin "module:objet" (table des bornes des paramètres)',
     "echantillonnage": "table",
     "series": "table",
     "sensibilite": "table",
@@ -90,7 +90,7 @@ CLES_ECHANTILLONNAGE = {
 CLES_SERIES = {
     "conserver": "booléen (false : ne garder que le résumé)",
     "indicateurs": "liste de noms d'indicateurs de la série ([] : tous)",
-    "dates": "liste de préfixes de date \"AAAA\", \"AAAA-MM\", \"AAAA-MM-JJ\" ou \"fin\" ([] : toutes)",
+    "dates": 'liste de préfixes de date "AAAA", "AAAA-MM", "AAAA-MM-JJ" ou "fin" ([] : toutes)',
 }
 CLES_SENSIBILITE = {
     "reechantillonnages": "entier >= 10 (bootstrap des intervalles de confiance)",
@@ -178,10 +178,10 @@ class PlanBalayage:
 
 
 # ------------------------------------------------------------------------------------------ messages
-def _erreur(fichier: str, cle: str, valeur: Any, attendu: str, probleme: str = "valeur invalide") -> ErreurEntree:
-    return ErreurEntree(
-        f"{fichier} : clé « {cle} » = {valeur!r} : {probleme}. Attendu : {attendu}."
-    )
+def _erreur(
+    fichier: str, cle: str, valeur: Any, attendu: str, probleme: str = "valeur invalide"
+) -> ErreurEntree:
+    return ErreurEntree(f"{fichier} : clé « {cle} » = {valeur!r} : {probleme}. Attendu : {attendu}.")
 
 
 def _cles_inconnues(fichier: str, prefixe: str, table: Mapping, permises: Mapping) -> None:
@@ -229,7 +229,7 @@ def _liste_textes(fichier: str, cle: str, valeur: Any, attendu: str) -> tuple[st
 # -------------------------------------------------------------------------------------- déclarations
 def importer_objet(chemin: str, fichier: str = "", cle: str = "") -> Any:
     """Importe ``module:attribut`` ; lève :class:`ErreurEntree` si le chemin est introuvable."""
-    attendu = "un chemin \"module:attribut\" importable (ex. \"experiences.execution:executer_run\")"
+    attendu = 'un chemin "module:attribut" importable (ex. "experiences.execution:executer_run")'
     if not isinstance(chemin, str) or chemin.count(":") != 1:
         raise _erreur(fichier or "(appel)", cle or "fonction_run", chemin, attendu)
     module, _, attribut = chemin.partition(":")
@@ -238,36 +238,55 @@ def importer_objet(chemin: str, fichier: str = "", cle: str = "") -> Any:
         for morceau in attribut.split("."):
             objet = getattr(objet, morceau)
     except (ImportError, AttributeError) as exc:
-        raise _erreur(fichier or "(appel)", cle or "fonction_run", chemin, attendu, f"introuvable ({exc})") from None
+        raise _erreur(
+            fichier or "(appel)", cle or "fonction_run", chemin, attendu, f"introuvable ({exc})"
+        ) from None
     return objet
 
 
-def normaliser_declarations(declarations: Any) -> dict[str, tuple[float | None, float | None]]:
-    """Ramène une table de déclarations à ``{clé: (min, max)}``.
+@dataclass(frozen=True)
+class Borne:
+    """Ce que le moteur de balayage sait d'un paramètre déclaré : bornes, type, validation."""
 
-    Accepte un dict ``clé -> (min, max)``, un dict ``clé -> objet`` ayant ``.min`` et ``.max`` (les
-    déclarations de ``modele.parametres``), ou une fonction sans argument qui renvoie l'un des deux.
+    min: float | None = None
+    max: float | None = None
+    type: str | None = None
+    valider: Any = None  # fonction (valeur, fichier=, cle=) qui lève ErreurEntree, si disponible
+
+
+def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
+    """Ramène une table de déclarations à ``{clé: Borne}``.
+
+    Accepte un dict ``clé -> (min, max)``, un dict ``clé -> objet`` ayant ``.min`` et ``.max`` (et
+    éventuellement ``.type`` et ``.valider``, comme les déclarations de ``modele.parametres``), ou une
+    fonction sans argument qui renvoie l'un des deux.
     """
     if callable(declarations) and not isinstance(declarations, Mapping):
         declarations = declarations()
     resultat = {}
     for cle, decl in dict(declarations).items():
-        if isinstance(decl, (tuple, list)):
-            bas, haut = decl
+        if isinstance(decl, Borne):
+            resultat[str(cle)] = decl
+        elif isinstance(decl, (tuple, list)):
+            resultat[str(cle)] = Borne(decl[0], decl[1])
         elif isinstance(decl, Mapping):
-            bas, haut = decl.get("min"), decl.get("max")
+            resultat[str(cle)] = Borne(decl.get("min"), decl.get("max"), decl.get("type"))
         else:
-            bas, haut = getattr(decl, "min", None), getattr(decl, "max", None)
-        resultat[str(cle)] = (bas, haut)
+            resultat[str(cle)] = Borne(
+                getattr(decl, "min", None),
+                getattr(decl, "max", None),
+                getattr(decl, "type", None),
+                getattr(decl, "valider", None),
+            )
     return resultat
 
 
-def declarations_par_defaut() -> dict[str, tuple[float | None, float | None]]:
+def declarations_par_defaut() -> dict[str, Borne]:
     """Déclarations du modèle si ``modele.parametres`` existe, sinon :data:`DECLARATIONS_PROVISOIRES`."""
     try:
         from modele.parametres import charger_declarations  # type: ignore[attr-defined]
     except ImportError:
-        return dict(DECLARATIONS_PROVISOIRES)
+        return normaliser_declarations(DECLARATIONS_PROVISOIRES)
     return normaliser_declarations(charger_declarations())
 
 
@@ -293,7 +312,9 @@ def lire_plan(chemin: str | Path, declarations: Any = None) -> PlanBalayage:
     return valider_plan(brut, fichier, declarations, dossier=chemin.parent)
 
 
-def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier: Path | None = None) -> PlanBalayage:
+def valider_plan(
+    brut: Mapping, fichier: str, declarations: Any = None, dossier: Path | None = None
+) -> PlanBalayage:
     """Valide le contenu d'un plan déjà lu (``brut``) et calcule son empreinte."""
     _cles_inconnues(fichier, "", brut, CLES_RACINE)
     for cle in OBLIGATOIRES:
@@ -311,15 +332,20 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
     for cle in ("debut", "fin"):
         valeur = brut[cle]
         if not isinstance(valeur, str) or not _DATE.match(valeur):
-            raise _erreur(fichier, cle, valeur, "une date \"AAAA-MM\" (ex. \"2020-01\")", "date invalide")
+            raise _erreur(fichier, cle, valeur, 'une date "AAAA-MM" (ex. "2020-01")', "date invalide")
         dates[cle] = valeur
     if dates["debut"] > dates["fin"]:
-        raise _erreur(fichier, "fin", dates["fin"], f"une date >= debut ({dates['debut']!r})", "fin avant debut")
+        raise _erreur(
+            fichier, "fin", dates["fin"], f"une date >= debut ({dates['debut']!r})", "fin avant debut"
+        )
     graine = _entier(fichier, "graine", brut.get("graine", 0), 0)
     graines_communes = _booleen(fichier, "graines_communes", brut.get("graines_communes", False))
-    indicateurs = _liste_textes(fichier, "indicateurs", brut.get("indicateurs", []), CLES_RACINE["indicateurs"])
-    fonction_run = _texte(fichier, "fonction_run", brut.get("fonction_run", FONCTION_RUN_DEFAUT),
-                          CLES_RACINE["fonction_run"])
+    indicateurs = _liste_textes(
+        fichier, "indicateurs", brut.get("indicateurs", []), CLES_RACINE["indicateurs"]
+    )
+    fonction_run = _texte(
+        fichier, "fonction_run", brut.get("fonction_run", FONCTION_RUN_DEFAUT), CLES_RACINE["fonction_run"]
+    )
     chemin_decl = brut.get("declarations")
     if chemin_decl is not None:
         chemin_decl = _texte(fichier, "declarations", chemin_decl, CLES_RACINE["declarations"])
@@ -343,10 +369,23 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
         raise _erreur(fichier, "nom", nom, "lettres ASCII, chiffres, « _ », « - » ou « . »", "nom invalide")
 
     provisoire = PlanBalayage(
-        fichier=fichier, nom=nom, scenario=scenario, plan=plan, replicats=replicats, menages=menages,
-        debut=dates["debut"], fin=dates["fin"], graine=graine, graines_communes=graines_communes,
-        indicateurs=indicateurs, fonction_run=fonction_run, declarations=chemin_decl,
-        parametres=tuple(parametres), fixes=fixes, echantillonnage=echantillonnage, series=series,
+        fichier=fichier,
+        nom=nom,
+        scenario=scenario,
+        plan=plan,
+        replicats=replicats,
+        menages=menages,
+        debut=dates["debut"],
+        fin=dates["fin"],
+        graine=graine,
+        graines_communes=graines_communes,
+        indicateurs=indicateurs,
+        fonction_run=fonction_run,
+        declarations=chemin_decl,
+        parametres=tuple(parametres),
+        fixes=fixes,
+        echantillonnage=echantillonnage,
+        series=series,
         sensibilite=sensibilite,
     )
     empreinte = calculer_empreinte(provisoire, dossier)
@@ -355,7 +394,9 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
 
 def _valider_echantillonnage(fichier: str, plan: str, table: Any) -> dict:
     if not isinstance(table, Mapping):
-        raise _erreur(fichier, "echantillonnage", table, "une table TOML [echantillonnage]", "ce n'est pas une table")
+        raise _erreur(
+            fichier, "echantillonnage", table, "une table TOML [echantillonnage]", "ce n'est pas une table"
+        )
     permises = CLES_ECHANTILLONNAGE[plan]
     if plan == "factoriel" and table:
         cle = next(iter(table))
@@ -373,11 +414,18 @@ def _valider_echantillonnage(fichier: str, plan: str, table: Any) -> dict:
             )
         n = _entier(fichier, "echantillonnage.n", table["n"], 2)
         if plan == "sobol" and n & (n - 1):
-            raise _erreur(fichier, "echantillonnage.n", n, permises["n"] + " (ex. 64, 128, 256)",
-                          "pas une puissance de 2")
+            raise _erreur(
+                fichier,
+                "echantillonnage.n",
+                n,
+                permises["n"] + " (ex. 64, 128, 256)",
+                "pas une puissance de 2",
+            )
         resultat["n"] = n
     if plan == "sobol":
-        resultat["second_ordre"] = _booleen(fichier, "echantillonnage.second_ordre", table.get("second_ordre", False))
+        resultat["second_ordre"] = _booleen(
+            fichier, "echantillonnage.second_ordre", table.get("second_ordre", False)
+        )
     if plan == "morris":
         niveaux = _entier(fichier, "echantillonnage.niveaux", table.get("niveaux", 4), 2)
         if niveaux % 2:
@@ -391,7 +439,9 @@ def _valider_series(fichier: str, table: Any) -> dict:
         raise _erreur(fichier, "series", table, "une table TOML [series]", "ce n'est pas une table")
     _cles_inconnues(fichier, "series.", table, CLES_SERIES)
     conserver = _booleen(fichier, "series.conserver", table.get("conserver", True))
-    indicateurs = _liste_textes(fichier, "series.indicateurs", table.get("indicateurs", []), CLES_SERIES["indicateurs"])
+    indicateurs = _liste_textes(
+        fichier, "series.indicateurs", table.get("indicateurs", []), CLES_SERIES["indicateurs"]
+    )
     dates = _liste_textes(fichier, "series.dates", table.get("dates", []), CLES_SERIES["dates"])
     for d in dates:
         if d != "fin" and not _PREFIXE_DATE.match(d):
@@ -406,73 +456,120 @@ def _valider_sensibilite(fichier: str, table: Any) -> dict:
     reech = _entier(fichier, "sensibilite.reechantillonnages", table.get("reechantillonnages", 100), 10)
     niveau = _nombre(fichier, "sensibilite.niveau_confiance", table.get("niveau_confiance", 0.95))
     if not 0 < niveau < 1:
-        raise _erreur(fichier, "sensibilite.niveau_confiance", niveau, CLES_SENSIBILITE["niveau_confiance"],
-                      "hors de ]0, 1[")
+        raise _erreur(
+            fichier,
+            "sensibilite.niveau_confiance",
+            niveau,
+            CLES_SENSIBILITE["niveau_confiance"],
+            "hors de ]0, 1[",
+        )
     return {"reechantillonnages": reech, "niveau_confiance": niveau}
 
 
-def _verifier_cle(fichier: str, prefixe: str, cle: str, bornes: Mapping) -> tuple:
+def _verifier_cle(fichier: str, prefixe: str, cle: str, bornes: Mapping) -> Borne:
     if cle not in bornes:
         proches = [c for c in bornes if c.split(".")[-1] == cle.split(".")[-1]]
         aide = f" Vouliez-vous dire : {', '.join(proches)} ?" if proches else ""
         connues = ", ".join(sorted(bornes)[:12]) + (" …" if len(bornes) > 12 else "")
         raise ErreurEntree(
-            f"{fichier} : clé « {prefixe}\"{cle}\" » : paramètre inconnu du modèle.{aide} "
+            f'{fichier} : clé « {prefixe}"{cle}" » : paramètre inconnu du modèle.{aide} '
             f"Paramètres déclarés : {connues}."
         )
     return bornes[cle]
 
 
-def _dans_bornes(fichier: str, cle: str, valeur: float, bornes: tuple) -> None:
-    bas, haut = bornes
+def _dans_bornes(fichier: str, cle: str, valeur: Any, decl: Borne) -> None:
+    if decl.valider is not None:
+        decl.valider(valeur, fichier=fichier, cle=cle)  # lève ErreurEntree (type, bornes, choix)
+    if isinstance(valeur, bool) or not isinstance(valeur, (int, float)):
+        return
+    bas, haut = decl.min, decl.max
     if (bas is not None and valeur < bas) or (haut is not None and valeur > haut):
-        raise _erreur(fichier, cle, valeur, f"une valeur dans les bornes déclarées [{bas}, {haut}]",
-                      "hors des bornes déclarées du paramètre")
+        raise _erreur(
+            fichier,
+            cle,
+            valeur,
+            f"une valeur dans les bornes déclarées [{bas}, {haut}]",
+            "hors des bornes déclarées du paramètre",
+        )
 
 
 def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) -> list[ParametreVarie]:
     if not isinstance(table, Mapping) or not table:
-        raise _erreur(fichier, "parametres", table,
-                      "au moins une table [parametres.\"cle.du.parametre\"]", "aucun paramètre qui varie")
+        raise _erreur(
+            fichier,
+            "parametres",
+            table,
+            'au moins une table [parametres."cle.du.parametre"]',
+            "aucun paramètre qui varie",
+        )
     resultat = []
     for cle, spec in table.items():
-        prefixe = f"parametres.\"{cle}\""
+        prefixe = f'parametres."{cle}"'
         if not isinstance(spec, Mapping):
-            raise _erreur(fichier, prefixe, spec, "une table avec niveaux = [...] ou min/max", "ce n'est pas une table")
+            raise _erreur(
+                fichier, prefixe, spec, "une table avec niveaux = [...] ou min/max", "ce n'est pas une table"
+            )
         decl = _verifier_cle(fichier, "parametres.", cle, bornes)
         _cles_inconnues(fichier, prefixe + ".", spec, CLES_PARAMETRE)
-        entier = _booleen(fichier, f"{prefixe}.entier", spec.get("entier", False))
+        entier = _booleen(fichier, f"{prefixe}.entier", spec.get("entier", False)) or decl.type == "entier"
         if plan == "factoriel":
             if "niveaux" not in spec:
                 raise ErreurEntree(
-                    f"{fichier} : clé « {prefixe}.niveaux » absente : le plan « factoriel » demande une liste "
-                    f"de niveaux pour chaque paramètre (ex. niveaux = [0.1, 0.2]). Clés reçues : {', '.join(spec)}."
+                    f"{fichier} : clé « {prefixe}.niveaux » absente : le plan « factoriel » demande "
+                    f"une liste de niveaux pour chaque paramètre (ex. niveaux = [0.1, 0.2]). "
+                    f"Clés reçues : {', '.join(spec)}."
                 )
             autres = set(spec) - {"niveaux", "entier"}
             if autres:
                 cle_en_trop = sorted(autres)[0]
-                raise _erreur(fichier, f"{prefixe}.{cle_en_trop}", spec[cle_en_trop],
-                              "seulement « niveaux » (et « entier ») pour un plan factoriel", "clé sans objet ici")
+                raise _erreur(
+                    fichier,
+                    f"{prefixe}.{cle_en_trop}",
+                    spec[cle_en_trop],
+                    "seulement « niveaux » (et « entier ») pour un plan factoriel",
+                    "clé sans objet ici",
+                )
             niveaux = spec["niveaux"]
             if not isinstance(niveaux, list) or not niveaux:
-                raise _erreur(fichier, f"{prefixe}.niveaux", niveaux, CLES_PARAMETRE["niveaux"], "liste vide ou absente")
+                raise _erreur(
+                    fichier, f"{prefixe}.niveaux", niveaux, CLES_PARAMETRE["niveaux"], "liste vide ou absente"
+                )
             types = {type(v) for v in niveaux}
             if not all(isinstance(v, (int, float, str, bool)) for v in niveaux) or (
                 len(types) > 1 and not types <= {int, float}
             ):
-                raise _erreur(fichier, f"{prefixe}.niveaux", niveaux,
-                              "des valeurs simples d'un même type (nombres, textes ou booléens)", "niveaux hétérogènes")
+                raise _erreur(
+                    fichier,
+                    f"{prefixe}.niveaux",
+                    niveaux,
+                    "des valeurs simples d'un même type (nombres, textes ou booléens)",
+                    "niveaux hétérogènes",
+                )
             if len(set(niveaux)) != len(niveaux):
-                raise _erreur(fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété")
+                raise _erreur(
+                    fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété"
+                )
             for v in niveaux:
-                if isinstance(v, (int, float)) and not isinstance(v, bool):
-                    _dans_bornes(fichier, f"{prefixe}.niveaux", v, decl)
+                _dans_bornes(fichier, f"{prefixe}.niveaux", v, decl)
             resultat.append(ParametreVarie(cle=cle, niveaux=tuple(niveaux), entier=entier))
             continue
         if "niveaux" in spec:
-            raise _erreur(fichier, f"{prefixe}.niveaux", spec["niveaux"],
-                          f"min et max (et éventuellement loi) pour le plan « {plan} »",
-                          "les niveaux explicites ne valent que pour le plan factoriel")
+            raise _erreur(
+                fichier,
+                f"{prefixe}.niveaux",
+                spec["niveaux"],
+                f"min et max (et éventuellement loi) pour le plan « {plan} »",
+                "les niveaux explicites ne valent que pour le plan factoriel",
+            )
+        if decl.type not in (None, "reel", "entier"):
+            raise _erreur(
+                fichier,
+                prefixe,
+                dict(spec),
+                f"niveaux = [...] dans un plan factoriel pour un paramètre de type « {decl.type} »",
+                "paramètre non numérique : pas d'intervalle possible",
+            )
         for borne in ("min", "max"):
             if borne not in spec:
                 raise ErreurEntree(
@@ -483,7 +580,8 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
         haut = _nombre(fichier, f"{prefixe}.max", spec["max"])
         if bas >= haut:
             raise ErreurEntree(
-                f"{fichier} : clé « {prefixe}.min » = {spec['min']!r} et « {prefixe}.max » = {spec['max']!r} : "
+                f"{fichier} : clé « {prefixe}.min » = {spec['min']!r} et "
+                f"« {prefixe}.max » = {spec['max']!r} : "
                 f"min doit être strictement inférieur à max."
             )
         _dans_bornes(fichier, f"{prefixe}.min", bas, decl)
@@ -492,29 +590,61 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
         if loi not in LOIS:
             raise _erreur(fichier, f"{prefixe}.loi", loi, CLES_PARAMETRE["loi"], "loi inconnue")
         if plan == "morris" and loi != "uniforme":
-            raise _erreur(fichier, f"{prefixe}.loi", loi, "« uniforme » pour le plan morris",
-                          "la méthode de Morris travaille sur une grille régulière")
+            raise _erreur(
+                fichier,
+                f"{prefixe}.loi",
+                loi,
+                "« uniforme » pour le plan morris",
+                "la méthode de Morris travaille sur une grille régulière",
+            )
         mode = moyenne = ecart = None
         attendues = {"triangulaire": {"mode"}, "normale_tronquee": {"moyenne", "ecart_type"}}.get(loi, set())
         for cle_loi in ("mode", "moyenne", "ecart_type"):
             if cle_loi in spec and cle_loi not in attendues:
-                raise _erreur(fichier, f"{prefixe}.{cle_loi}", spec[cle_loi], f"aucune clé « {cle_loi} » pour la loi {loi}",
-                              "clé sans objet pour cette loi")
+                raise _erreur(
+                    fichier,
+                    f"{prefixe}.{cle_loi}",
+                    spec[cle_loi],
+                    f"aucune clé « {cle_loi} » pour la loi {loi}",
+                    "clé sans objet pour cette loi",
+                )
             if cle_loi in attendues and cle_loi not in spec:
-                raise ErreurEntree(f"{fichier} : clé « {prefixe}.{cle_loi} » absente : obligatoire pour la loi {loi}.")
+                raise ErreurEntree(
+                    f"{fichier} : clé « {prefixe}.{cle_loi} » absente : obligatoire pour la loi {loi}."
+                )
         if loi == "log_uniforme" and bas <= 0:
-            raise _erreur(fichier, f"{prefixe}.min", bas, "min > 0 pour la loi log_uniforme", "valeur non positive")
+            raise _erreur(
+                fichier, f"{prefixe}.min", bas, "min > 0 pour la loi log_uniforme", "valeur non positive"
+            )
         if loi == "triangulaire":
             mode = _nombre(fichier, f"{prefixe}.mode", spec["mode"])
             if not bas <= mode <= haut:
-                raise _erreur(fichier, f"{prefixe}.mode", mode, f"un mode dans [{bas}, {haut}]", "mode hors de [min, max]")
+                raise _erreur(
+                    fichier,
+                    f"{prefixe}.mode",
+                    mode,
+                    f"un mode dans [{bas}, {haut}]",
+                    "mode hors de [min, max]",
+                )
         if loi == "normale_tronquee":
             moyenne = _nombre(fichier, f"{prefixe}.moyenne", spec["moyenne"])
             ecart = _nombre(fichier, f"{prefixe}.ecart_type", spec["ecart_type"])
             if ecart <= 0:
-                raise _erreur(fichier, f"{prefixe}.ecart_type", ecart, "un écart type > 0", "valeur non positive")
-        resultat.append(ParametreVarie(cle=cle, min=bas, max=haut, loi=loi, mode=mode, moyenne=moyenne,
-                                       ecart_type=ecart, entier=entier))
+                raise _erreur(
+                    fichier, f"{prefixe}.ecart_type", ecart, "un écart type > 0", "valeur non positive"
+                )
+        resultat.append(
+            ParametreVarie(
+                cle=cle,
+                min=bas,
+                max=haut,
+                loi=loi,
+                mode=mode,
+                moyenne=moyenne,
+                ecart_type=ecart,
+                entier=entier,
+            )
+        )
     return resultat
 
 
@@ -525,10 +655,14 @@ def _valider_fixes(fichier: str, table: Any, bornes: Mapping, varies: set) -> di
     for cle, valeur in table.items():
         decl = _verifier_cle(fichier, "fixes.", cle, bornes)
         if cle in varies:
-            raise _erreur(fichier, f"fixes.\"{cle}\"", valeur, "un paramètre qui ne varie pas déjà dans [parametres]",
-                          "paramètre à la fois fixé et varié")
-        if isinstance(valeur, (int, float)) and not isinstance(valeur, bool):
-            _dans_bornes(fichier, f"fixes.\"{cle}\"", valeur, decl)
+            raise _erreur(
+                fichier,
+                f'fixes."{cle}"',
+                valeur,
+                "un paramètre qui ne varie pas déjà dans [parametres]",
+                "paramètre à la fois fixé et varié",
+            )
+        _dans_bornes(fichier, f'fixes."{cle}"', valeur, decl)
         resultat[cle] = valeur
     return resultat
 
@@ -541,7 +675,7 @@ def calculer_empreinte(plan: PlanBalayage, dossier: Path | None = None) -> str:
         for base in (Path.cwd(), dossier):
             if base is None:
                 continue
-            candidat = (base / plan.scenario)
+            candidat = base / plan.scenario
             if candidat.is_file():
                 contenu["scenario_sha256"] = hashlib.sha256(candidat.read_bytes()).hexdigest()
                 break
@@ -607,8 +741,13 @@ def echantillonner(plan: PlanBalayage) -> pd.DataFrame:
             elif plan.plan == "sobol":
                 from SALib.sample import sobol
 
-                matrice = sobol.sample(probleme, n, calc_second_order=plan.echantillonnage["second_ordre"],
-                                       scramble=True, seed=graine)
+                matrice = sobol.sample(
+                    probleme,
+                    n,
+                    calc_second_order=plan.echantillonnage["second_ordre"],
+                    scramble=True,
+                    seed=graine,
+                )
             else:
                 from SALib.sample import morris
 

@@ -28,12 +28,15 @@ class ErreurBalayage(Exception):
     """Le balayage n'a pas pu produire ce qu'il faut (runs en échec) ; le message est en français."""
 
 
-def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int) -> np.ndarray:
+def _valeurs_par_point(
+    plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int
+) -> np.ndarray:
     if indicateur not in resume.columns:
         fixes = {"run", "point", "replicat", "graine", "scenario", *plan.cles}
         disponibles = [c for c in resume.columns if c not in fixes]
         raise ErreurEntree(
-            f"{plan.fichier} : clé « indicateurs » : la valeur {indicateur!r} n'est pas une clé du résumé des "
+            f"{plan.fichier} : clé « indicateurs » : la valeur {indicateur!r} n'est pas une clé "
+            f"du résumé des "
             f"runs. Clés disponibles : {', '.join(disponibles) or '(aucune)'}."
         )
     colonne = pd.to_numeric(resume[indicateur], errors="coerce")
@@ -48,7 +51,9 @@ def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str
     return moyennes.to_numpy(dtype=float)
 
 
-def calculer_indices(plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFrame) -> dict[str, pd.DataFrame]:
+def calculer_indices(
+    plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFrame
+) -> dict[str, pd.DataFrame]:
     """Indices de sensibilité par indicateur ; renvoie ``{"indices": table, "second_ordre": table?}``."""
     probleme = probleme_salib(plan)
     graine = graine_echantillon(plan.empreinte)
@@ -62,30 +67,61 @@ def calculer_indices(plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFr
                 from SALib.analyze import sobol
 
                 second = plan.echantillonnage["second_ordre"]
-                si = sobol.analyze(probleme, y, calc_second_order=second,
-                                   num_resamples=options["reechantillonnages"],
-                                   conf_level=options["niveau_confiance"], seed=graine)
+                si = sobol.analyze(
+                    probleme,
+                    y,
+                    calc_second_order=second,
+                    num_resamples=options["reechantillonnages"],
+                    conf_level=options["niveau_confiance"],
+                    seed=graine,
+                )
                 for i, cle in enumerate(plan.cles):
-                    lignes.append({"indicateur": indicateur, "parametre": cle,
-                                   "S1": si["S1"][i], "S1_ic": si["S1_conf"][i],
-                                   "ST": si["ST"][i], "ST_ic": si["ST_conf"][i]})
+                    lignes.append(
+                        {
+                            "indicateur": indicateur,
+                            "parametre": cle,
+                            "S1": si["S1"][i],
+                            "S1_ic": si["S1_conf"][i],
+                            "ST": si["ST"][i],
+                            "ST_ic": si["ST_conf"][i],
+                        }
+                    )
                 if second:
                     for i, ci in enumerate(plan.cles):
                         for j in range(i + 1, len(plan.cles)):
-                            lignes_s2.append({"indicateur": indicateur, "parametre_1": ci,
-                                              "parametre_2": plan.cles[j], "S2": si["S2"][i, j],
-                                              "S2_ic": si["S2_conf"][i, j]})
+                            lignes_s2.append(
+                                {
+                                    "indicateur": indicateur,
+                                    "parametre_1": ci,
+                                    "parametre_2": plan.cles[j],
+                                    "S2": si["S2"][i, j],
+                                    "S2_ic": si["S2_conf"][i, j],
+                                }
+                            )
             else:
                 from SALib.analyze import morris
 
                 x = points[plan.cles].to_numpy(dtype=float)
-                si = morris.analyze(probleme, x, y, num_resamples=options["reechantillonnages"],
-                                    conf_level=options["niveau_confiance"],
-                                    num_levels=plan.echantillonnage["niveaux"], seed=graine)
+                si = morris.analyze(
+                    probleme,
+                    x,
+                    y,
+                    num_resamples=options["reechantillonnages"],
+                    conf_level=options["niveau_confiance"],
+                    num_levels=plan.echantillonnage["niveaux"],
+                    seed=graine,
+                )
                 for i, cle in enumerate(plan.cles):
-                    lignes.append({"indicateur": indicateur, "parametre": cle, "mu": si["mu"][i],
-                                   "mu_etoile": si["mu_star"][i], "mu_etoile_ic": si["mu_star_conf"][i],
-                                   "sigma": si["sigma"][i]})
+                    lignes.append(
+                        {
+                            "indicateur": indicateur,
+                            "parametre": cle,
+                            "mu": si["mu"][i],
+                            "mu_etoile": si["mu_star"][i],
+                            "mu_etoile_ic": si["mu_star_conf"][i],
+                            "sigma": si["sigma"][i],
+                        }
+                    )
     resultat = {"indices": pd.DataFrame(lignes)}
     if lignes_s2:
         resultat["second_ordre"] = pd.DataFrame(lignes_s2)
@@ -119,8 +155,13 @@ def tracer(plan: PlanBalayage, indices: pd.DataFrame, dossier: Path) -> list[Pat
         else:
             axe.errorbar(table["mu_etoile"], table["sigma"], xerr=table["mu_etoile_ic"], fmt="o", capsize=3)
             for _, ligne in table.iterrows():
-                axe.annotate(ligne["parametre"], (ligne["mu_etoile"], ligne["sigma"]),
-                             textcoords="offset points", xytext=(4, 4), fontsize=8)
+                axe.annotate(
+                    ligne["parametre"],
+                    (ligne["mu_etoile"], ligne["sigma"]),
+                    textcoords="offset points",
+                    xytext=(4, 4),
+                    fontsize=8,
+                )
             axe.set_xlabel("mu* (effet moyen absolu)")
             axe.set_ylabel("sigma (interactions, non-linéarités)")
             axe.set_title(f"Criblage de Morris : « {indicateur} »")
@@ -150,12 +191,14 @@ def analyser_sensibilite(
     if plan.plan not in ("sobol", "morris"):
         raise ErreurEntree(
             f"{plan.fichier} : clé « plan » = {plan.plan!r} : l'analyse de sensibilité demande un plan "
-            f"« sobol » (indices de Sobol) ou « morris » (criblage). Utilisez « nonrecours balayer » pour ce plan."
+            f"« sobol » (indices de Sobol) ou « morris » (criblage). "
+            f"Utilisez « nonrecours balayer » pour ce plan."
         )
     if not plan.indicateurs:
         raise ErreurEntree(
-            f"{plan.fichier} : clé « indicateurs » absente ou vide : l'analyse de sensibilité demande la liste "
-            f"des clés du résumé à analyser (ex. indicateurs = [\"taux_non_recours_rsa_fin\"])."
+            f"{plan.fichier} : clé « indicateurs » absente ou vide : "
+            f"l'analyse de sensibilité demande la liste "
+            f'des clés du résumé à analyser (ex. indicateurs = ["taux_non_recours_rsa_fin"]).'
         )
     sortie = Path(sortie) if sortie is not None else dossier_par_defaut(plan)
     bilan = executer_balayage(plan, sortie, travailleurs=travailleurs, dask=dask, barre=barre)

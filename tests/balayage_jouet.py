@@ -38,13 +38,18 @@ def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) ->
 
 def _series(spec, y: float, bruit: float) -> pd.DataFrame:
     dates = ["2020-01-06", "2020-06-01", "2020-12-28"]
-    return pd.DataFrame({
-        "scenario": spec.scenario, "replicat": spec.replicat, "graine": spec.graine,
-        "date": [d for d in dates for _ in range(2)],
-        "indicateur": ["y", "bruit"] * 3,
-        "prestation": "rsa", "groupe": "tous",
-        "valeur": [v for k in range(3) for v in (y * (k + 1) / 3, bruit)],
-    })
+    return pd.DataFrame(
+        {
+            "scenario": spec.scenario,
+            "replicat": spec.replicat,
+            "graine": spec.graine,
+            "date": [d for d in dates for _ in range(2)],
+            "indicateur": ["y", "bruit"] * 3,
+            "prestation": "rsa",
+            "groupe": "tous",
+            "valeur": [v for k in range(3) for v in (y * (k + 1) / 3, bruit)],
+        }
+    )
 
 
 def ishigami_run(spec) -> ResultatJouet:
@@ -83,7 +88,7 @@ def texte_plan_jouet(
     n: int = 10,
     replicats: int = 2,
     fonction: str = "ishigami_run",
-    series: str = "dates = [\"fin\"]",
+    series: str = 'dates = ["fin"]',
     echantillonnage: str | None = None,
     parametres: str | None = None,
     nom: str = "jouet",
@@ -92,12 +97,11 @@ def texte_plan_jouet(
     if echantillonnage is None:
         echantillonnage = "" if plan == "factoriel" else f"[echantillonnage]\nn = {n}\n"
     if parametres is None:
-        parametres = "".join(
-            f"[parametres.{x}]\nmin = -{PI}\nmax = {PI}\n" for x in ("x1", "x2", "x3")
-        )
+        parametres = "".join(f"[parametres.{x}]\nmin = -{PI}\nmax = {PI}\n" for x in ("x1", "x2", "x3"))
     return (
         f'nom = "{nom}"\nscenario = "reference"\nplan = "{plan}"\nreplicats = {replicats}\nmenages = 10\n'
         f'debut = "2020-01"\nfin = "2020-12"\nindicateurs = ["y"]\n'
-        f'fonction_run = "tests.balayage_jouet:{fonction}"\ndeclarations = "tests.balayage_jouet:DECLARATIONS"\n'
+        f'fonction_run = "tests.balayage_jouet:{fonction}"\n'
+        'declarations = "tests.balayage_jouet:DECLARATIONS"\n'
         f"{echantillonnage}\n[series]\n{series}\n\n{parametres}"
     )

@@ -47,7 +47,9 @@ def test_table_de_reference_coherente(reference):
         (p, r) for p in range(30) for r in range(2)
     ]
     # graine de chaque run = SeedSequence(empreinte, point, réplicat)
-    attendues = [graine_run(plan.empreinte, p, r) for p, r in zip(resume["point"], resume["replicat"], strict=True)]
+    attendues = [
+        graine_run(plan.empreinte, p, r) for p, r in zip(resume["point"], resume["replicat"], strict=True)
+    ]
     assert resume["graine"].tolist() == attendues
     # la sortie du modèle correspond bien aux paramètres du point
     y = [ishigami(a, b, c) for a, b, c in zip(resume["x1"], resume["x2"], resume["x3"], strict=True)]
@@ -76,12 +78,31 @@ def test_meme_table_avec_2_travailleurs_et_dask(reference, tmp_path):
 def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
     plan, _, (resume_ref, series_ref) = reference
     sortie = tmp_path / "sortie"
-    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(RACINE), os.environ.get("PYTHONPATH", "")]),
-           "JOUET_PAUSE": "0.04"}
-    commande = [sys.executable, "-m", "experiences.cli_balayage", "balayer", str(plan),
-                "--sortie", str(sortie), "--travailleurs", "2", "--sans-barre"]
-    processus = subprocess.Popen(commande, cwd=RACINE, env=env, start_new_session=True,
-                                 stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    env = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(RACINE), os.environ.get("PYTHONPATH", "")]),
+        "JOUET_PAUSE": "0.04",
+    }
+    commande = [
+        sys.executable,
+        "-m",
+        "experiences.cli_balayage",
+        "balayer",
+        str(plan),
+        "--sortie",
+        str(sortie),
+        "--travailleurs",
+        "2",
+        "--sans-barre",
+    ]
+    processus = subprocess.Popen(
+        commande,
+        cwd=RACINE,
+        env=env,
+        start_new_session=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     limite = time.monotonic() + 60
     try:
         while time.monotonic() < limite:
@@ -98,8 +119,9 @@ def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
     assert not (sortie / "bilan.json").exists()
 
     # relance de la même commande : les runs terminés sont sautés
-    fin = subprocess.run(commande, cwd=RACINE, env={**env, "JOUET_PAUSE": "0"}, capture_output=True,
-                         text=True, timeout=120)
+    fin = subprocess.run(
+        commande, cwd=RACINE, env={**env, "JOUET_PAUSE": "0"}, capture_output=True, text=True, timeout=120
+    )
     assert fin.returncode == 0, fin.stderr
     bilan = json.loads((sortie / "bilan.json").read_text(encoding="utf-8"))
     assert bilan["deja_faits"] >= len(faits) and bilan["deja_faits"] + bilan["reussis"] == 60
@@ -137,7 +159,9 @@ def test_reprise_d_un_balayage_complet_ne_refait_rien(reference):
 
 def test_dossier_d_un_autre_plan_refuse(reference, tmp_path, capsys):
     plan, sortie, _ = reference
-    autre = ecrire(tmp_path, plan.read_text(encoding="utf-8").replace("replicats = 2", "replicats = 3"), "autre.toml")
+    autre = ecrire(
+        tmp_path, plan.read_text(encoding="utf-8").replace("replicats = 2", "replicats = 3"), "autre.toml"
+    )
     avant = (sortie / "manifeste.json").read_bytes()
     code = main(["balayer", str(autre), "--sortie", str(sortie), "--travailleurs", "1", "--sans-barre"])
     err = capsys.readouterr().err
@@ -188,8 +212,12 @@ def test_run_en_echec_enregistre_et_balayage_continue(tmp_path, capsys):
 
 
 def test_filtre_des_series_par_indicateur_et_prefixe_de_date(tmp_path):
-    plan = ecrire(tmp_path, texte_plan_jouet(n=3, replicats=1,
-                                             series='indicateurs = ["bruit"]\ndates = ["2020-06", "2020-01-06"]'))
+    plan = ecrire(
+        tmp_path,
+        texte_plan_jouet(
+            n=3, replicats=1, series='indicateurs = ["bruit"]\ndates = ["2020-06", "2020-01-06"]'
+        ),
+    )
     executer_balayage(plan, tmp_path / "sortie", travailleurs=1, barre=False)
     series = lire_series(tmp_path / "sortie")
     assert set(series["indicateur"]) == {"bruit"}

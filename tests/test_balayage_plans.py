@@ -1,4 +1,4 @@
-"""Plans de balayage : lecture, validation (messages en français, code 2), empreinte, graines, échantillons."""
+"""Plans de balayage : lecture, validation (messages français, code 2), empreinte, graines, échantillons."""
 
 import math
 from pathlib import Path
@@ -68,7 +68,9 @@ def test_echantillon_deterministe_et_dans_les_bornes(tmp_path):
 def test_empreinte_ignore_nom_et_commentaires_mais_pas_le_contenu(tmp_path):
     base = texte_plan_jouet()
     e1 = lire_plan(ecrire(tmp_path, base, "a.toml")).empreinte
-    e2 = lire_plan(ecrire(tmp_path, "# commentaire\n" + base.replace('nom = "jouet"', 'nom = "autre"'), "b.toml")).empreinte
+    e2 = lire_plan(
+        ecrire(tmp_path, "# commentaire\n" + base.replace('nom = "jouet"', 'nom = "autre"'), "b.toml")
+    ).empreinte
     e3 = lire_plan(ecrire(tmp_path, base.replace("replicats = 2", "replicats = 3"), "c.toml")).empreinte
     assert e1 == e2
     assert e1 != e3
@@ -90,26 +92,35 @@ def test_graines_derivees_distinctes_et_stables():
 BASE = texte_plan_jouet()
 PARAM_X1 = f"[parametres.x1]\nmin = -{PI}\nmax = {PI}\n"
 CAS_INVALIDES = {
-    "toml_mal_forme": (BASE.replace('plan = "hypercube_latin"', 'plan = "sobol'), ["TOML mal formé à la ligne 3"]),
+    "toml_mal_forme": (
+        BASE.replace('plan = "hypercube_latin"', 'plan = "sobol'),
+        ["TOML mal formé à la ligne 3"],
+    ),
     "plan_inconnu": (
         BASE.replace('plan = "hypercube_latin"', 'plan = "aleatoire"'),
         ["« plan »", "'aleatoire'", "factoriel, hypercube_latin, sobol, morris"],
     ),
     "parametre_inconnu": (
         BASE.replace("[parametres.x3]", '[parametres."inconnu.x9"]'),
-        ["« parametres.\"inconnu.x9\" »", "paramètre inconnu", "Paramètres déclarés", "x1"],
+        ['« parametres."inconnu.x9" »', "paramètre inconnu", "Paramètres déclarés", "x1"],
     ),
     "min_superieur_a_max": (
         BASE.replace(PARAM_X1, "[parametres.x1]\nmin = 2.0\nmax = 1.0\n"),
-        ["parametres.\"x1\".min", "2.0", "strictement inférieur à max"],
+        ['parametres."x1".min', "2.0", "strictement inférieur à max"],
     ),
-    "replicats_negatifs": (BASE.replace("replicats = 2", "replicats = -1"), ["« replicats » = -1", "entier >= 1"]),
+    "replicats_negatifs": (
+        BASE.replace("replicats = 2", "replicats = -1"),
+        ["« replicats » = -1", "entier >= 1"],
+    ),
     "scenario_absent": (BASE.replace('scenario = "reference"\n', ""), ["« scenario » absente", "reference"]),
     "hors_bornes_declarees": (
         BASE.replace(PARAM_X1, "[parametres.x1]\nmin = 0.0\nmax = 10.0\n"),
-        ["parametres.\"x1\".max", "10.0", "hors des bornes déclarées", "3.14159"],
+        ['parametres."x1".max', "10.0", "hors des bornes déclarées", "3.14159"],
     ),
-    "date_invalide": (BASE.replace('debut = "2020-01"', 'debut = "2020-13"'), ["« debut »", "2020-13", "AAAA-MM"]),
+    "date_invalide": (
+        BASE.replace('debut = "2020-01"', 'debut = "2020-13"'),
+        ["« debut »", "2020-13", "AAAA-MM"],
+    ),
     "fin_avant_debut": (BASE.replace('fin = "2020-12"', 'fin = "2019-12"'), ["« fin »", "fin avant debut"]),
     "sobol_n_non_puissance_de_2": (
         texte_plan_jouet(plan="sobol", n=100),
@@ -121,21 +132,24 @@ CAS_INVALIDES = {
     ),
     "factoriel_sans_niveaux": (
         texte_plan_jouet(plan="factoriel"),
-        ["parametres.\"x1\".niveaux", "absente", "factoriel"],
+        ['parametres."x1".niveaux', "absente", "factoriel"],
     ),
     "niveaux_hors_factoriel": (
         BASE.replace(PARAM_X1, "[parametres.x1]\nniveaux = [0.0, 1.0]\n"),
-        ["parametres.\"x1\".niveaux", "plan factoriel"],
+        ['parametres."x1".niveaux', "plan factoriel"],
     ),
     "loi_inconnue": (
-        BASE.replace(PARAM_X1, f"[parametres.x1]\nmin = -1.0\nmax = 1.0\nloi = \"gaussienne\"\n"),
-        ["parametres.\"x1\".loi", "gaussienne", "uniforme, log_uniforme, triangulaire, normale_tronquee"],
+        BASE.replace(PARAM_X1, '[parametres.x1]\nmin = -1.0\nmax = 1.0\nloi = "gaussienne"\n'),
+        ['parametres."x1".loi', "gaussienne", "uniforme, log_uniforme, triangulaire, normale_tronquee"],
     ),
     "fonction_run_introuvable": (
         BASE.replace("tests.balayage_jouet:ishigami_run", "tests.balayage_jouet:absente"),
         ["« fonction_run »", "tests.balayage_jouet:absente", "introuvable"],
     ),
-    "menages_pas_entier": (BASE.replace("menages = 10", 'menages = "dix"'), ["« menages » = 'dix'", "entier"]),
+    "menages_pas_entier": (
+        BASE.replace("menages = 10", 'menages = "dix"'),
+        ["« menages » = 'dix'", "entier"],
+    ),
 }
 
 
@@ -161,7 +175,7 @@ def test_erreur_de_lecture_leve_erreur_entree(tmp_path):
 
 def test_declarations_injectees_remplacent_celles_du_plan(tmp_path):
     chemin = ecrire(tmp_path, texte_plan_jouet())
-    with pytest.raises(ErreurEntree, match="« parametres.\"x1\" » : paramètre inconnu"):
+    with pytest.raises(ErreurEntree, match='« parametres."x1" » : paramètre inconnu'):
         lire_plan(chemin, declarations={"y1": (0, 1)})
     etroites = {**DECLARATIONS, "x1": (0.0, 1.0)}
     with pytest.raises(ErreurEntree, match="hors des bornes déclarées"):

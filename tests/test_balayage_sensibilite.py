@@ -41,8 +41,17 @@ def test_sobol_retrouve_les_indices_d_ishigami(tmp_path, capsys):
 
 def test_morris_effets_elementaires_d_un_modele_lineaire(tmp_path):
     parametres = "".join(f"[parametres.{x}]\nmin = 0.0\nmax = 1.0\n" for x in ("a", "b", "c"))
-    plan = ecrire(tmp_path, texte_plan_jouet(plan="morris", n=8, replicats=2, fonction="lineaire_run",
-                                             series="conserver = false", parametres=parametres))
+    plan = ecrire(
+        tmp_path,
+        texte_plan_jouet(
+            plan="morris",
+            n=8,
+            replicats=2,
+            fonction="lineaire_run",
+            series="conserver = false",
+            parametres=parametres,
+        ),
+    )
     indices, bilan = analyser_sensibilite(plan, tmp_path / "sortie", travailleurs=1, barre=False)
     assert bilan.reussis == 8 * (3 + 1) * 2
     indices = indices.set_index("parametre")
@@ -77,7 +86,9 @@ def test_sensibilite_refuse_un_plan_factoriel(tmp_path, capsys):
 def test_sensibilite_indicateur_absent_du_resume(tmp_path, capsys):
     texte = texte_plan_jouet(plan="morris", n=2, replicats=1, series="conserver = false")
     plan = ecrire(tmp_path, texte.replace('indicateurs = ["y"]', 'indicateurs = ["taux_inconnu"]'))
-    code = main(["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre"])
+    code = main(
+        ["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre"]
+    )
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "« indicateurs »" in err and "'taux_inconnu'" in err and "y, y_bruite" in err
