@@ -1,0 +1,116 @@
+"""Figures PNG lues dans les tableaux de séries (jamais dans un modèle vivant).
+
+Avec plusieurs réplicats, chaque courbe est la moyenne et la bande son intervalle de confiance à 95 %
+(moyenne ± t × écart-type / √R).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pandas as pd  # noqa: E402
+from scipy import stats  # noqa: E402
+
+LIBELLES = {
+    "rsa": "RSA", "prime_activite": "Prime d'activité", "css_gratuite": "CSS sans participation",
+    "css_participation": "CSS avec participation", "aspa": "ASPA", "aides_logement": "Aides au logement",
+    "famille": "Entourage", "travailleur_social": "Travailleurs sociaux", "france_services": "France Services",
+    "conseiller_numerique": "Conseillers numériques", "association": "Associations / CCAS",
+    "prestataire_prive": "Services payants", "caf": "CAF", "cpam": "CPAM", "carsat": "CARSAT",
+    "taux_non_connaissance": "non-connaissance", "taux_non_demande": "non-demande",
+    "taux_non_reception": "non-réception",
+}
+
+
+def libelle(x: str) -> str:
+    """Libellé français d'un code."""
+    x = str(x)
+    return LIBELLES.get(x.split("=")[-1], x)
+
+
+def moyenne_ic(df: pd.DataFrame, cles: list[str]) -> pd.DataFrame:
+    """Moyenne, borne basse et haute de l'IC 95 % sur les réplicats, par clés (+ n)."""
+    g = df.groupby(cles, observed=True)["valeur"]
+    out = g.agg(["mean", "std", "count"]).reset_index()
+    t = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1))
+    demi = np.where(out["count"] > 1, t * out["std"].fillna(0) / np.sqrt(out["count"]), 0.0)
+    out["bas"] = out["mean"] - demi
+    out["haut"] = out["mean"] + demi
+    return out
+
+
+def _dates(s: pd.Series) -> pd.DatetimeIndex:
+    return pd.to_datetime(s.astype(str) + "-01")
+
+
+def courbes(ax, df: pd.DataFrame, indicateur: str, par: str, filtre: dict | None = None, pourcent: bool = True):
+    """Trace un indicateur (une courbe par valeur de `par`) avec sa bande d'IC."""
+    d = df[df["indicateur"] == indicateur]
+    for k, v in (filtre or {}).items():
+        d = d[d[k] == v]
+    if d.empty:
+        return
+    s = moyenne_ic(d, [par, "date"])
+    for nom, bloc in s.groupby(par, observed=True):
+        x = _dates(bloc["date"])
+        f = 100.0 if pourcent else 1.0
+        ligne, = ax.plot(x, bloc["mean"] * f, label=libelle(nom))
+        if (bloc["haut"] > bloc["bas"]).any():
+            ax.fill_between(x, bloc["bas"] * f, bloc["haut"] * f, color=ligne.get_color(), alpha=0.2, lw=0)
+    ax.grid(alpha=0.3)
+
+
+def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> list[Path]:
+    """Les quatre figures d'un dossier `simuler` : non-recours par prestation, par cause, heures d'aide, guichets."""
+    ens = series[series["groupe"] == "ensemble"]
+    chemins = []
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    courbes(ax, ens, "taux_non_recours", "prestation")
+    ax.set_ylabel("non-recours (% des ménages éligibles)")
+    ax.set_title(f"Non-recours par prestation {titre}".strip())
+    ax.legend(fontsize=8)
+    chemins.append(_sauver(fig, dossier / "non_recours_par_prestation.png"))
+
+    prest = [p for p in series["prestation"].astype(str).unique() if p != "toutes"]
+    n = len(prest)
+    fig, axes = plt.subplots(2, (n + 1) // 2, figsize=(12, 6), sharex=True, sharey=True)
+    causes = ["taux_non_connaissance", "taux_non_demande", "taux_non_reception"]
+    for ax, p in zip(np.ravel(axes), prest):
+        d = ens[(ens["prestation"] == p) & ens["indicateur"].isin(causes)]
+        s = moyenne_ic(d, ["indicateur", "date"])
+        piv = s.pivot(index="date", columns="indicateur", values="mean").reindex(columns=causes).fillna(0)
+        ax.stackplot(_dates(piv.index.to_series()), *(piv[c] * 100 for c in causes),
+                     labels=[libelle(c) for c in causes], alpha=0.85)
+        ax.set_title(libelle(p), fontsize=9)
+        ax.grid(alpha=0.3)
+    np.ravel(axes)[0].legend(fontsize=7, loc="upper right")
+    fig.suptitle("Non-recours par cause (ODENORE), % des éligibles")
+    chemins.append(_sauver(fig, dossier / "non_recours_par_cause.png"))
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    courbes(ax, series, "heures_accompagnement", "groupe", pourcent=False)
+    ax.set_ylabel("heures d'aide aux démarches par mois (population simulée)")
+    ax.set_title("Travail transféré : heures d'aide par genre d'aidant")
+    ax.legend(fontsize=8)
+    chemins.append(_sauver(fig, dossier / "heures_aide_par_acteur.png"))
+
+    fig, ax = plt.subplots(figsize=(9, 5))
+    courbes(ax, series, "capacite_guichets", "groupe", pourcent=False)
+    ax.set_ylabel("visites possibles par semaine (population simulée)")
+    ax.set_title("Capacité d'accueil physique des organismes")
+    ax.legend(fontsize=8)
+    chemins.append(_sauver(fig, dossier / "capacite_guichets.png"))
+    return chemins
+
+
+def _sauver(fig, chemin: Path) -> Path:
+    fig.tight_layout()
+    fig.savefig(chemin, dpi=110)
+    plt.close(fig)
+    return chemin

@@ -1,0 +1,308 @@
+"""Démarches : une demande est une suite d'étapes (compte, courriel, formulaire, pièces, suivi) tentée par un canal.
+
+Règle : chaque étape réussit avec p = sigmoïde(pente × (capacité − difficulté) + bonus) ; la tentative s'arrête à
+la première étape manquée (les étapes franchies restent acquises). Canaux : seul en ligne, entourage,
+guichet, acteur d'accompagnement, service payant. Après un échec (ou un refus au guichet, une file
+abandonnée), le ménage choisit un repli par un logit multinomial : entourage, guichet, acteur, payant,
+réessayer seul plus tard, ou renoncer (abandon pour de bon). Les démarches courantes (impôts, titres) suivent
+les mêmes règles sans droit en jeu : elles font l'usage du numérique et une part de la demande d'aide.
+
+Ce fichier porte aussi les fonctions partagées avec `accompagnement`, `guichets`, `instruction` et
+`renouvellements` : capacités par étape, tentative, dépôt, repli.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from modele.etat import (
+    ACTEUR,
+    ATTENTE,
+    AUCUN,
+    DEMARCHE,
+    EN_LIGNE,
+    FAMILLE,
+    GUICHET,
+    INSTRUCTION,
+    PAYANT,
+    PLUS_TARD,
+    REESSAYER,
+    RENONCER,
+)
+from modele.prestations import GENRES_ACTEURS, GENRES_AIDE
+
+if TYPE_CHECKING:
+    from modele.modele import ModeleNonRecours
+
+COURANTE = -1  # « prestation » d'une démarche courante (pas de droit en jeu)
+
+
+def sigmoide(x):
+    """Fonction logistique."""
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
+    """Capacité propre des ménages `i` pour chaque étape, (n, 5) : poids × (numérique, littératie, français,
+    numérisation, confiance). Sans équipement, les compétences numériques ne servent pas ; avec un smartphone
+    seul, elles servent à `facteur_smartphone`.
+    """
+    M, p = m.menages, m.p
+    eq = M.equipement[i]
+    num = M.numerique_effectif()[i] if i.size else np.zeros(0, np.float32)
+    num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
+    scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)[eq]
+    x = np.stack([num, M.litteratie[i], M.francais[i], scan, M.confiance[i]], axis=1)
+    return (x @ np.asarray(p["demarches.poids_capacite"], dtype=np.float32).T).astype(np.float32)
+
+
+def difficultes(m: ModeleNonRecours, b: np.ndarray) -> np.ndarray:
+    """Difficulté des étapes (n, 5) pour les prestations `b` (COURANTE : démarche courante)."""
+    tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
+    return tab[np.where(b < 0, tab.shape[0] - 1, b)]
+
+
+def tenter(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, cap: np.ndarray, etape0: np.ndarray,
+           bonus: float, rng: np.random.Generator) -> np.ndarray:
+    """Tente les étapes restantes ; rend l'étape atteinte (5 = dossier complet déposé)."""
+    if i.size == 0:
+        return np.zeros(0, np.int8)
+    p = sigmoide(m.p["demarches.pente"] * (cap - difficultes(m, b)) + bonus)
+    ok = rng.random(p.shape) < p
+    ok |= np.arange(5)[None, :] < etape0[:, None]
+    return np.where(ok.all(axis=1), 5, np.argmin(ok, axis=1)).astype(np.int8)
+
+
+def deposer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
+    """Dossier complet : passe en instruction, décision à t + délai (loi géométrique de moyenne `delai`)."""
+    M, t = m.menages, m.t
+    M.statut[i, b] = INSTRUCTION
+    M.etape[i, b] = 5
+    delai = np.maximum(m.catalogue.delai[b], 1.0)
+    M.t_prochain[i, b] = t + rng.geometric(1.0 / delai)
+
+
+def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives: np.ndarray) -> np.ndarray:
+    """Utilités (n, 7) des options indexées comme CANAUX ; -inf pour une option indisponible."""
+    p, M = m.p, m.menages
+    n = i.size
+    u = np.full((n, 7), -np.inf)
+    z = M.territoire[i]
+    u[:, FAMILLE] = np.where(M.aidant[i], p["demarches.repli_famille"], -np.inf)
+    acces = m.acces_guichet(i, b)
+    u[:, GUICHET] = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
+                             - np.asarray(p["decision.cout_distance"])[z], -np.inf)
+    offre = m.offre_acteurs()[:, z].sum(axis=0) > 0
+    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] - 0.5 * np.asarray(p["decision.cout_distance"])[z],
+                            -np.inf)
+    u[:, PAYANT] = p["demarches.repli_payant"]
+    u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
+    u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives
+    return u
+
+
+def choisir(u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Choix d'un logit multinomial (astuce de Gumbel) ; rend l'index de l'option choisie."""
+    return np.argmax(u + rng.gumbel(size=u.shape), axis=1)
+
+
+def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Canal de la première tentative : seul en ligne (préférence croissante avec les compétences et le temps),
+    sinon le meilleur canal d'aide du repli (sans réessayer ni renoncer).
+    """
+    p, M = m.p, m.menages
+    annees = m.calendrier.annee(m.t) - 2014
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+                    + p["demarches.tendance_en_ligne"] * annees)
+    en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
+    u = utilites_repli(m, i, b, np.zeros(i.size))
+    u[:, [EN_LIGNE, REESSAYER, RENONCER]] = -np.inf
+    autre = choisir(u, rng)
+    return np.where(en_ligne, EN_LIGNE, autre).astype(np.int8)
+
+
+def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
+    """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
+    M, p, t = m.menages, m.p, m.t
+    M.statut[i, b] = AUCUN
+    M.tentatives[i, b] = 0
+    M.t_prochain[i, b] = PLUS_TARD
+    M.perception[i, b] *= np.float32(1.0 - p["decision.perte_perception_echec"])
+    M.t_decision[i, b] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=i.size)
+    M.t_abandon_def[i] = t
+    m.journal.noter(i, b, "renonce", "renonce à sa demande")
+
+
+def repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
+          exclure: int | None = None) -> None:
+    """Après un échec : choisir entourage, guichet, acteur, payant, réessayer plus tard ou renoncer."""
+    if i.size == 0:
+        return
+    M, p, t = m.menages, m.p, m.t
+    tent = M.tentatives[i, b].astype(np.int32)
+    u = utilites_repli(m, i, b, tent)
+    u[:, EN_LIGNE] = -np.inf
+    if exclure is not None:
+        u[:, exclure] = -np.inf
+    choix = choisir(u, rng)
+    choix = np.where(tent >= p["demarches.tentatives_max"], RENONCER, choix)
+    r = choix == RENONCER
+    renoncer(m, i[r], b[r], rng)
+    k = ~r
+    i, b, choix = i[k], b[k], choix[k]
+    M.statut[i, b] = DEMARCHE
+    M.canal[i, b] = np.where(choix == REESSAYER, EN_LIGNE, choix)
+    attente = np.where(choix == REESSAYER, rng.geometric(1.0 / p["demarches.delai_nouvel_essai"], size=i.size), 1)
+    M.t_prochain[i, b] = t + attente
+    m.journal.noter(i, b, "repli", choix)
+
+
+def _apres_tentative(m, i, b, etape, rng, exclure=None):
+    """Dépose les dossiers complets ; replie les autres (tentative comptée)."""
+    M = m.menages
+    fini = etape >= 5
+    deposer(m, i[fini], b[fini], rng)
+    m.journal.noter(i[fini], b[fini], "depot", "dossier complet déposé")
+    e = ~fini
+    M.etape[i[e], b[e]] = etape[e]
+    M.tentatives[i[e], b[e]] += 1
+    repli(m, i[e], b[e], rng, exclure)
+
+
+def heures_famille(m: ModeleNonRecours, n: int) -> None:
+    """Compte le travail transféré à l'entourage."""
+    m.compteurs.heures[GENRES_AIDE.index("famille"), 0] += n * m.p["demarches.heures_famille"]
+    m.compteurs.heures[GENRES_AIDE.index("famille"), 1] += n * m.p["demarches.heures_famille"]
+    m.compteurs.heures[GENRES_AIDE.index("famille"), 5] += n * m.p["demarches.heures_famille"]
+    m.compteurs.episodes[GENRES_AIDE.index("famille")] += n
+
+
+def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Genre d'acteur sollicité (hors payant) : logit sur l'attrait, parmi ceux présents dans le territoire."""
+    offre = m.offre_acteurs()  # (genres, territoires) heures
+    z = m.menages.territoire[i]
+    attrait = np.array([m.p[f"acteurs.{g}.attrait"] for g in GENRES_ACTEURS])
+    u = np.where(offre[:, z].T > 0, attrait[None, :] + np.log(np.maximum(offre[:, z].T, 1e-9)) * 0.5, -np.inf)
+    u[:, GENRES_ACTEURS.index("prestataire_prive")] = -np.inf
+    return choisir(u, rng)
+
+
+def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
+                   genres: np.ndarray | None = None) -> None:
+    """Met des demandes dans la file de l'acteur choisi (genre, territoire du ménage)."""
+    if i.size == 0:
+        return
+    M, t = m.menages, m.t
+    if genres is None:
+        genres = choisir_acteur(m, i, rng)
+    pres = b >= 0
+    M.statut[i[pres], b[pres]] = ATTENTE
+    M.t_aide[i] = t
+    patience = rng.exponential(m.p["accompagnement.patience"], size=i.size).astype(np.int32)
+    urgent = np.where(b >= 0, m.catalogue.urgente[np.maximum(b, 0)], False)
+    z = M.territoire[i]
+    for g in np.unique(genres):
+        for zz in np.unique(z[genres == g]):
+            s = (genres == g) & (z == zz)
+            m.acteur(int(g), int(zz)).ajouter(i[s], b[s], t, t + patience[s], urgent[s])
+    np.add.at(m.compteurs.demandes_aide, 1 + genres, 1)
+    m.journal.noter(i, b, "file", genres)
+
+
+def appliquer(m: ModeleNonRecours) -> None:
+    """Tentatives de la semaine : demandes dont la date est venue, puis démarches courantes."""
+    rng = m.aleas["demarches"]
+    M, t, p = m.menages, m.t, m.p
+    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == DEMARCHE).ravel())
+    i, b = np.divmod(idx, M.n_prestations)
+    canal = M.canal[i, b]
+
+    # Seul en ligne.
+    s = canal == EN_LIGNE
+    ii, bb = i[s], b[s]
+    etape = tenter(m, ii, bb, capacites(m, ii), M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
+    M.t_en_ligne[ii] = t
+    M.t_abandon[ii[etape < 5]] = t
+    ok = etape >= 5
+    M.autonomie[ii[ok]] = np.minimum(M.autonomie[ii[ok]] + p["apprentissage.gain_seul"],
+                                     p["apprentissage.autonomie_max"])
+    m.journal.noter(ii, bb, "en_ligne", etape)
+    _apres_tentative(m, ii, bb, etape, rng)
+
+    # Entourage : le proche fait à la place (sa capacité remplace celle du ménage si elle est meilleure).
+    s = canal == FAMILLE
+    ii, bb = i[s], b[s]
+    cap = np.maximum(capacites(m, ii), M.capacite_aidant[ii][:, None])
+    etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
+    M.t_aide[ii] = t
+    heures_famille(m, ii.size)
+    m.contacts.append((ii, 0))
+    m.journal.noter(ii, bb, "famille", etape)
+    _apres_tentative(m, ii, bb, etape, rng, exclure=FAMILLE)
+
+    # Service payant : capacité non limitée, fait à la place.
+    s = canal == PAYANT
+    ii, bb = i[s], b[s]
+    g = GENRES_ACTEURS.index("prestataire_prive")
+    cap = np.maximum(capacites(m, ii), p["acteurs.prestataire_prive.capacite"])
+    etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
+    m.compteurs.ajouter_heures(1 + g, ii.size * p["accompagnement.heures_faire_a_la_place"], "place",
+                               hors_mandat=False, finance=False)
+    M.t_aide[ii] = t
+    m.contacts.append((ii, 1 + g))
+    m.journal.noter(ii, bb, "payant", etape)
+    _apres_tentative(m, ii, bb, etape, rng, exclure=PAYANT)
+
+    # Guichet : la demande attend le service du guichet (sous-modèle guichets, même semaine).
+    s = canal == GUICHET
+    m.demander_guichet(i[s], b[s])
+
+    # Acteur d'accompagnement : entrée dans une file.
+    s = canal == ACTEUR
+    envoyer_acteur(m, i[s], b[s], rng)
+
+    demarches_courantes(m, rng)
+
+
+def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
+    """Démarches courantes de la semaine (impôts, titres, santé) : en ligne seul, ou par un canal d'aide."""
+    M, t, p = m.menages, m.t, m.p
+    i = np.flatnonzero(M.t_courante == t)
+    if i.size == 0:
+        return
+    b = np.full(i.size, COURANTE)
+    taux = p["demarches.demarches_courantes_par_an"] / 52.1775
+    M.t_courante[i] = t + 1 + (rng.exponential(1.0 / taux, i.size).astype(np.int32) if taux > 0 else PLUS_TARD)
+    annees = m.calendrier.annee(t) - 2014
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+                    + p["demarches.tendance_en_ligne"] * annees)
+    en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
+    # Seul en ligne ; en cas d'échec, abandon en ligne puis repli (autre voie ou renoncement).
+    ii = i[en_ligne]
+    etape = tenter(m, ii, b[en_ligne], capacites(m, ii), np.zeros(ii.size, np.int8), p["demarches.bonus_en_ligne"],
+                   rng)
+    M.t_en_ligne[ii] = t
+    echec = ii[etape < 5]
+    M.t_abandon[echec] = t
+    # Sans tentative en ligne ou après échec : entourage, acteur, payant, autre voie (papier) ou renoncement.
+    jj = np.concatenate([i[~en_ligne], echec])
+    apres_echec = np.concatenate([np.zeros((~en_ligne).sum(), bool), np.ones(echec.size, bool)])
+    u = utilites_repli(m, jj, np.full(jj.size, COURANTE), apres_echec.astype(np.int32))
+    u[:, EN_LIGNE] = -np.inf
+    u[:, GUICHET] = p["demarches.repli_guichet"]  # une autre voie : papier, accueil d'une autre administration
+    u[:, REESSAYER] = -np.inf
+    choix = choisir(u, rng)
+    f = choix == FAMILLE
+    M.t_aide[jj[f]] = t
+    heures_famille(m, int(f.sum()))
+    a = choix == ACTEUR
+    envoyer_acteur(m, jj[a], np.full(int(a.sum()), COURANTE), rng)
+    g = GENRES_ACTEURS.index("prestataire_prive")
+    pay = choix == PAYANT
+    m.compteurs.ajouter_heures(1 + g, pay.sum() * p["accompagnement.heures_faire_a_la_place"], "place",
+                               hors_mandat=False, finance=False)
+    M.t_aide[jj[pay]] = t
+    r = choix == RENONCER
+    M.t_abandon_def[jj[r & apres_echec]] = t

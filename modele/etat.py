@@ -1,0 +1,138 @@
+"""État des ménages : une structure de tableaux numpy (comme Starsim/Covasim), codes et catégories fixes.
+
+Les ménages ne sont pas des objets Python : l'attribut `a` d'un ménage `i` est `menages.a[i]` ; l'état d'un
+couple (ménage, prestation) est `menages.x[i, b]`. Aucun sous-modèle ne boucle sur les ménages en Python.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+
+import numpy as np
+
+# Catégories fixes (les paramètres donnent leurs parts ; les noms servent aux groupes d'indicateurs).
+TRANCHES_AGE = ("18-29", "30-44", "45-59", "60-74", "75+")
+BORNES_AGE = (18, 30, 45, 60, 75, 200)
+TYPES_MENAGE = ("seul", "couple_sans_enfant", "couple_avec_enfants", "monoparental")
+DIPLOMES = ("aucun_cep", "cap_bep_brevet", "bac", "superieur")
+TERRITOIRES = ("urbain", "qpv", "periurbain", "rural")
+EQUIPEMENTS = ("aucun", "smartphone_seul", "ordinateur")
+CAPACITES_NUMERIQUES = ("faible", "moyenne", "forte")
+SEUILS_CAPACITE = (0.35, 0.65)
+ETAPES = ("compte", "courriel", "formulaire", "pieces", "suivi")
+N_ETAPES = len(ETAPES)
+ATTRIBUTS_CAPACITE = ("numerique", "litteratie", "francais", "numerisation", "confiance")
+
+# Statut d'un couple (ménage, prestation).
+AUCUN, DEMARCHE, ATTENTE, INSTRUCTION, PERCOIT, SUSPENDU = range(6)
+STATUTS = ("aucun", "demarche", "attente", "instruction", "percoit", "suspendu")
+
+# Canaux d'une tentative de démarche (et options de repli après un échec).
+EN_LIGNE, FAMILLE, GUICHET, ACTEUR, PAYANT, REESSAYER, RENONCER = range(7)
+CANAUX = ("en_ligne", "famille", "guichet", "acteur", "payant", "reessayer", "renoncer")
+
+# Situation d'un ménage pour la vue pédagogique (la prestation la plus « grave » l'emporte).
+SITUATIONS = ("non_eligible", "percoit", "non_connaissance", "non_demande", "non_reception", "en_demarche")
+
+JAMAIS = np.int32(-(10**6))  # date « jamais » pour les dates d'événements passés
+PLUS_TARD = np.int32(10**6)  # date « pas prévu » pour les événements futurs
+
+
+@dataclass
+class Menages:
+    """Tous les ménages : attributs (N,) et état par prestation (N, P)."""
+
+    # Attributs (N,)
+    age: np.ndarray            # int16, âge de la personne de référence
+    type_menage: np.ndarray    # int8, index dans TYPES_MENAGE
+    quintile: np.ndarray       # int8, 0 = 20 % les plus modestes
+    diplome: np.ndarray        # int8, index dans DIPLOMES
+    territoire: np.ndarray     # int8, index dans TERRITOIRES
+    equipement: np.ndarray     # int8, index dans EQUIPEMENTS
+    numerique: np.ndarray      # float32, compétences numériques 0-1
+    litteratie: np.ndarray     # float32 0-1
+    francais: np.ndarray       # float32 0-1
+    confiance: np.ndarray      # float32 0-1
+    aidant: np.ndarray         # bool, un proche peut aider
+    capacite_aidant: np.ndarray  # float32 0-1
+    autonomie: np.ndarray      # float32, compétence gagnée (ajoutée à numerique)
+    # Historique par ménage (N,), pour les fenêtres de 12 mois
+    t_en_ligne: np.ndarray     # int32, dernière démarche tentée seul en ligne
+    t_abandon: np.ndarray      # int32, dernier abandon d'une démarche en ligne
+    t_abandon_def: np.ndarray  # int32, dernier renoncement pour de bon
+    t_aide: np.ndarray         # int32, dernière aide demandée (tout canal d'aide)
+    t_courante: np.ndarray     # int32, prochaine démarche courante (impôts, titres…)
+    # État par prestation (N, P)
+    eligible: np.ndarray       # bool
+    connait: np.ndarray        # bool
+    statut: np.ndarray         # int8, AUCUN…SUSPENDU
+    etape: np.ndarray          # int8, étapes déjà franchies (0-5)
+    canal: np.ndarray          # int8, canal de la prochaine tentative
+    tentatives: np.ndarray     # int8
+    t_prochain: np.ndarray     # int32, date du prochain événement de la démarche / instruction / suspension
+    t_decision: np.ndarray     # int32, prochaine (re)considération de la demande
+    t_renouvellement: np.ndarray  # int32, prochaine déclaration périodique
+    t_debut_eligibilite: np.ndarray  # int32
+    t_contact_sans_info: np.ndarray  # int32, dernier contact qui aurait pu informer et ne l'a pas fait
+    perception: np.ndarray     # float32, réussite perçue d'une demande
+    detenteur: np.ndarray      # int16, acteur qui garde les identifiants (-1 : aucun)
+    trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
+    trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
+    a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité
+
+    @property
+    def n(self) -> int:
+        """Nombre de ménages."""
+        return self.age.shape[0]
+
+    @property
+    def n_prestations(self) -> int:
+        """Nombre de prestations."""
+        return self.eligible.shape[1]
+
+    def tranche_age(self) -> np.ndarray:
+        """Index de tranche d'âge (N,)."""
+        return (np.searchsorted(np.asarray(BORNES_AGE[1:-1]), self.age, side="right")).astype(np.int8)
+
+    def numerique_effectif(self) -> np.ndarray:
+        """Compétences numériques utilisables : compétences + autonomie acquise, bornées à 1."""
+        return np.minimum(self.numerique + self.autonomie, np.float32(1.0))
+
+    def capacite_numerique(self) -> np.ndarray:
+        """Bande de capacité numérique (0 faible, 1 moyenne, 2 forte) : compétences effectives × équipement."""
+        eff = self.numerique_effectif() * (self.equipement > 0)
+        return np.searchsorted(np.asarray(SEUILS_CAPACITE, dtype=np.float32), eff, side="right").astype(np.int8)
+
+    def memoire_octets(self) -> int:
+        """Mémoire occupée par les tableaux."""
+        return sum(getattr(self, f.name).nbytes for f in fields(self))
+
+    def non_recours(self) -> np.ndarray:
+        """Masque (N, P) : éligible et ne perçoit pas (non-recours, toutes causes)."""
+        return self.eligible & (self.statut != PERCOIT)
+
+    def types_non_recours(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Partition du non-recours en (non-connaissance, non-demande, non-réception), masques (N, P).
+
+        Non-connaissance : ne connaît pas son droit. Non-demande : le connaît et n'a pas de demande en cours
+        (y compris après un renoncement ou une fermeture de droit). Non-réception : demande en cours (démarche,
+        attente d'aide, instruction) ou droit suspendu.
+        """
+        nr = self.non_recours()
+        nc = nr & ~self.connait
+        en_cours = (self.statut == DEMARCHE) | (self.statut == ATTENTE) | (self.statut == INSTRUCTION) | (
+            self.statut == SUSPENDU)
+        nrec = nr & self.connait & en_cours
+        nd = nr & self.connait & ~en_cours
+        return nc, nd, nrec
+
+    def situation(self) -> np.ndarray:
+        """Situation de chaque ménage pour la vue (index dans SITUATIONS) : la pire de ses prestations."""
+        nc, nd, nrec = self.types_non_recours()
+        s = np.zeros(self.n, dtype=np.int8)
+        s[(self.eligible & (self.statut == PERCOIT)).any(axis=1)] = 1
+        s[(self.statut == DEMARCHE).any(axis=1) | (self.statut == ATTENTE).any(axis=1)] = 5
+        s[nrec.any(axis=1)] = 4
+        s[nd.any(axis=1)] = 3
+        s[nc.any(axis=1)] = 2
+        return s

@@ -1,0 +1,91 @@
+"""Événements : vieillissement, entrées dans l'éligibilité et sorties (flux selon le profil du ménage).
+
+Règle : pour chaque prestation, la sortie d'éligibilité a un hasard hebdomadaire 1 / durée moyenne ; l'entrée,
+un hasard h_i = sortie × q_i / (1 − q_i), où q_i est la part éligible stationnaire du profil (quintile, type,
+âge) : la part éligible reste stable et le renouvellement des éligibles crée du non-recours transitoire.
+Tirage creux : on tire le nombre de candidats par une loi binomiale puis on accepte chacun avec h_i / h_max,
+sans parcourir tous les ménages. Devenir éligible à une prestation liée (RSA) rend éligible à l'autre (CSS).
+Un nouvel éligible connaît son droit avec `connaissance_entree` (doublée s'il perçoit déjà une prestation du
+même organisme) et le considère aussitôt.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from modele.etat import AUCUN, PERCOIT, PLUS_TARD
+from modele.prestations import part_eligible_stationnaire
+
+if TYPE_CHECKING:
+    from modele.modele import ModeleNonRecours
+
+
+def appliquer(m: ModeleNonRecours) -> None:
+    """Vieillissement (au nouvel an), puis flux d'éligibilité de la semaine."""
+    rng = m.aleas["evenements"]
+    M, cat = m.menages, m.catalogue
+    if m.t > 0 and m.calendrier.nouvel_an(m.t):
+        M.age += 1
+        m.recalculer_parts_eligibles()
+    q = m.parts_eligibles
+    sortie = 1.0 / cat.duree_eligibilite
+    for b in range(M.n_prestations):
+        # Sorties.
+        k = rng.binomial(M.n, sortie[b])
+        c = np.unique(rng.integers(0, M.n, size=k))
+        c = c[M.eligible[c, b]]
+        sortir(m, c, b)
+        # Entrées.
+        hmax = m.entree_max[b]
+        if hmax <= 0:
+            continue
+        k = rng.binomial(M.n, min(hmax, 1.0))
+        c = np.unique(rng.integers(0, M.n, size=k))
+        c = c[~M.eligible[c, b]]
+        h = sortie[b] * q[c, b] / (1.0 - q[c, b])
+        c = c[rng.random(c.size) < h / hmax]
+        entrer(m, c, b, rng)
+        if c.size:
+            for bl in np.flatnonzero(cat.liee == b):
+                d = c[~M.eligible[c, bl]]
+                entrer(m, d, int(bl), rng)
+
+
+def sortir(m: ModeleNonRecours, i: np.ndarray, b: int) -> None:
+    """Fin d'éligibilité : toute demande ou tout droit en cours s'arrête."""
+    M = m.menages
+    M.eligible[i, b] = False
+    M.statut[i, b] = AUCUN
+    M.etape[i, b] = 0
+    M.tentatives[i, b] = 0
+    M.t_prochain[i, b] = PLUS_TARD
+    M.t_decision[i, b] = PLUS_TARD
+    M.t_renouvellement[i, b] = PLUS_TARD
+    M.detenteur[i, b] = -1
+    M.a_demande[i, b] = False
+    m.journal.noter(i, np.full(i.size, b), "sortie", "n'est plus éligible")
+
+
+def entrer(m: ModeleNonRecours, i: np.ndarray, b: int, rng: np.random.Generator) -> None:
+    """Entrée dans l'éligibilité : connaissance immédiate ou non ; ceux qui savent décident cette semaine."""
+    if i.size == 0:
+        return
+    M, cat, t = m.menages, m.catalogue, m.t
+    M.eligible[i, b] = True
+    M.t_debut_eligibilite[i, b] = t
+    meme_org = (M.statut[i][:, cat.organisme == cat.organisme[b]] == PERCOIT).any(axis=1)
+    p = np.minimum(cat.connaissance_entree[b] * np.where(meme_org, 2.0, 1.0), 1.0)
+    sait = M.connait[i, b] | (rng.random(i.size) < p)
+    M.connait[i, b] = sait
+    M.t_decision[i[sait], b] = t
+    m.journal.noter(i, np.full(i.size, b), "entree", sait)
+
+
+def parts_et_entree_max(m: ModeleNonRecours) -> tuple[np.ndarray, np.ndarray]:
+    """Parts éligibles stationnaires (N, P) et hasard d'entrée maximal par prestation."""
+    M, cat = m.menages, m.catalogue
+    q = part_eligible_stationnaire(cat, M.age, M.quintile, M.type_menage)
+    h = (1.0 / cat.duree_eligibilite)[None, :] * q / (1.0 - q)
+    return q, h.max(axis=0)

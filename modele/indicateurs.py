@@ -1,0 +1,289 @@
+"""Indicateurs : relevé mensuel en format long (date × indicateur × prestation × groupe).
+
+Chaque indicateur est une fonction dont la docstring est la définition. Grammaire des noms : `taux_` (part),
+`n_` (effectif), `heures_` (heures d'aide dans le mois), `montant_` (euros par mois), `duree_` (semaines),
+`file_`/`attente_`/`capacite_`/`demande_`. Les effectifs sont ceux de la population simulée : `comparer`
+les met à l'échelle d'une population réelle. Groupes : `ensemble`, `age=…`, `capacite_numerique=…`,
+`territoire=…` pour les ménages ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+import pandas as pd
+
+from modele.etat import (
+    CAPACITES_NUMERIQUES,
+    PERCOIT,
+    TERRITOIRES,
+    TRANCHES_AGE,
+    Menages,
+)
+from modele.prestations import GENRES_AIDE, ORGANISMES
+
+if TYPE_CHECKING:
+    from modele.modele import ModeleNonRecours
+
+POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite")
+FENETRE_12_MOIS = 52
+
+
+@dataclass
+class Compteurs:
+    """Flux du mois en cours (remis à zéro à chaque relevé)."""
+
+    n_p: int
+    heures: np.ndarray = field(init=False)
+    episodes: np.ndarray = field(init=False)
+    attente: np.ndarray = field(init=False)
+    abandons_file: np.ndarray = field(init=False)
+    demandes_aide: np.ndarray = field(init=False)
+    guichet_capacite: np.ndarray = field(init=False)
+    guichet_demande: np.ndarray = field(init=False)
+    guichet_servis: np.ndarray = field(init=False)
+    ruptures: np.ndarray = field(init=False)
+    acces_somme: np.ndarray = field(init=False)
+    acces_n: np.ndarray = field(init=False)
+    semaines: int = 0
+
+    def __post_init__(self):
+        self.remettre()
+
+    def remettre(self) -> None:
+        """Remet les flux à zéro."""
+        g, o = len(GENRES_AIDE), len(ORGANISMES)
+        self.heures = np.zeros((g, len(POSTES_HEURES)))
+        self.episodes = np.zeros(g)
+        self.attente = np.zeros(g)
+        self.abandons_file = np.zeros(g)
+        self.demandes_aide = np.zeros(g)
+        self.guichet_capacite = np.zeros(o)
+        self.guichet_demande = np.zeros(o)
+        self.guichet_servis = np.zeros(o)
+        self.ruptures = np.zeros(self.n_p)
+        self.acces_somme = np.zeros(self.n_p)
+        self.acces_n = np.zeros(self.n_p)
+        self.semaines = 0
+
+    def ajouter_heures(self, code_genre: int, h: float, posture: str, *, hors_mandat: bool, finance: bool) -> None:
+        """Compte `h` heures d'un genre d'aide, par posture (place, avec, orienter), mandat et financement."""
+        if h <= 0:
+            return
+        self.heures[code_genre, 0] += h
+        self.heures[code_genre, POSTES_HEURES.index(posture)] += h
+        if hors_mandat:
+            self.heures[code_genre, 4] += h
+        if not finance:
+            self.heures[code_genre, 5] += h
+
+
+def groupes(M: Menages) -> tuple[np.ndarray, list[str]]:
+    """Matrice d'appartenance (N, G) en float32 et noms des groupes des ménages."""
+    noms = ["ensemble"] + [f"age={a}" for a in TRANCHES_AGE] + [
+        f"capacite_numerique={c}" for c in CAPACITES_NUMERIQUES] + [f"territoire={z}" for z in TERRITOIRES]
+    g = np.zeros((M.n, len(noms)), dtype=np.float32)
+    g[:, 0] = 1
+    r = np.arange(M.n)
+    g[r, 1 + M.tranche_age()] = 1
+    g[r, 1 + len(TRANCHES_AGE) + M.capacite_numerique()] = 1
+    g[r, 1 + len(TRANCHES_AGE) + len(CAPACITES_NUMERIQUES) + M.territoire] = 1
+    return g, noms
+
+
+# --- Définitions (pures) --------------------------------------------------------------------------------
+
+def taux_non_recours(eligibles, non_recourants):
+    """Part des ménages éligibles qui ne perçoivent pas la prestation (non-recours, toutes causes)."""
+    return _part(non_recourants, eligibles)
+
+
+def taux_non_connaissance(eligibles, ignorants):
+    """Part des éligibles non bénéficiaires qui ne connaissent pas leur droit (sur tous les éligibles)."""
+    return _part(ignorants, eligibles)
+
+
+def taux_non_demande(eligibles, n_non_demande):
+    """Part des éligibles qui connaissent leur droit, ne le perçoivent pas et n'ont pas de demande en cours."""
+    return _part(n_non_demande, eligibles)
+
+
+def taux_non_reception(eligibles, n_non_reception):
+    """Part des éligibles dont la demande est en cours (démarche, attente, instruction) ou le droit suspendu."""
+    return _part(n_non_reception, eligibles)
+
+
+def taux_non_proposition(eligibles, n_non_proposition):
+    """Part des éligibles en non-connaissance qui ont eu, dans les 12 derniers mois, un contact (guichet, acteur,
+    entourage) qui aurait pu les informer et ne l'a pas fait ; inclus dans la non-connaissance.
+    """
+    return _part(n_non_proposition, eligibles)
+
+
+def taux_non_recours_persistant(eligibles_3t, non_recourants_3t):
+    """Parmi les ménages éligibles aux trois derniers relevés trimestriels, part non bénéficiaires aux trois."""
+    return _part(non_recourants_3t, eligibles_3t)
+
+
+def montant_non_verse(montant_mensuel, non_recourants):
+    """Euros par mois dus aux ménages éligibles non bénéficiaires (population simulée)."""
+    return montant_mensuel * non_recourants
+
+
+def duree_acces_droit(somme_semaines, n_ouvertures):
+    """Durée moyenne (semaines) entre l'entrée dans l'éligibilité et l'ouverture du droit, pour les droits
+    ouverts dans le mois.
+    """
+    return np.where(n_ouvertures > 0, somme_semaines / np.maximum(n_ouvertures, 1), np.nan)
+
+
+def taux_fenetre(dates_evenement, t, masque=None):
+    """Part des ménages (adultes de référence) dont l'événement a eu lieu dans les 52 dernières semaines."""
+    recent = dates_evenement > t - FENETRE_12_MOIS
+    if masque is None:
+        return recent
+    return recent & masque
+
+
+def _part(num, den):
+    num = np.asarray(num, dtype=float)
+    den = np.asarray(den, dtype=float)
+    return np.where(den > 0, num / np.maximum(den, 1e-12), np.nan)
+
+
+# --- Relevé -----------------------------------------------------------------------------------------------
+
+class Releve:
+    """Accumule les lignes du relevé mensuel et les rend en DataFrame long."""
+
+    def __init__(self, m: ModeleNonRecours):
+        self.m = m
+        self.lignes: list[tuple[list[str], str, list[str], np.ndarray]] = []  # (dates, indic, prest, groupes...)
+        self.blocs: list[pd.DataFrame] = []
+        self._g = None
+        self._g_annee = None
+
+    def _groupes(self):
+        annee = self.m.calendrier.annee(self.m.t - 1)
+        if self._g is None or self._g_annee != annee:
+            self._g, self.noms_groupes = groupes(self.m.menages)
+            self._g_annee = annee
+        return self._g
+
+    def _bloc(self, date, indicateur, prestations, groupes_, valeurs):
+        valeurs = np.asarray(valeurs, dtype=float)
+        self.blocs.append(pd.DataFrame({
+            "date": date, "indicateur": indicateur,
+            "prestation": np.repeat(np.asarray(prestations), len(groupes_)),
+            "groupe": np.tile(np.asarray(groupes_), len(prestations)),
+            "valeur": valeurs.ravel(),
+        }))
+
+    def relever(self) -> None:
+        """Calcule tous les indicateurs du mois écoulé et remet les compteurs à zéro."""
+        m = self.m
+        M, cat, t, c = m.menages, m.catalogue, m.t, m.compteurs
+        fin_mois = m.calendrier.date(t - 1)
+        date = fin_mois.isoformat()[:7]
+        G = self._groupes()
+        noms_g = self.noms_groupes
+        prest = list(cat.noms)
+
+        def par_groupe(masque):  # (N, P) bool → (P, G)
+            return (G.T @ masque.astype(np.float32)).T
+
+        el = M.eligible
+        nr = M.non_recours()
+        nc, nd, nrec = M.types_non_recours()
+        prop = nc & (M.t_contact_sans_info > t - m.p["information.fenetre_non_proposition"])
+        n_el, n_nr = par_groupe(el), par_groupe(nr)
+        self._bloc(date, "n_eligibles", prest, noms_g, n_el)
+        self._bloc(date, "n_beneficiaires", prest, noms_g, par_groupe(el & (M.statut == PERCOIT)))
+        self._bloc(date, "taux_non_recours", prest, noms_g, taux_non_recours(n_el, n_nr))
+        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, par_groupe(nc)))
+        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, par_groupe(nd)))
+        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, par_groupe(nrec)))
+        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, par_groupe(prop)))
+        self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
+        if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
+            M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, 100), 0)
+            M.trimestres_nr[:] = np.where(nr, np.minimum(M.trimestres_nr + 1, 100), 0)
+            e3 = M.trimestres_el >= 3
+            self._bloc(date, "taux_non_recours_persistant", prest, noms_g,
+                       taux_non_recours_persistant(par_groupe(e3), par_groupe(e3 & (M.trimestres_nr >= 3))))
+        self._bloc(date, "n_ruptures", prest, ["ensemble"], c.ruptures[:, None])
+        self._bloc(date, "duree_acces_droit", prest, ["ensemble"], duree_acces_droit(c.acces_somme, c.acces_n)[:, None])
+
+        # Usage du numérique, sur 12 mois glissants, tous ménages (personne de référence adulte).
+        g1 = G.T
+        n_g = g1.sum(axis=1)
+        en_ligne = M.t_en_ligne > t - FENETRE_12_MOIS
+        self._bloc(date, "taux_demarche_en_ligne", ["toutes"], noms_g, _part(g1 @ en_ligne, n_g)[None, :])
+        self._bloc(date, "taux_abandon_en_ligne", ["toutes"], noms_g,
+                   _part(g1 @ (M.t_abandon > t - FENETRE_12_MOIS), n_g)[None, :])
+        self._bloc(date, "taux_abandon_definitif", ["toutes"], noms_g,
+                   _part(g1 @ (M.t_abandon_def > t - FENETRE_12_MOIS), n_g)[None, :])
+        sans = ~en_ligne
+        self._bloc(date, "taux_aide_sans_demarche_en_ligne", ["toutes"], noms_g,
+                   _part(g1 @ (sans & (M.t_aide > t - FENETRE_12_MOIS)), g1 @ sans)[None, :])
+
+        # Aide : heures du mois par genre, posture, mandat, financement ; files et attentes.
+        acteurs = [f"acteur={g}" for g in GENRES_AIDE]
+        for k, nom in enumerate(("heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec",
+                                 "heures_orienter", "heures_hors_mandat", "heures_transfert_tacite")):
+            self._bloc(date, nom, ["toutes"], acteurs, c.heures[:, k][None, :])
+        self._bloc(date, "n_episodes_aide", ["toutes"], acteurs, c.episodes[None, :])
+        self._bloc(date, "n_demandes_aide", ["toutes"], acteurs, c.demandes_aide[None, :])
+        self._bloc(date, "n_abandons_file", ["toutes"], acteurs, c.abandons_file[None, :])
+        self._bloc(date, "attente_moyenne", ["toutes"], acteurs, _part(c.attente, c.episodes)[None, :])
+        files = np.zeros(len(GENRES_AIDE))
+        for a in m.acteurs:
+            files[1 + a.g] += a.longueur_file
+        self._bloc(date, "file_attente", ["toutes"], acteurs, files[None, :])
+        det = M.detenteur[el]
+        det = det[det >= 0]
+        n_det = np.bincount(m.genre_par_id[det], minlength=len(GENRES_AIDE)) if det.size else np.zeros(len(GENRES_AIDE))
+        self._bloc(date, "n_identifiants_detenus", ["toutes"], acteurs, n_det[None, :])
+
+        # Guichets, par organisme : capacité hebdomadaire moyenne du mois, demande et refus du mois.
+        ops = [f"operateur={o}" for o in ORGANISMES]
+        sem = max(c.semaines, 1)
+        self._bloc(date, "capacite_guichets", ["toutes"], ops, (c.guichet_capacite / sem)[None, :])
+        self._bloc(date, "demande_guichets", ["toutes"], ops, c.guichet_demande[None, :])
+        self._bloc(date, "n_refus_guichet", ["toutes"], ops, (c.guichet_demande - c.guichet_servis)[None, :])
+        c.remettre()
+
+    def tableau(self) -> pd.DataFrame:
+        """Toutes les lignes relevées, en format long."""
+        if not self.blocs:
+            return pd.DataFrame(columns=["date", "indicateur", "prestation", "groupe", "valeur"])
+        df = pd.concat(self.blocs, ignore_index=True)
+        for col in ("date", "indicateur", "prestation", "groupe"):
+            df[col] = df[col].astype("category")
+        return df
+
+
+def resume(series: pd.DataFrame, annee: int | None = None) -> dict[str, float]:
+    """Résumé d'une exécution : moyennes sur la dernière année simulée (ou `annee`), groupe `ensemble`.
+
+    Clés : `<indicateur>_<prestation>` pour les taux par prestation, `<indicateur>_<acteur>` pour les heures
+    (somme sur l'année), `<indicateur>` pour les taux d'usage du numérique.
+    """
+    df = series
+    annees = df["date"].astype(str).str[:4].astype(int)
+    if annee is None:
+        annee = int(annees.max())
+    d = df[annees == annee]
+    sortie: dict[str, float] = {"annee_resume": float(annee)}
+    taux = d[d["indicateur"].astype(str).str.startswith(("taux_non", "montant_non")) & (d["groupe"] == "ensemble")]
+    for (ind, pr), v in taux.groupby(["indicateur", "prestation"], observed=True)["valeur"]:
+        sortie[f"{ind}_{pr}"] = float(v.mean())
+    usage = d[d["prestation"].eq("toutes") & d["groupe"].eq("ensemble")]
+    for ind, v in usage.groupby("indicateur", observed=True)["valeur"]:
+        sortie[str(ind)] = float(v.mean())
+    heures = d[d["indicateur"].astype(str).str.startswith("heures_")]
+    for (ind, gr), v in heures.groupby(["indicateur", "groupe"], observed=True)["valeur"]:
+        sortie[f"{ind}_{str(gr).split('=')[1]}"] = float(v.sum())
+    return sortie

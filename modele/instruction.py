@@ -1,0 +1,73 @@
+"""Instruction : les organismes décident des dossiers déposés, avec délais et demandes de pièces.
+
+Règle : à la date de décision, un dossier fait l'objet d'une demande de pièces avec `p_pieces_manquantes`
+(retour à l'étape « pièces », par le canal initial du ménage) ; sinon il est rejeté à tort avec
+`p_rejet_a_tort` (non-réception, découragement) ; sinon le droit est ouvert (versement, prochaine
+déclaration périodique). Les droits automatiques (CSS pour les allocataires du RSA à partir de 2022) sont
+ouverts sans démarche.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from modele.demarches import canal_initial
+from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD
+
+if TYPE_CHECKING:
+    from modele.modele import ModeleNonRecours
+
+
+def ouvrir_droit(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray) -> None:
+    """Le droit est ouvert : versement, durée d'accès comptée, prochaine déclaration programmée."""
+    M, t, cat = m.menages, m.t, m.catalogue
+    M.statut[i, b] = PERCOIT
+    M.connait[i, b] = True
+    M.tentatives[i, b] = 0
+    M.t_prochain[i, b] = PLUS_TARD
+    per = cat.periode[b]
+    M.t_renouvellement[i, b] = np.where(per > 0, t + per, PLUS_TARD)
+    duree = np.maximum(t - M.t_debut_eligibilite[i, b], 0)
+    np.add.at(m.compteurs.acces_somme, b, duree)
+    np.add.at(m.compteurs.acces_n, b, 1)
+
+
+def appliquer(m: ModeleNonRecours) -> None:
+    """Décisions de la semaine et ouvertures automatiques."""
+    rng = m.aleas["instruction"]
+    M, t, cat, p = m.menages, m.t, m.catalogue, m.p
+    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == INSTRUCTION).ravel())
+    i, b = np.divmod(idx, M.n_prestations)
+    u = rng.random(i.size)
+    pieces = (u < cat.p_pieces[b]) & (M.tentatives[i, b] < p["demarches.tentatives_max"])
+    rejet = ~pieces & (rng.random(i.size) < cat.p_rejet[b])
+    ok = ~pieces & ~rejet
+
+    ip, bp = i[pieces], b[pieces]
+    M.statut[ip, bp] = DEMARCHE
+    M.etape[ip, bp] = 3
+    M.tentatives[ip, bp] += 1
+    M.canal[ip, bp] = canal_initial(m, ip, bp, rng)
+    M.t_prochain[ip, bp] = t + 1
+    m.journal.noter(ip, bp, "pieces", "l'organisme demande des pièces")
+
+    ir, br = i[rejet], b[rejet]
+    M.statut[ir, br] = AUCUN
+    M.etape[ir, br] = 0
+    M.t_prochain[ir, br] = PLUS_TARD
+    M.perception[ir, br] *= np.float32(1.0 - p["decision.perte_perception_echec"])
+    M.t_decision[ir, br] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=ir.size)
+    m.journal.noter(ir, br, "rejet", "demande rejetée")
+
+    ouvrir_droit(m, i[ok], b[ok])
+    m.journal.noter(i[ok], b[ok], "ouverture", "droit ouvert, premier versement")
+
+    # Ouvertures automatiques : bénéficiaire de la prestation source → droit ouvert sans démarche.
+    for bb in np.flatnonzero(cat.automatique_pour >= 0):
+        src = cat.automatique_pour[bb]
+        j = np.flatnonzero(M.eligible[:, bb] & (M.statut[:, bb] != PERCOIT) & (M.statut[:, src] == PERCOIT))
+        if j.size:
+            ouvrir_droit(m, j, np.full(j.size, bb))
+            m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert automatiquement")

@@ -1,0 +1,193 @@
+"""Le modèle : `ModeleNonRecours`, un `mesa.Model` dont `step()` est l'ordonnancement de l'ODD.
+
+Ménages : structure de tableaux (`modele.etat.Menages`). Acteurs d'accompagnement et guichets : `mesa.Agent`.
+Aléas : un flux `numpy.random.Generator` par sous-modèle, engendré de la graine (nombres aléatoires communs :
+deux scénarios identiques jusqu'à une date D ont les mêmes tirages jusqu'à D).
+"""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+
+from modele import (
+    accompagnement,
+    decision,
+    demarches,
+    evenements,
+    guichets,
+    information,
+    instruction,
+    politiques,
+    renouvellements,
+)
+from modele.agents import ActeurAccompagnement, Guichet
+from modele.calendrier import Calendrier
+from modele.etat import ATTENTE, TERRITOIRES
+from modele.indicateurs import Compteurs, Releve
+from modele.journal import Journal
+from modele.parametres import ErreurEntree
+from modele.population import creer_menages, etat_initial
+from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
+
+SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
+                "instruction", "renouvellements", "indicateurs")
+
+
+class ModeleNonRecours(mesa.Model):
+    """Ménages qui réclament leurs droits pendant que les guichets ferment et que la médiation change."""
+
+    def __init__(self, scenario: str = "reference", menages: int = 20000, graine: int = 0,
+                 debut: str = "2014-01", fin: str = "2027-12", surcharges: dict | None = None,
+                 suivre: int | list[int] = 0):
+        if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
+            raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
+                               attendu="un entier entre 100 et 2 000 000")
+        if isinstance(graine, bool) or not isinstance(graine, (int, np.integer)) or graine < 0:
+            raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine, attendu="un entier >= 0")
+        super().__init__(rng=int(graine))
+        self.graine = int(graine)
+        self.scenario = politiques.charger_scenario(scenario)
+        self.calendrier = Calendrier.depuis_mois(debut, fin)
+        self.p_base = self.scenario.parametres_base(surcharges)
+        self.p = self.p_base
+        flux = np.random.SeedSequence(self.graine).spawn(len(SOUS_MODELES) + 1)
+        self.aleas = {nom: np.random.default_rng(s) for nom, s in zip(("population",) + SOUS_MODELES, flux)}
+        self.rodage = int(self.p["simulation.rodage_semaines"])
+        self.t = -self.rodage
+        self.journal = Journal()
+        self.contacts: list[tuple[np.ndarray, int]] = []
+
+        self.catalogue = Catalogue.depuis(self.p)
+        self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
+        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"])
+        self.compteurs = Compteurs(self.menages.n_prestations)
+        n_z = np.bincount(self.menages.territoire, minlength=len(TERRITOIRES))
+        self.acteurs = [ActeurAccompagnement(self, g, z, int(n_z[z]))
+                        for g in GENRES_ACTEURS for z in range(len(TERRITOIRES))]
+        self.guichets = [Guichet(self, o, z, int(n_z[z])) for o in ORGANISMES for z in range(len(TERRITOIRES))]
+        n_id = self.agent_id_counter + 1
+        self.genre_par_id = np.zeros(n_id, dtype=np.int64)
+        self.capacite_par_id = np.zeros(n_id, dtype=np.float32)
+        self.noms_genre_par_code = GENRES_AIDE
+        self.politiques = politiques.Politiques(self.scenario, self.calendrier)
+        self.parametres_changes()
+        if suivre:
+            n_suivis = suivre if isinstance(suivre, int) else 0
+            ids = (self.aleas["population"].choice(self.menages.n, size=min(n_suivis, self.menages.n), replace=False)
+                   if n_suivis else np.asarray(suivre))
+            self.journal.suivre(ids)
+        self.releve = Releve(self)
+
+    # --- Ordonnancement (ODD §3) -------------------------------------------------------------------------
+    def step(self) -> None:
+        """Une semaine : politiques, événements, information, décision, démarches, accompagnement, guichets,
+        instruction, renouvellements, indicateurs.
+        """
+        self.journal.t = self.t
+        politiques.appliquer(self)
+        evenements.appliquer(self)
+        information.appliquer(self)
+        decision.appliquer(self)
+        demarches.appliquer(self)
+        accompagnement.appliquer(self)
+        guichets.appliquer(self)
+        instruction.appliquer(self)
+        renouvellements.appliquer(self)
+        self.compteurs.semaines += 1
+        self.t += 1
+        if self.t <= 0:
+            self.compteurs.remettre()  # rodage : rien n'est relevé avant le début
+        elif self.t >= self.calendrier.n_pas or self.calendrier.debut_de_mois(self.t):
+            self.indicateurs()
+        if self.t >= self.calendrier.n_pas:
+            self.running = False
+
+    def indicateurs(self) -> None:
+        """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
+        self.releve.relever()
+
+    # --- Services communs aux sous-modèles ----------------------------------------------------------------
+    def parametres_changes(self) -> None:
+        """Recalcule ce qui dérive des paramètres (catalogue, parts éligibles, capacités des acteurs)."""
+        self.catalogue = Catalogue.depuis(self.p)
+        self.recalculer_parts_eligibles()
+        for a in self.acteurs:
+            self.genre_par_id[a.unique_id] = 1 + a.g
+            self.capacite_par_id[a.unique_id] = a.param("capacite")
+        self._offre = None
+        self._ouverture = None
+
+    def recalculer_parts_eligibles(self) -> None:
+        """Parts éligibles stationnaires et hasards d'entrée maximaux (après vieillissement ou politique)."""
+        self.parts_eligibles, self.entree_max = evenements.parts_et_entree_max(self)
+
+    def offre_acteurs(self) -> np.ndarray:
+        """Heures hebdomadaires par (genre d'acteur, territoire)."""
+        if self._offre is None:
+            off = np.zeros((len(GENRES_ACTEURS), len(TERRITOIRES)))
+            for a in self.acteurs:
+                off[a.g, a.territoire] = a.heures
+            self._offre = off
+        return self._offre
+
+    def ouverture_guichets(self) -> np.ndarray:
+        """Part ouverte (× facteur rendez-vous) par (organisme, territoire)."""
+        if self._ouverture is None:
+            ouv = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
+            rdv = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
+            for g in self.guichets:
+                ouv[g.o, g.territoire] = g.ouverture if g.param("visites_pour_10000") > 0 else 0.0
+                rdv[g.o, g.territoire] = float(g.param("rendez_vous_seulement"))
+            self._ouverture = (ouv, rdv)
+        return self._ouverture[0]
+
+    def acces_guichet(self, i: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """Accès à un canal non numérique pour (ménage, prestation) : dépôt permis × ouverture du guichet."""
+        ouv = self.ouverture_guichets()
+        bb = np.maximum(b, 0)
+        acces = ouv[self.catalogue.organisme[bb], self.menages.territoire[i]] * self.catalogue.depot_guichet[bb]
+        return np.where(b >= 0, acces, 0.0)
+
+    def rendez_vous(self, i: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """1 si le guichet de l'organisme n'accueille que sur rendez-vous."""
+        self.ouverture_guichets()
+        return self._ouverture[1][self.catalogue.organisme[np.maximum(b, 0)], self.menages.territoire[i]]
+
+    def acteur(self, g: int, z: int) -> ActeurAccompagnement:
+        """L'acteur de genre g dans le territoire z."""
+        return self.acteurs[g * len(TERRITOIRES) + z]
+
+    def guichet(self, o: int, z: int) -> Guichet:
+        """Le guichet de l'organisme o dans le territoire z."""
+        return self.guichets[o * len(TERRITOIRES) + z]
+
+    def code_contact_guichet(self, o: int) -> int:
+        """Code de contact d'un guichet (après l'entourage et les acteurs)."""
+        return 1 + len(GENRES_ACTEURS) + o
+
+    def demander_guichet(self, i: np.ndarray, b: np.ndarray) -> None:
+        """Inscrit des demandes au guichet de leur organisme et territoire pour cette semaine."""
+        if i.size == 0:
+            return
+        self.menages.statut[i, b] = ATTENTE
+        o = self.catalogue.organisme[b]
+        z = self.menages.territoire[i]
+        cle = o.astype(np.int64) * len(TERRITOIRES) + z
+        for k in np.unique(cle):
+            s = cle == k
+            g = self.guichets[int(k)]
+            g.demandes_menage.append(i[s])
+            g.demandes_prestation.append(b[s])
+
+    # --- Exécution ----------------------------------------------------------------------------------------
+    def lancer(self, rappel=None) -> None:
+        """Simule le rodage puis toute la période ; `rappel(pas)` est appelé après chaque pas."""
+        while self.running:
+            self.step()
+            if rappel is not None:
+                rappel(self.t)
+
+    def series(self):
+        """Tableau long des indicateurs relevés."""
+        return self.releve.tableau()

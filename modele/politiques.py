@@ -1,0 +1,392 @@
+"""Politiques : interventions datées, appliquées à leur date et défaites à leur fin.
+
+Règle : une intervention ne touche jamais l'état des ménages ; elle change des paramètres (capacités des
+guichets, heures des acteurs, canaux, automaticité…). À chaque pas, les paramètres en vigueur sont
+recalculés depuis la base du scénario en appliquant, dans l'ordre du fichier, les interventions actives :
+défaire une intervention, c'est simplement ne plus l'appliquer. Un scénario est un fichier de données
+(`parametres/scenarios/*.toml`) : la référence, des surcharges et des interventions, validés au chargement.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, ClassVar
+
+from modele.etat import TERRITOIRES
+from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
+from modele.prestations import GENRES_ACTEURS, ORGANISMES, noms_prestations
+
+if TYPE_CHECKING:
+    from modele.modele import ModeleNonRecours
+
+DOSSIER_SCENARIOS = DOSSIER_PARAMETRES / "scenarios"
+FICHIER_CALIBRATION = DOSSIER_PARAMETRES / "calibration.toml"
+
+
+# --- Champs des interventions : validation commune -------------------------------------------------------
+
+def _texte_parmi(choix: tuple[str, ...]) -> Callable:
+    def valider(v, ctx):
+        if v not in choix:
+            raise ErreurEntree("Valeur non permise.", fichier=ctx[0], cle=ctx[1], valeur=v,
+                               attendu="une valeur parmi " + ", ".join(choix))
+        return v
+    return valider
+
+
+def _zones(v, ctx):
+    if v == "toutes":
+        return list(range(len(TERRITOIRES)))
+    if not isinstance(v, list) or not v or any(z not in TERRITOIRES for z in v):
+        raise ErreurEntree("Territoires invalides.", fichier=ctx[0], cle=ctx[1], valeur=v,
+                           attendu="\"toutes\" ou une liste parmi " + ", ".join(TERRITOIRES))
+    return [TERRITOIRES.index(z) for z in v]
+
+
+def _part(v, ctx):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+        raise ErreurEntree("Part invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre entre 0 et 1")
+    return float(v)
+
+
+def _positif(v, ctx):
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
+        raise ErreurEntree("Nombre invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre >= 0")
+    return float(v)
+
+
+def _prestation(v, ctx):
+    return _texte_parmi(noms_prestations())(v, ctx)
+
+
+def _prestations(v, ctx):
+    if not isinstance(v, list) or not v:
+        raise ErreurEntree("Liste de prestations attendue.", fichier=ctx[0], cle=ctx[1], valeur=v,
+                           attendu="une liste parmi " + ", ".join(noms_prestations()))
+    return [_prestation(x, ctx) for x in v]
+
+
+def _quelconque(v, ctx):
+    return v
+
+
+def _texte(v, ctx):
+    if not isinstance(v, str):
+        raise ErreurEntree("Texte attendu.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un texte")
+    return v
+
+
+# --- Interventions ------------------------------------------------------------------------------------
+
+@dataclass
+class Intervention:
+    """Base : une intervention a une date de début, une fin facultative et une description."""
+
+    debut: dt.date
+    fin: dt.date | None
+    description: str
+    champs: dict[str, Any] = field(default_factory=dict)
+
+    CHAMPS: ClassVar[dict[str, tuple[Callable, bool, str]]] = {}
+    DOC: ClassVar[str] = ""
+
+    def modifications(self, p: Parametres) -> dict[str, Any]:
+        """Nouvelles valeurs de paramètres, calculées depuis les paramètres en vigueur `p`."""
+        raise NotImplementedError
+
+    def resume(self) -> str:
+        """Une ligne lisible pour les rapports."""
+        fin = f" → {self.fin.isoformat()}" if self.fin else ""
+        return f"{self.debut.isoformat()}{fin} : {self.description}"
+
+
+class ChangementParametre(Intervention):
+    """Change un paramètre déclaré : `valeur` (remplace) ou `facteur` (multiplie un nombre ou une liste)."""
+
+    DOC = "Changement générique d'un paramètre déclaré (valeur ou facteur)."
+    CHAMPS = {"cle": (_texte, True, "clé du paramètre"), "valeur": (_quelconque, False, "nouvelle valeur"),
+              "facteur": (_positif, False, "multiplicateur")}
+
+    def modifications(self, p):
+        """Valeur ou facteur appliqué au paramètre."""
+        cle = self.champs["cle"]
+        if "valeur" in self.champs:
+            return {cle: self.champs["valeur"]}
+        v, f = p[cle], self.champs["facteur"]
+        if isinstance(v, list):
+            return {cle: [x * f for x in v]}
+        return {cle: type(v)(v * f)}
+
+
+class FermetureGuichets(Intervention):
+    """Ferme une part des points d'accueil d'un organisme dans des territoires (part = 1 : tout ferme)."""
+
+    DOC = "Fermeture d'une part des guichets d'un organisme (part de la capacité en vigueur retirée)."
+    CHAMPS = {"operateur": (_texte_parmi(ORGANISMES), True, "organisme"),
+              "zones": (_zones, True, "territoires ou \"toutes\""), "part": (_part, True, "part retirée (0-1)")}
+
+    def modifications(self, p):
+        """Part ouverte multipliée par (1 − part) dans les territoires visés."""
+        cle = f"guichets.{self.champs['operateur']}.part_ouverte"
+        v = list(p[cle])
+        for z in self.champs["zones"]:
+            v[z] = v[z] * (1.0 - self.champs["part"])
+        return {cle: v}
+
+
+class OuvertureGuichets(Intervention):
+    """Rouvre ou maintient des guichets : fixe la part ouverte dans des territoires."""
+
+    DOC = "Part ouverte des guichets d'un organisme fixée dans des territoires (maintien ou réouverture)."
+    CHAMPS = {"operateur": (_texte_parmi(ORGANISMES), True, "organisme"),
+              "zones": (_zones, True, "territoires ou \"toutes\""), "part": (_part, True, "part ouverte (0-1)")}
+
+    def modifications(self, p):
+        """Part ouverte fixée."""
+        cle = f"guichets.{self.champs['operateur']}.part_ouverte"
+        v = list(p[cle])
+        for z in self.champs["zones"]:
+            v[z] = self.champs["part"]
+        return {cle: v}
+
+
+class RendezVousSeulement(Intervention):
+    """L'accueil d'un organisme passe sur rendez-vous seulement (ou revient à l'accueil libre)."""
+
+    DOC = "Accueil sur rendez-vous seulement."
+    CHAMPS = {"operateur": (_texte_parmi(ORGANISMES), True, "organisme"),
+              "actif": (lambda v, c: v if isinstance(v, bool) else _texte_parmi(("true", "false"))(v, c), False,
+                        "true (défaut) ou false")}
+
+    def modifications(self, p):
+        """Bascule le drapeau rendez-vous."""
+        return {f"guichets.{self.champs['operateur']}.rendez_vous_seulement": self.champs.get("actif", True)}
+
+
+class EnLigneSeulement(Intervention):
+    """Une prestation ne se demande plus qu'en ligne (plus de dépôt au guichet ni sur papier)."""
+
+    DOC = "Dépôt en ligne seulement pour des prestations."
+    CHAMPS = {"prestations": (_prestations, True, "prestations visées")}
+
+    def modifications(self, p):
+        """Dépôt au guichet fermé."""
+        return {f"prestations.{b}.depot_guichet": False for b in self.champs["prestations"]}
+
+
+class RenfortActeurs(Intervention):
+    """Heures d'un genre d'acteur : multipliées (`facteur`) ou fixées (`heures_pour_10000`)."""
+
+    DOC = "Renfort ou réduction des heures d'accompagnement d'un genre d'acteur."
+    CHAMPS = {"genre": (_texte_parmi(GENRES_ACTEURS), True, "genre d'acteur"),
+              "facteur": (_positif, False, "multiplicateur des heures"),
+              "heures_pour_10000": (_positif, False, "heures par semaine pour 10 000 ménages")}
+
+    def modifications(self, p):
+        """Heures fixées ou multipliées."""
+        cle = f"acteurs.{self.champs['genre']}.heures_pour_10000"
+        if "heures_pour_10000" in self.champs:
+            return {cle: self.champs["heures_pour_10000"]}
+        return {cle: p[cle] * self.champs.get("facteur", 1.0)}
+
+
+class Automatisation(Intervention):
+    """Une prestation devient automatique pour les bénéficiaires d'une autre (CSS pour le RSA, 2022)."""
+
+    DOC = "Attribution automatique d'une prestation aux bénéficiaires d'une autre."
+    CHAMPS = {"prestation": (_prestation, True, "prestation attribuée"),
+              "pour_beneficiaires_de": (_prestation, True, "prestation source")}
+
+    def modifications(self, p):
+        """Règle d'automaticité."""
+        return {f"prestations.{self.champs['prestation']}.automatique_pour": self.champs["pour_beneficiaires_de"]}
+
+
+class DeclarationPreremplie(Intervention):
+    """La déclaration périodique est pré-remplie (solidarité à la source, 2025)."""
+
+    DOC = "Déclaration périodique pré-remplie."
+    CHAMPS = {"prestations": (_prestations, True, "prestations visées")}
+
+    def modifications(self, p):
+        """Drapeau pré-remplissage."""
+        return {f"prestations.{b}.declaration_preremplie": True for b in self.champs["prestations"]}
+
+
+TYPES_INTERVENTIONS: dict[str, type[Intervention]] = {
+    "changement_parametre": ChangementParametre,
+    "fermeture_guichets": FermetureGuichets,
+    "ouverture_guichets": OuvertureGuichets,
+    "rendez_vous_seulement": RendezVousSeulement,
+    "en_ligne_seulement": EnLigneSeulement,
+    "renfort_acteurs": RenfortActeurs,
+    "automatisation": Automatisation,
+    "declaration_preremplie": DeclarationPreremplie,
+}
+
+
+def _date(v, fichier, cle) -> dt.date:
+    if isinstance(v, dt.datetime):
+        return v.date()
+    if isinstance(v, dt.date):
+        return v
+    if isinstance(v, str):
+        try:
+            return dt.date.fromisoformat(v if len(v) > 7 else v + "-01")
+        except ValueError:
+            pass
+    raise ErreurEntree("Date invalide.", fichier=fichier, cle=cle, valeur=v, attendu="une date AAAA-MM-JJ ou AAAA-MM")
+
+
+def lire_intervention(table: dict, fichier: Path, rang: int, defauts: Parametres) -> Intervention:
+    """Valide une table [[interventions]] et rend l'objet intervention."""
+    ctx = f"interventions[{rang}]"
+    if not isinstance(table, dict):
+        raise ErreurEntree("Intervention mal formée.", fichier=fichier, cle=ctx, attendu="une table [[interventions]]")
+    typ = table.get("type")
+    if typ not in TYPES_INTERVENTIONS:
+        raise ErreurEntree("Type d'intervention inconnu.", fichier=fichier, cle=f"{ctx}.type", valeur=typ,
+                           attendu="un type parmi " + ", ".join(TYPES_INTERVENTIONS))
+    classe = TYPES_INTERVENTIONS[typ]
+    communs = {"type", "date", "fin", "description"}
+    inconnus = set(table) - communs - set(classe.CHAMPS)
+    if inconnus:
+        raise ErreurEntree("Champ d'intervention inconnu.", fichier=fichier, cle=f"{ctx}.{sorted(inconnus)[0]}",
+                           attendu="des champs parmi " + ", ".join(sorted(communs | set(classe.CHAMPS))))
+    if "date" not in table:
+        raise ErreurEntree("Date d'intervention manquante.", fichier=fichier, cle=f"{ctx}.date",
+                           attendu="date = \"AAAA-MM-JJ\"")
+    debut = _date(table["date"], fichier, f"{ctx}.date")
+    fin = _date(table["fin"], fichier, f"{ctx}.fin") if "fin" in table else None
+    if fin is not None and fin <= debut:
+        raise ErreurEntree("La fin d'une intervention doit suivre son début.", fichier=fichier, cle=f"{ctx}.fin",
+                           valeur=str(fin), attendu=f"une date postérieure à {debut}")
+    champs = {}
+    for nom, (valider, requis, doc) in classe.CHAMPS.items():
+        if nom in table:
+            champs[nom] = valider(table[nom], (fichier, f"{ctx}.{nom}"))
+        elif requis:
+            raise ErreurEntree("Champ d'intervention manquant.", fichier=fichier, cle=f"{ctx}.{nom}", attendu=doc)
+    iv = classe(debut, fin, str(table.get("description", classe.DOC)), champs)
+    if typ == "changement_parametre":
+        if ("valeur" in champs) == ("facteur" in champs):
+            raise ErreurEntree("Donner exactement l'un de « valeur » ou « facteur ».", fichier=fichier, cle=ctx)
+        if champs["cle"] not in defauts.declarations:
+            raise ErreurEntree("Paramètre inconnu.", fichier=fichier, cle=f"{ctx}.cle", valeur=champs["cle"],
+                               attendu="une clé déclarée dans parametres/defauts/")
+    # Vérifie dès le chargement que l'intervention produit des valeurs permises.
+    defauts.avec(iv.modifications(defauts), origine=ctx, fichier=fichier)
+    return iv
+
+
+@dataclass
+class Scenario:
+    """Un scénario : question posée, sources, surcharges de paramètres, interventions datées."""
+
+    nom: str
+    fichier: Path
+    question: str
+    description: str
+    sources: list[str]
+    surcharges: dict[str, Any]
+    interventions: list[Intervention]
+    calibration: bool
+
+    def parametres_base(self, surcharges: dict[str, Any] | None = None) -> Parametres:
+        """Défauts + calibration (si demandée) + surcharges du scénario + surcharges de l'appel, validés."""
+        p = Parametres.defauts()
+        if self.calibration and FICHIER_CALIBRATION.is_file():
+            cal = lire_toml(FICHIER_CALIBRATION)
+            p = p.avec(cal.get("valeurs", {}), origine="calibration", fichier=FICHIER_CALIBRATION)
+        p = p.avec(self.surcharges, origine=f"scénario {self.nom}", fichier=self.fichier)
+        if surcharges:
+            p = p.avec(surcharges, origine="appel")
+        return p
+
+
+def scenarios_disponibles() -> list[str]:
+    """Noms des scénarios livrés."""
+    return sorted(f.stem for f in DOSSIER_SCENARIOS.glob("*.toml"))
+
+
+def chemin_scenario(nom_ou_chemin: str) -> Path:
+    """Fichier d'un scénario : un nom livré ou un chemin vers un .toml."""
+    chemin = Path(nom_ou_chemin)
+    if chemin.suffix == ".toml":
+        if not chemin.is_file():
+            raise ErreurEntree("Fichier de scénario introuvable.", fichier=chemin, attendu="un fichier .toml existant")
+        return chemin
+    chemin = DOSSIER_SCENARIOS / f"{nom_ou_chemin}.toml"
+    if not chemin.is_file():
+        raise ErreurEntree("Scénario inconnu.", cle="SCENARIO", valeur=nom_ou_chemin,
+                           attendu="un scénario parmi " + ", ".join(scenarios_disponibles())
+                           + ", ou le chemin d'un fichier .toml")
+    return chemin
+
+
+def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scenario:
+    """Lit et valide un scénario (héritage par `base`)."""
+    chemin = chemin_scenario(nom_ou_chemin)
+    donnees = lire_toml(chemin)
+    inconnus = set(donnees) - {"scenario", "surcharges", "interventions"}
+    if inconnus:
+        raise ErreurEntree("Section inconnue dans un scénario.", fichier=chemin, cle=sorted(inconnus)[0],
+                           attendu="[scenario], [surcharges], [[interventions]]")
+    entete = donnees.get("scenario")
+    if not isinstance(entete, dict) or "nom" not in entete or "question" not in entete:
+        raise ErreurEntree("En-tête de scénario incomplet.", fichier=chemin, cle="scenario",
+                           attendu="[scenario] avec nom et question")
+    champs_entete = {"nom", "question", "description", "sources", "base", "calibration"}
+    if set(entete) - champs_entete:
+        raise ErreurEntree("Champ inconnu dans [scenario].", fichier=chemin,
+                           cle="scenario." + sorted(set(entete) - champs_entete)[0],
+                           attendu=", ".join(sorted(champs_entete)))
+    defauts = Parametres.defauts()
+    surcharges = dict(donnees.get("surcharges", {}))
+    defauts.avec(surcharges, origine="surcharges", fichier=chemin)  # valide clés et bornes
+    interventions = [lire_intervention(t, chemin, k, defauts) for k, t in enumerate(donnees.get("interventions", []))]
+    calibration = entete.get("calibration", True)
+    base = entete.get("base")
+    if base is not None:
+        if base in _vus or base == entete["nom"]:
+            raise ErreurEntree("Héritage circulaire de scénarios.", fichier=chemin, cle="scenario.base", valeur=base)
+        parent = charger_scenario(base, _vus + (entete["nom"],))
+        surcharges = {**parent.surcharges, **surcharges}
+        interventions = parent.interventions + interventions
+        calibration = entete.get("calibration", parent.calibration)
+    return Scenario(nom=entete["nom"], fichier=chemin, question=entete["question"],
+                    description=entete.get("description", ""), sources=list(entete.get("sources", [])),
+                    surcharges=surcharges, interventions=interventions, calibration=bool(calibration))
+
+
+class Politiques:
+    """Interventions d'un scénario converties en pas ; recalcule les paramètres quand l'ensemble actif change."""
+
+    def __init__(self, scenario: Scenario, calendrier):
+        self.scenario = scenario
+        self.bornes = [(calendrier.pas(iv.debut), calendrier.pas(iv.fin) if iv.fin else 10**9, iv)
+                       for iv in scenario.interventions]
+        self.actives: tuple[int, ...] | None = None
+
+    def parametres_a(self, base: Parametres, t: int) -> tuple[Parametres | None, bool]:
+        """Paramètres en vigueur au pas t s'ils ont changé depuis le dernier appel (sinon None, False)."""
+        actives = tuple(k for k, (d, f, _) in enumerate(self.bornes) if d <= t < f)
+        if actives == self.actives:
+            return None, False
+        self.actives = actives
+        p = base
+        for k in actives:
+            iv = self.bornes[k][2]
+            p = p.avec(iv.modifications(p), origine=iv.resume())
+        return p, True
+
+
+def appliquer(m: ModeleNonRecours) -> None:
+    """Met en vigueur les paramètres de la semaine (interventions actives appliquées à la base)."""
+    p, change = m.politiques.parametres_a(m.p_base, m.t)
+    if change:
+        m.p = p
+        m.parametres_changes()
