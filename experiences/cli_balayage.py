@@ -108,13 +108,13 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
 
             bilan = executer_balayage(args.plan, args.sortie, **options)
     except ErreurEntree as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
+        print(f"Erreur : {exc}", file=sys.stderr)
         return 2
     except ErreurBalayage as exc:
-        print(f"erreur : {exc}", file=sys.stderr)
+        print(f"Erreur : {exc}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
-        print("\ninterrompu : relancez la même commande pour reprendre le balayage.", file=sys.stderr)
+        print("\nInterrompu : relancez la même commande pour reprendre le balayage.", file=sys.stderr)
         return 130
     print(
         f"balayage : {bilan.deja_faits + bilan.reussis}/{bilan.total} runs terminés "
@@ -123,7 +123,7 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
     )
     if bilan.echecs:
         print(
-            f"erreur : {len(bilan.echecs)} run(s) en échec, détail dans {bilan.dossier / 'echecs.csv'} ; "
+            f"Erreur : {len(bilan.echecs)} run(s) en échec, détail dans {bilan.dossier / 'echecs.csv'} ; "
             f"relancez la même commande pour les retenter.",
             file=sys.stderr,
         )

@@ -25,26 +25,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-try:  # le module du cœur du modèle fournit l'exception commune quand il existe
-    from modele.parametres import ErreurEntree  # type: ignore[attr-defined]
-except ImportError:  # pragma: no cover - dépend de l'état de la branche principale
-
-    class ErreurEntree(Exception):
-        """Erreur de saisie (fichier, clé ou valeur invalide) ; le message est en français."""
-
-
-# ---------------------------------------------------------------------------------------------------
-# Clés provisoires : SEUL endroit où le moteur de balayage connaît des noms de paramètres du modèle.
-# Elles servent à valider les plans tant que ``modele.parametres.charger_declarations()`` n'existe
-# pas ; dès qu'il existe, ce sont ses déclarations (bornes ``min``/``max``) qui font foi.
-# ---------------------------------------------------------------------------------------------------
-DECLARATIONS_PROVISOIRES: dict[str, tuple[float | None, float | None]] = {
-    "comportement.information.taux_base": (0.0, 1.0),
-    "comportement.decision.poids_stigmate": (0.0, 10.0),
-    "comportement.demarches.pente_succes": (0.0, 20.0),
-    "accompagnement.mediateurs_supplementaires": (0.0, 10000.0),
-    "guichets.capacite_relative": (0.0, 5.0),
-}
+from modele.parametres import ErreurEntree, charger_declarations
 
 FONCTION_RUN_DEFAUT = "experiences.execution:executer_run"
 PLANS = ("factoriel", "hypercube_latin", "sobol", "morris")
@@ -282,11 +263,7 @@ def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
 
 
 def declarations_par_defaut() -> dict[str, Borne]:
-    """Déclarations du modèle si ``modele.parametres`` existe, sinon :data:`DECLARATIONS_PROVISOIRES`."""
-    try:
-        from modele.parametres import charger_declarations  # type: ignore[attr-defined]
-    except ImportError:
-        return normaliser_declarations(DECLARATIONS_PROVISOIRES)
+    """Déclarations du modèle (``modele.parametres.charger_declarations()``, dans ``parametres/defauts/``)."""
     return normaliser_declarations(charger_declarations())
 
 
