@@ -188,3 +188,13 @@ def test_option_travailleurs_invalide_code_2(tmp_path, capsys):
         main(["balayer", str(chemin), "--travailleurs", "0"])
     assert exc.value.code == 2
     assert "attendu un entier >= 1" in capsys.readouterr().err
+
+
+def test_sous_commandes_branchees_dans_la_cli_nonrecours(tmp_path, capsys):
+    from experiences.cli import main as nonrecours
+
+    chemin = ecrire(tmp_path, BASE.replace("replicats = 2", "replicats = 0"))
+    assert nonrecours(["balayer", str(chemin), "--sortie", str(tmp_path / "s"), "--sans-barre"]) == 2
+    assert "« replicats » = 0" in capsys.readouterr().err
+    assert nonrecours(["sensibilite", str(chemin), "--sans-barre"]) == 2
+    assert "« replicats » = 0" in capsys.readouterr().err
