@@ -620,7 +620,7 @@ def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int |
     try:
         if adresse == "local":
             cluster = LocalCluster(
-                n_workers=travailleurs or os.cpu_count() or 1,
+                n_workers=travailleurs or coeurs_disponibles(),
                 threads_per_worker=1,
                 processes=True,
                 dashboard_address=None,
@@ -641,6 +641,13 @@ def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int |
     finally:
         if cluster is not None:
             cluster.close()
+
+
+def coeurs_disponibles() -> int:
+    """Cœurs utilisables par ce processus (affinité, cgroups de SLURM), à défaut ``os.cpu_count()``."""
+    if hasattr(os, "sched_getaffinity"):
+        return max(1, len(os.sched_getaffinity(0)))
+    return os.cpu_count() or 1
 
 
 def dossier_par_defaut(plan: PlanBalayage) -> Path:
@@ -728,10 +735,10 @@ def _boucle(
 ) -> tuple[int, list[str]]:
     if dask is not None:
         flux = _executer_dask(restants, dask, travailleurs)
-    elif (travailleurs or os.cpu_count() or 1) == 1:
+    elif (travailleurs or coeurs_disponibles()) == 1:
         flux = (executer_tache(t) for t in restants)
     else:
-        flux = _executer_pool(restants, travailleurs or os.cpu_count() or 1)
+        flux = _executer_pool(restants, travailleurs or coeurs_disponibles())
 
     from tqdm.auto import tqdm
 
