@@ -198,3 +198,12 @@ def test_sous_commandes_branchees_dans_la_cli_nonrecours(tmp_path, capsys):
     assert "« replicats » = 0" in capsys.readouterr().err
     assert nonrecours(["sensibilite", str(chemin), "--sans-barre"]) == 2
     assert "« replicats » = 0" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("fichier", ["exemple_factoriel.toml", "exemple_sobol.toml"])
+def test_nonrecours_verifier_reconnait_un_plan(fichier, capsys):
+    from experiences.cli import main as nonrecours
+
+    assert nonrecours(["verifier", str(RACINE / "parametres" / "balayages" / fichier)]) == 0
+    sortie = capsys.readouterr().out
+    assert "OK : plan de balayage" in sortie and "run(s)" in sortie
