@@ -79,7 +79,7 @@ def construire_analyseur() -> Analyseur:
     v.set_defaults(fonction=commande_verifier)
 
     for module in ("experiences.cli_comparer", "experiences.cli_balayage", "experiences.cli_calibration",
-                   "experiences.cli_visualisation"):
+                   "experiences.cli_visualisation", "experiences.cli_recit"):
         try:
             mod = __import__(module, fromlist=["ajouter_sous_commandes"])
         except ModuleNotFoundError as exc:
@@ -154,7 +154,8 @@ def commande_simuler(args) -> int:
     ens = resume.filter(like="taux_non_recours_").mean()
     for k, v in ens.items():
         if k.startswith("taux_non_recours_") and "persistant" not in k:
-            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {resume['annee_resume'].iloc[0]:.0f})")
+            annee = resume["annee_resume"].iloc[0]
+            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {annee:.0f})")
     return 0
 
 
@@ -173,7 +174,8 @@ def commande_verifier(args) -> int:
         return 0
     if "scenario" in donnees:
         sc = charger_scenario(str(args.fichier))
-        print(f"OK : scénario « {sc.nom} » — {len(sc.surcharges)} surcharge(s), {len(sc.interventions)} intervention(s).")
+        print(f"OK : scénario « {sc.nom} » — {len(sc.surcharges)} surcharge(s), "
+              f"{len(sc.interventions)} intervention(s).")
         for iv in sc.interventions:
             print(f"  {iv.resume()}")
         return 0
