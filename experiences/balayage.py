@@ -50,6 +50,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from experiences.plan_balayage import (
+    FONCTION_RUN_DEFAUT,
     ErreurEntree,
     PlanBalayage,
     calculer_empreinte,
@@ -112,6 +113,7 @@ class Tache:
     replicat: int
     graine: int
     scenario: str
+    scenario_execution: str
     menages: int
     debut: str
     fin: str
@@ -220,7 +222,7 @@ def executer_tache(tache: Tache) -> dict:
         fonction = _fonction(tache.fonction_run)
         classe_spec = getattr(sys.modules.get(fonction.__module__), "SpecRun", SpecRun)
         spec = classe_spec(
-            scenario=tache.scenario,
+            scenario=tache.scenario_execution,
             graine=tache.graine,
             menages=tache.menages,
             debut=tache.debut,
@@ -519,6 +521,7 @@ def taches(plan: PlanBalayage, points: pd.DataFrame, deja: set[str] = frozenset(
                 replicat=replicat,
                 graine=graine_run(plan.empreinte, point, replicat, plan.graines_communes),
                 scenario=plan.scenario,
+                scenario_execution=plan.scenario_execution,
                 menages=plan.menages,
                 debut=plan.debut,
                 fin=plan.fin,
@@ -655,6 +658,19 @@ def dossier_par_defaut(plan: PlanBalayage) -> Path:
     return Path("resultats") / f"balayage_{plan.nom}_{plan.empreinte[:8]}"
 
 
+def verifier_scenario(plan: PlanBalayage) -> None:
+    """Avec le vrai modèle, charge le scénario une fois avant de lancer les runs (erreur claire, code 2)."""
+    if plan.fonction_run != FONCTION_RUN_DEFAUT:
+        return
+    from modele.politiques import charger_scenario
+
+    try:
+        charger_scenario(plan.scenario_execution)
+    except ErreurEntree as exc:
+        message = f"{plan.fichier} : clé « scenario » = {plan.scenario!r} : scénario invalide.\n  {exc}"
+        raise ErreurEntree(message) from None
+
+
 def preparer_plan(
     plan: PlanBalayage | str | Path, declarations: Any = None, fonction_run: str | None = None
 ) -> PlanBalayage:
@@ -693,6 +709,7 @@ def executer_balayage(
     debut = time.perf_counter()
     plan = preparer_plan(plan, declarations, fonction_run)
     importer_objet(plan.fonction_run, plan.fichier, "fonction_run")  # échoue tôt, avec un message clair
+    verifier_scenario(plan)
     if travailleurs is not None and (
         isinstance(travailleurs, bool) or not isinstance(travailleurs, int) or travailleurs < 1
     ):

@@ -128,7 +128,13 @@ class PlanBalayage:
     echantillonnage: dict = field(default_factory=dict)
     series: dict = field(default_factory=dict)
     sensibilite: dict = field(default_factory=dict)
+    scenario_fichier: str | None = None  # chemin absolu du scénario s'il est donné par un fichier .toml
     empreinte: str = ""
+
+    @property
+    def scenario_execution(self) -> str:
+        """Ce qu'on passe au modèle : le nom du scénario, ou le chemin absolu de son fichier."""
+        return self.scenario_fichier or self.scenario
 
     @property
     def cles(self) -> list[str]:
@@ -300,6 +306,7 @@ def valider_plan(
                 f"{fichier} : clé obligatoire « {cle} » absente. Attendu : {CLES_RACINE[cle]}."
             )
     scenario = _texte(fichier, "scenario", brut["scenario"], CLES_RACINE["scenario"])
+    scenario_fichier = _trouver_scenario(fichier, scenario, dossier)
     plan = brut["plan"]
     if plan not in PLANS:
         raise _erreur(fichier, "plan", plan, "un plan parmi " + ", ".join(PLANS), "plan d'expérience inconnu")
@@ -364,6 +371,7 @@ def valider_plan(
         echantillonnage=echantillonnage,
         series=series,
         sensibilite=sensibilite,
+        scenario_fichier=scenario_fichier,
     )
     empreinte = calculer_empreinte(provisoire, dossier)
     return PlanBalayage(**{**provisoire.__dict__, "empreinte": empreinte})
@@ -645,17 +653,24 @@ def _valider_fixes(fichier: str, table: Any, bornes: Mapping, varies: set) -> di
 
 
 # ------------------------------------------------------------------------------ empreinte et graines
+def _trouver_scenario(fichier: str, scenario: str, dossier: Path | None) -> str | None:
+    """Chemin absolu d'un scénario donné par un fichier .toml (cherché tel quel, puis à côté du plan)."""
+    if not scenario.endswith(".toml"):
+        return None
+    chemin = Path(scenario)
+    candidats = [chemin] if chemin.is_absolute() else [Path.cwd() / chemin] + ([dossier / chemin] if dossier else [])
+    for candidat in candidats:
+        if candidat.is_file():
+            return str(candidat.resolve())
+    raise _erreur(fichier, "scenario", scenario, "un nom de scénario livré ou un fichier .toml existant "
+                  "(chemin relatif au dossier courant ou au dossier du plan)", "fichier de scénario introuvable")
+
+
 def calculer_empreinte(plan: PlanBalayage, dossier: Path | None = None) -> str:
-    """Empreinte SHA-256 du contenu normalisé du plan (et du fichier de scénario s'il en est un)."""
+    """Empreinte SHA-256 du contenu normalisé du plan (et du contenu du fichier de scénario s'il en est un)."""
     contenu = plan.contenu_normalise()
-    if plan.scenario.endswith(".toml"):
-        for base in (Path.cwd(), dossier):
-            if base is None:
-                continue
-            candidat = base / plan.scenario
-            if candidat.is_file():
-                contenu["scenario_sha256"] = hashlib.sha256(candidat.read_bytes()).hexdigest()
-                break
+    if plan.scenario_fichier is not None:
+        contenu["scenario_sha256"] = hashlib.sha256(Path(plan.scenario_fichier).read_bytes()).hexdigest()
     texte = json.dumps(contenu, sort_keys=True, ensure_ascii=True, separators=(",", ":"), default=str)
     return hashlib.sha256(texte.encode("ascii")).hexdigest()
 

@@ -1,5 +1,7 @@
 """Petit balayage du vrai modèle : la fonction de run par défaut, les clés déclarées, la reproductibilité."""
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -47,3 +49,32 @@ def test_balayage_du_vrai_modele_reproduit_executer_run(tmp_path):
     obtenu = series[series["point"] == 1]
     assert len(obtenu) == len(attendu) > 0
     np.testing.assert_array_equal(obtenu["valeur"].to_numpy(), attendu["valeur"].to_numpy())
+
+
+def test_scenario_inconnu_refuse_avant_tout_run(tmp_path, capsys):
+    from experiences.cli import main as nonrecours
+
+    chemin = tmp_path / "plan.toml"
+    chemin.write_text(PLAN.replace('scenario = "reference"', 'scenario = "atlantide"'), encoding="utf-8")
+    code = nonrecours(["balayer", str(chemin), "--sortie", str(tmp_path / "s"), "--sans-barre"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert str(chemin) in err and "« scenario » = 'atlantide'" in err and "reference" in err
+    assert not (tmp_path / "s" / "manifeste.json").exists()
+
+
+def test_scenario_fichier_a_cote_du_plan_entre_dans_l_empreinte(tmp_path, monkeypatch):
+    from experiences.plan_balayage import ErreurEntree, lire_plan
+
+    monkeypatch.chdir(tmp_path.parent)  # le scénario n'est pas dans le dossier courant
+    source = Path(__file__).resolve().parents[1] / "parametres" / "scenarios" / "reference.toml"
+    (tmp_path / "mon_scenario.toml").write_text(source.read_text(encoding="utf-8"), encoding="utf-8")
+    chemin = tmp_path / "plan.toml"
+    chemin.write_text(PLAN.replace('scenario = "reference"', 'scenario = "mon_scenario.toml"'), encoding="utf-8")
+    plan = lire_plan(chemin)
+    assert plan.scenario_execution == str((tmp_path / "mon_scenario.toml").resolve())
+    (tmp_path / "mon_scenario.toml").write_text(source.read_text(encoding="utf-8") + "\n# modifié\n", encoding="utf-8")
+    assert lire_plan(chemin).empreinte != plan.empreinte
+    chemin.write_text(PLAN.replace('scenario = "reference"', 'scenario = "absent.toml"'), encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="« scenario » = 'absent.toml' : fichier de scénario introuvable"):
+        lire_plan(chemin)
