@@ -331,9 +331,7 @@ class Stockage:
                 )
         else:
             visibles = (
-                [p for p in self.dossier.iterdir() if not p.name.startswith(".")]
-                if self.dossier.exists()
-                else []
+                [p for p in self.dossier.iterdir() if not p.name.startswith(".")] if self.dossier.exists() else []
             )
             if visibles:
                 raise ErreurEntree(
@@ -433,21 +431,15 @@ class Stockage:
         if fichiers_resume:
             import pyarrow.dataset as ds
 
-            schema = pa.unify_schemas(
-                [pq.read_schema(f) for f in fichiers_resume], promote_options="permissive"
-            )
+            schema = pa.unify_schemas([pq.read_schema(f) for f in fichiers_resume], promote_options="permissive")
             table = ds.dataset(fichiers_resume, format="parquet", schema=schema).to_table()
             table = table.sort_by([("point", "ascending"), ("replicat", "ascending")])
             tampon = io.BytesIO()
             pq.write_table(table, tampon)
             _ecrire_atomique(self.dossier / "resume.parquet", tampon.getvalue())
-            _ecrire_atomique(
-                self.dossier / "resume.csv", table.to_pandas().to_csv(index=False).encode("utf-8")
-            )
+            _ecrire_atomique(self.dossier / "resume.csv", table.to_pandas().to_csv(index=False).encode("utf-8"))
             chemins["resume"] = self.dossier / "resume.parquet"
-        fichiers_series = [
-            self.series / f"{r}.parquet" for r in runs if (self.series / f"{r}.parquet").exists()
-        ]
+        fichiers_series = [self.series / f"{r}.parquet" for r in runs if (self.series / f"{r}.parquet").exists()]
         if fichiers_series:
             final = self.dossier / "series.parquet"
             temporaire = final.with_name(f".{final.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")

@@ -155,8 +155,7 @@ class PlanBalayage:
             "indicateurs": list(self.indicateurs),
             "fonction_run": self.fonction_run,
             "parametres": [
-                {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.__dict__.items()}
-                for p in self.parametres
+                {k: (list(v) if isinstance(v, tuple) else v) for k, v in p.__dict__.items()} for p in self.parametres
             ],
             "fixes": self.fixes,
             "echantillonnage": self.echantillonnage,
@@ -165,9 +164,7 @@ class PlanBalayage:
 
 
 # ------------------------------------------------------------------------------------------ messages
-def _erreur(
-    fichier: str, cle: str, valeur: Any, attendu: str, probleme: str = "valeur invalide"
-) -> ErreurEntree:
+def _erreur(fichier: str, cle: str, valeur: Any, attendu: str, probleme: str = "valeur invalide") -> ErreurEntree:
     return ErreurEntree(f"{fichier} : clé « {cle} » = {valeur!r} : {probleme}. Attendu : {attendu}.")
 
 
@@ -225,9 +222,7 @@ def importer_objet(chemin: str, fichier: str = "", cle: str = "") -> Any:
         for morceau in attribut.split("."):
             objet = getattr(objet, morceau)
     except (ImportError, AttributeError) as exc:
-        raise _erreur(
-            fichier or "(appel)", cle or "fonction_run", chemin, attendu, f"introuvable ({exc})"
-        ) from None
+        raise _erreur(fichier or "(appel)", cle or "fonction_run", chemin, attendu, f"introuvable ({exc})") from None
     return objet
 
 
@@ -295,16 +290,12 @@ def lire_plan(chemin: str | Path, declarations: Any = None) -> PlanBalayage:
     return valider_plan(brut, fichier, declarations, dossier=chemin.parent)
 
 
-def valider_plan(
-    brut: Mapping, fichier: str, declarations: Any = None, dossier: Path | None = None
-) -> PlanBalayage:
+def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier: Path | None = None) -> PlanBalayage:
     """Valide le contenu d'un plan déjà lu (``brut``) et calcule son empreinte."""
     _cles_inconnues(fichier, "", brut, CLES_RACINE)
     for cle in OBLIGATOIRES:
         if cle not in brut:
-            raise ErreurEntree(
-                f"{fichier} : clé obligatoire « {cle} » absente. Attendu : {CLES_RACINE[cle]}."
-            )
+            raise ErreurEntree(f"{fichier} : clé obligatoire « {cle} » absente. Attendu : {CLES_RACINE[cle]}.")
     scenario = _texte(fichier, "scenario", brut["scenario"], CLES_RACINE["scenario"])
     scenario_fichier = _trouver_scenario(fichier, scenario, dossier)
     plan = brut["plan"]
@@ -319,14 +310,10 @@ def valider_plan(
             raise _erreur(fichier, cle, valeur, 'une date "AAAA-MM" (ex. "2020-01")', "date invalide")
         dates[cle] = valeur
     if dates["debut"] > dates["fin"]:
-        raise _erreur(
-            fichier, "fin", dates["fin"], f"une date >= debut ({dates['debut']!r})", "fin avant debut"
-        )
+        raise _erreur(fichier, "fin", dates["fin"], f"une date >= debut ({dates['debut']!r})", "fin avant debut")
     graine = _entier(fichier, "graine", brut.get("graine", 0), 0)
     graines_communes = _booleen(fichier, "graines_communes", brut.get("graines_communes", False))
-    indicateurs = _liste_textes(
-        fichier, "indicateurs", brut.get("indicateurs", []), CLES_RACINE["indicateurs"]
-    )
+    indicateurs = _liste_textes(fichier, "indicateurs", brut.get("indicateurs", []), CLES_RACINE["indicateurs"])
     fonction_run = _texte(
         fichier, "fonction_run", brut.get("fonction_run", FONCTION_RUN_DEFAUT), CLES_RACINE["fonction_run"]
     )
@@ -379,9 +366,7 @@ def valider_plan(
 
 def _valider_echantillonnage(fichier: str, plan: str, table: Any) -> dict:
     if not isinstance(table, Mapping):
-        raise _erreur(
-            fichier, "echantillonnage", table, "une table TOML [echantillonnage]", "ce n'est pas une table"
-        )
+        raise _erreur(fichier, "echantillonnage", table, "une table TOML [echantillonnage]", "ce n'est pas une table")
     permises = CLES_ECHANTILLONNAGE[plan]
     if plan == "factoriel" and table:
         cle = next(iter(table))
@@ -408,9 +393,7 @@ def _valider_echantillonnage(fichier: str, plan: str, table: Any) -> dict:
             )
         resultat["n"] = n
     if plan == "sobol":
-        resultat["second_ordre"] = _booleen(
-            fichier, "echantillonnage.second_ordre", table.get("second_ordre", False)
-        )
+        resultat["second_ordre"] = _booleen(fichier, "echantillonnage.second_ordre", table.get("second_ordre", False))
     if plan == "morris":
         niveaux = _entier(fichier, "echantillonnage.niveaux", table.get("niveaux", 4), 2)
         if niveaux % 2:
@@ -424,9 +407,7 @@ def _valider_series(fichier: str, table: Any) -> dict:
         raise _erreur(fichier, "series", table, "une table TOML [series]", "ce n'est pas une table")
     _cles_inconnues(fichier, "series.", table, CLES_SERIES)
     conserver = _booleen(fichier, "series.conserver", table.get("conserver", True))
-    indicateurs = _liste_textes(
-        fichier, "series.indicateurs", table.get("indicateurs", []), CLES_SERIES["indicateurs"]
-    )
+    indicateurs = _liste_textes(fichier, "series.indicateurs", table.get("indicateurs", []), CLES_SERIES["indicateurs"])
     dates = _liste_textes(fichier, "series.dates", table.get("dates", []), CLES_SERIES["dates"])
     for d in dates:
         if d != "fin" and not _PREFIXE_DATE.match(d):
@@ -492,9 +473,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
     for cle, spec in table.items():
         prefixe = f'parametres."{cle}"'
         if not isinstance(spec, Mapping):
-            raise _erreur(
-                fichier, prefixe, spec, "une table avec niveaux = [...] ou min/max", "ce n'est pas une table"
-            )
+            raise _erreur(fichier, prefixe, spec, "une table avec niveaux = [...] ou min/max", "ce n'est pas une table")
         decl = _verifier_cle(fichier, "parametres.", cle, bornes)
         _cles_inconnues(fichier, prefixe + ".", spec, CLES_PARAMETRE)
         entier = _booleen(fichier, f"{prefixe}.entier", spec.get("entier", False)) or decl.type == "entier"
@@ -532,9 +511,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                     "niveaux hétérogènes",
                 )
             if len(set(niveaux)) != len(niveaux):
-                raise _erreur(
-                    fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété"
-                )
+                raise _erreur(fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété")
             for v in niveaux:
                 _dans_bornes(fichier, f"{prefixe}.niveaux", v, decl)
             resultat.append(ParametreVarie(cle=cle, niveaux=tuple(niveaux), entier=entier))
@@ -594,13 +571,9 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                     "clé sans objet pour cette loi",
                 )
             if cle_loi in attendues and cle_loi not in spec:
-                raise ErreurEntree(
-                    f"{fichier} : clé « {prefixe}.{cle_loi} » absente : obligatoire pour la loi {loi}."
-                )
+                raise ErreurEntree(f"{fichier} : clé « {prefixe}.{cle_loi} » absente : obligatoire pour la loi {loi}.")
         if loi == "log_uniforme" and bas <= 0:
-            raise _erreur(
-                fichier, f"{prefixe}.min", bas, "min > 0 pour la loi log_uniforme", "valeur non positive"
-            )
+            raise _erreur(fichier, f"{prefixe}.min", bas, "min > 0 pour la loi log_uniforme", "valeur non positive")
         if loi == "triangulaire":
             mode = _nombre(fichier, f"{prefixe}.mode", spec["mode"])
             if not bas <= mode <= haut:
@@ -615,9 +588,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
             moyenne = _nombre(fichier, f"{prefixe}.moyenne", spec["moyenne"])
             ecart = _nombre(fichier, f"{prefixe}.ecart_type", spec["ecart_type"])
             if ecart <= 0:
-                raise _erreur(
-                    fichier, f"{prefixe}.ecart_type", ecart, "un écart type > 0", "valeur non positive"
-                )
+                raise _erreur(fichier, f"{prefixe}.ecart_type", ecart, "un écart type > 0", "valeur non positive")
         resultat.append(
             ParametreVarie(
                 cle=cle,
@@ -662,8 +633,14 @@ def _trouver_scenario(fichier: str, scenario: str, dossier: Path | None) -> str 
     for candidat in candidats:
         if candidat.is_file():
             return str(candidat.resolve())
-    raise _erreur(fichier, "scenario", scenario, "un nom de scénario livré ou un fichier .toml existant "
-                  "(chemin relatif au dossier courant ou au dossier du plan)", "fichier de scénario introuvable")
+    raise _erreur(
+        fichier,
+        "scenario",
+        scenario,
+        "un nom de scénario livré ou un fichier .toml existant "
+        "(chemin relatif au dossier courant ou au dossier du plan)",
+        "fichier de scénario introuvable",
+    )
 
 
 def calculer_empreinte(plan: PlanBalayage, dossier: Path | None = None) -> str:

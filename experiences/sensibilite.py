@@ -28,9 +28,7 @@ class ErreurBalayage(Exception):
     """Le balayage n'a pas pu produire ce qu'il faut (runs en échec) ; le message est en français."""
 
 
-def _valeurs_par_point(
-    plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int
-) -> np.ndarray:
+def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int) -> np.ndarray:
     if indicateur not in resume.columns:
         fixes = {"run", "point", "replicat", "graine", "scenario", *plan.cles}
         disponibles = [c for c in resume.columns if c not in fixes]
@@ -51,9 +49,7 @@ def _valeurs_par_point(
     return moyennes.to_numpy(dtype=float)
 
 
-def calculer_indices(
-    plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFrame
-) -> dict[str, pd.DataFrame]:
+def calculer_indices(plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Indices de sensibilité par indicateur ; renvoie ``{"indices": table, "second_ordre": table?}``."""
     probleme = probleme_salib(plan)
     graine = graine_echantillon(plan.empreinte)

@@ -47,9 +47,7 @@ def test_table_de_reference_coherente(reference):
         (p, r) for p in range(30) for r in range(2)
     ]
     # graine de chaque run = SeedSequence(empreinte, point, réplicat)
-    attendues = [
-        graine_run(plan.empreinte, p, r) for p, r in zip(resume["point"], resume["replicat"], strict=True)
-    ]
+    attendues = [graine_run(plan.empreinte, p, r) for p, r in zip(resume["point"], resume["replicat"], strict=True)]
     assert resume["graine"].tolist() == attendues
     # la sortie du modèle correspond bien aux paramètres du point
     y = [ishigami(a, b, c) for a, b, c in zip(resume["x1"], resume["x2"], resume["x3"], strict=True)]
@@ -159,9 +157,7 @@ def test_reprise_d_un_balayage_complet_ne_refait_rien(reference):
 
 def test_dossier_d_un_autre_plan_refuse(reference, tmp_path, capsys):
     plan, sortie, _ = reference
-    autre = ecrire(
-        tmp_path, plan.read_text(encoding="utf-8").replace("replicats = 2", "replicats = 3"), "autre.toml"
-    )
+    autre = ecrire(tmp_path, plan.read_text(encoding="utf-8").replace("replicats = 2", "replicats = 3"), "autre.toml")
     avant = (sortie / "manifeste.json").read_bytes()
     code = main(["balayer", str(autre), "--sortie", str(sortie), "--travailleurs", "1", "--sans-barre"])
     err = capsys.readouterr().err
@@ -214,9 +210,7 @@ def test_run_en_echec_enregistre_et_balayage_continue(tmp_path, capsys):
 def test_filtre_des_series_par_indicateur_et_prefixe_de_date(tmp_path):
     plan = ecrire(
         tmp_path,
-        texte_plan_jouet(
-            n=3, replicats=1, series='indicateurs = ["bruit"]\ndates = ["2020-06", "2020-01-06"]'
-        ),
+        texte_plan_jouet(n=3, replicats=1, series='indicateurs = ["bruit"]\ndates = ["2020-06", "2020-01-06"]'),
     )
     executer_balayage(plan, tmp_path / "sortie", travailleurs=1, barre=False)
     series = lire_series(tmp_path / "sortie")

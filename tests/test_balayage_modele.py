@@ -41,8 +41,16 @@ def test_balayage_du_vrai_modele_reproduit_executer_run(tmp_path):
     assert series["date"].nunique() == 1 and series["date"].iloc[0].startswith("2020-06")
     # un run du balayage se rejoue à l'identique avec sa graine et ses surcharges
     ligne = resume.iloc[1]
-    seul = executer_run(SpecRun(scenario="reference", graine=int(ligne["graine"]), menages=300, debut="2020-01",
-                                fin="2020-06", surcharges={"decision.cout_base": 5.0}))
+    seul = executer_run(
+        SpecRun(
+            scenario="reference",
+            graine=int(ligne["graine"]),
+            menages=300,
+            debut="2020-01",
+            fin="2020-06",
+            surcharges={"decision.cout_base": 5.0},
+        )
+    )
     assert seul.resume["taux_non_recours_rsa"] == pytest.approx(ligne["taux_non_recours_rsa"], abs=0)
     attendu = seul.series[seul.series["indicateur"] == "taux_non_recours"]
     attendu = attendu[attendu["date"].astype(str) == series["date"].iloc[0]]

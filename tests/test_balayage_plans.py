@@ -49,9 +49,7 @@ def test_factoriel_produit_complet_des_niveaux(tmp_path):
     params = '[parametres.x1]\nniveaux = [0.0, 1.0, 2.0]\n[parametres.mode]\nniveaux = ["a", "b"]\n'
     p = lire_plan(ecrire(tmp_path, texte_plan_jouet(plan="factoriel", parametres=params)))
     pts = echantillonner(p)
-    assert sorted(zip(pts["x1"], pts["mode"], strict=True)) == [
-        (x, m) for x in (0.0, 1.0, 2.0) for m in ("a", "b")
-    ]
+    assert sorted(zip(pts["x1"], pts["mode"], strict=True)) == [(x, m) for x in (0.0, 1.0, 2.0) for m in ("a", "b")]
 
 
 def test_echantillon_deterministe_et_dans_les_bornes(tmp_path):

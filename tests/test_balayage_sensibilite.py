@@ -86,9 +86,7 @@ def test_sensibilite_refuse_un_plan_factoriel(tmp_path, capsys):
 def test_sensibilite_indicateur_absent_du_resume(tmp_path, capsys):
     texte = texte_plan_jouet(plan="morris", n=2, replicats=1, series="conserver = false")
     plan = ecrire(tmp_path, texte.replace('indicateurs = ["y"]', 'indicateurs = ["taux_inconnu"]'))
-    code = main(
-        ["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre"]
-    )
+    code = main(["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre"])
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "« indicateurs »" in err and "'taux_inconnu'" in err and "y, y_bruite" in err
