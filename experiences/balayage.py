@@ -61,6 +61,7 @@ from experiences.plan_balayage import (
 )
 
 FORMAT_STOCKAGE = "nonrecours-balayage/1"
+DELAI_CONNEXION_DASK = "30s"  # attente maximale de l'ordonnanceur donné par --dask ADRESSE
 
 SCHEMA_SERIES = pa.schema(
     [
@@ -623,7 +624,7 @@ def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int |
             client = Client(cluster)
         else:
             try:
-                client = Client(adresse, timeout="30s")
+                client = Client(adresse, timeout=DELAI_CONNEXION_DASK)
             except (OSError, TimeoutError, ValueError) as exc:
                 raise ErreurEntree(
                     f"--dask {adresse} : connexion impossible à l'ordonnanceur Dask ({exc}). "

@@ -224,3 +224,15 @@ def test_series_non_conservees(tmp_path):
     executer_balayage(plan, tmp_path / "sortie", travailleurs=1, barre=False)
     assert not (tmp_path / "sortie" / "series.parquet").exists()
     assert len(lire_resume(tmp_path / "sortie")) == 3
+
+
+def test_ordonnanceur_dask_injoignable_message_clair(tmp_path, monkeypatch, capsys):
+    pytest.importorskip("distributed")
+    import experiences.balayage as balayage
+
+    monkeypatch.setattr(balayage, "DELAI_CONNEXION_DASK", "1s")
+    plan = ecrire(tmp_path, texte_plan_jouet(n=2, replicats=1))
+    code = main(["balayer", str(plan), "--sortie", str(tmp_path / "s"), "--dask", "tcp://127.0.0.1:9", "--sans-barre"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--dask tcp://127.0.0.1:9 : connexion impossible" in err
