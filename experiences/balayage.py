@@ -575,6 +575,18 @@ def _resultat_de(futur: cf.Future, tache: Tache) -> dict:
         return _resultat_perdu(tache, exc)
 
 
+def _surveiller_parent(pid_parent: int) -> None:
+    """Dans un travailleur du pool : se terminer si le coordinateur disparaît (``kill -9``), sans orphelin."""
+    import threading
+
+    def surveiller() -> None:
+        while os.getppid() == pid_parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=surveiller, name="surveillance-coordinateur", daemon=True).start()
+
+
 def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[dict]:
     """Pool de processus local (contexte ``spawn``).
 
@@ -587,7 +599,9 @@ def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[di
     while True:
         reportees: list[Tache] = []
         casse = succes = False
-        with cf.ProcessPoolExecutor(max_workers=travailleurs, mp_context=contexte) as pool:
+        with cf.ProcessPoolExecutor(
+            max_workers=travailleurs, mp_context=contexte, initializer=_surveiller_parent, initargs=(os.getpid(),)
+        ) as pool:
             for resultat in _executer_avec(pool, restants, 4 * travailleurs, reportees):
                 yield resultat
                 succes = succes or resultat["ok"]

@@ -1,5 +1,6 @@
 """Moteur de balayage : déterminisme entre exécuteurs, reprise après kill -9, échecs, stockage."""
 
+import contextlib
 import json
 import os
 import signal
@@ -23,6 +24,19 @@ def ecrire(tmp_path: Path, texte: str, nom: str = "plan.toml") -> Path:
     chemin = tmp_path / nom
     chemin.write_text(texte, encoding="utf-8")
     return chemin
+
+
+def processus_de_la_session(session: int) -> list[int]:
+    """PID des processus vivants (non zombies) d'une session (Linux, /proc)."""
+    pids = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            champs = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(champs[3]) == session and champs[0] != "Z":
+            pids.append(int(stat.parent.name))
+    return pids
 
 
 def tables(dossier: Path) -> tuple[pd.DataFrame, pd.DataFrame]:
@@ -108,9 +122,16 @@ def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
             if faits >= 12 or processus.poll() is not None:
                 break
             time.sleep(0.01)
-    finally:
-        os.killpg(processus.pid, signal.SIGKILL)  # le coordinateur et ses travailleurs, sans préavis
+        os.kill(processus.pid, signal.SIGKILL)  # le coordinateur seul, sans préavis
         processus.wait()
+        # ses travailleurs s'arrêtent d'eux-mêmes (pas d'orphelins qui tourneraient encore)
+        limite_orphelins = time.monotonic() + 15
+        while processus_de_la_session(processus.pid) and time.monotonic() < limite_orphelins:
+            time.sleep(0.1)
+        assert not processus_de_la_session(processus.pid), "travailleurs orphelins après kill -9"
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(processus.pid, signal.SIGKILL)  # filet de sécurité : nos propres processus
     assert processus.returncode == -signal.SIGKILL, processus.stderr.read().decode()
     faits = {p.stem for p in (sortie / "resume").glob("*.parquet")}
     assert 12 <= len(faits) < 60, "le balayage devait être tué en cours de route"
