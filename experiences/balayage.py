@@ -207,9 +207,9 @@ def _table_series(tache: Tache, series: Any) -> pa.Table:
     return pa.Table.from_pandas(df, schema=SCHEMA_SERIES, preserve_index=False)
 
 
-def _en_octets(table: pa.Table) -> bytes:
+def _en_octets(table: pa.Table, compression: str) -> bytes:
     tampon = io.BytesIO()
-    pq.write_table(table, tampon, compression="zstd")
+    pq.write_table(table, tampon, compression=compression)
     return tampon.getvalue()
 
 
@@ -232,8 +232,8 @@ def executer_tache(tache: Tache) -> dict:
             replicat=tache.replicat,
         )
         resultat = fonction(spec)
-        resume = _en_octets(_table_resume(tache, resultat.resume))
-        series = _en_octets(_table_series(tache, resultat.series)) if tache.series["conserver"] else None
+        resume = _en_octets(_table_resume(tache, resultat.resume), "none")
+        series = _en_octets(_table_series(tache, resultat.series), "snappy") if tache.series["conserver"] else None
         return {
             "run": tache.run,
             "ok": True,

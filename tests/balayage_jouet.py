@@ -6,10 +6,10 @@ contrat de ``experiences.execution.executer_run`` : ``fonction(spec) -> objet av
 
 from __future__ import annotations
 
+import functools
 import math
 import os
 import time
-from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
@@ -25,10 +25,16 @@ DECLARATIONS = {
 }
 
 
-@dataclass
 class ResultatJouet:
-    series: pd.DataFrame
-    resume: dict
+    """Résultat d'un run jouet ; les séries ne sont construites que si le moteur les lit."""
+
+    def __init__(self, fabrique_series, resume: dict):
+        self._fabrique_series = fabrique_series
+        self.resume = resume
+
+    @functools.cached_property
+    def series(self) -> pd.DataFrame:
+        return self._fabrique_series()
 
 
 def ishigami(x1: float, x2: float, x3: float, a: float = 7.0, b: float = 0.1) -> float:
@@ -63,7 +69,7 @@ def ishigami_run(spec) -> ResultatJouet:
     s = spec.surcharges
     y = ishigami(s["x1"], s["x2"], s["x3"])
     bruit = float(np.random.default_rng(spec.graine).normal())
-    return ResultatJouet(series=_series(spec, y, bruit), resume={"y": y, "y_bruite": y + 0.1 * bruit})
+    return ResultatJouet(lambda: _series(spec, y, bruit), resume={"y": y, "y_bruite": y + 0.1 * bruit})
 
 
 def capricieux_run(spec) -> ResultatJouet:
@@ -77,7 +83,7 @@ def lineaire_run(spec) -> ResultatJouet:
     """y = 3 a + 1 b + 0 c : effets élémentaires de Morris connus (mu* = 3, 1, 0 ; sigma = 0)."""
     s = spec.surcharges
     y = 3 * s["a"] + 1 * s["b"] + 0 * s["c"]
-    return ResultatJouet(series=_series(spec, y, 0.0), resume={"y": y})
+    return ResultatJouet(lambda: _series(spec, y, 0.0), resume={"y": y})
 
 
 PI = "3.141592653589793"
