@@ -92,6 +92,10 @@ COLONNES_SERIES_MODELE = [
 ]
 
 
+class ErreurBalayage(Exception):
+    """Le balayage n'a pas pu produire ce qu'il faut (runs en échec, pool cassé) : message français, code 1."""
+
+
 @dataclass(frozen=True)
 class SpecRun:
     """Description d'un run (repli local, identique à ``experiences.execution.SpecRun``)."""
@@ -599,21 +603,27 @@ def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[di
     while True:
         reportees: list[Tache] = []
         casse = succes = False
-        with cf.ProcessPoolExecutor(
+        pool = cf.ProcessPoolExecutor(
             max_workers=travailleurs, mp_context=contexte, initializer=_surveiller_parent, initargs=(os.getpid(),)
-        ) as pool:
+        )
+        fin_normale = False
+        try:
             for resultat in _executer_avec(pool, restants, 4 * travailleurs, reportees):
                 yield resultat
                 succes = succes or resultat["ok"]
                 if not resultat["ok"] and "BrokenProcessPool" in (resultat.get("erreur") or ""):
                     casse = True
+            fin_normale = True
+        finally:
+            # interruption (Ctrl-C, fermeture) : ne pas attendre les runs en file d'attente
+            pool.shutdown(wait=fin_normale, cancel_futures=not fin_normale)
         if not (casse or reportees):
             return
         pools_casses_sans_succes = 0 if succes else pools_casses_sans_succes + 1
         if pools_casses_sans_succes >= 3:
-            raise RuntimeError(
+            raise ErreurBalayage(
                 "le pool de processus se casse sans exécuter aucun run (3 essais) ; "
-                "essayez --travailleurs 1 pour voir l'erreur"
+                "relancez avec --travailleurs 1 pour voir l'erreur"
             )
         restants = itertools.chain(reportees, restants)
 

@@ -90,7 +90,7 @@ def _verifier_options(args: argparse.Namespace) -> None:
 
 
 def _executer(args: argparse.Namespace, analyse: bool) -> int:
-    from experiences.sensibilite import ErreurBalayage
+    from experiences.balayage import ErreurBalayage
 
     try:
         _verifier_options(args)

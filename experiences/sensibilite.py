@@ -20,12 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiences.balayage import Bilan, dossier_par_defaut, executer_balayage, lire_resume, preparer_plan
+from experiences.balayage import (
+    Bilan,
+    ErreurBalayage,
+    dossier_par_defaut,
+    executer_balayage,
+    lire_resume,
+    preparer_plan,
+)
 from experiences.plan_balayage import ErreurEntree, PlanBalayage, graine_echantillon, probleme_salib
-
-
-class ErreurBalayage(Exception):
-    """Le balayage n'a pas pu produire ce qu'il faut (runs en échec) ; le message est en français."""
 
 
 def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int) -> np.ndarray:
