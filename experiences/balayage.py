@@ -696,7 +696,7 @@ def preparer_plan(
         plan = lire_plan(plan, declarations)
     if fonction_run is not None and fonction_run != plan.fonction_run:
         plan = replace(plan, fonction_run=fonction_run)
-        plan = replace(plan, empreinte=calculer_empreinte(plan, Path(plan.fichier).parent))
+        plan = replace(plan, empreinte=calculer_empreinte(plan))
     return plan
 
 

@@ -360,7 +360,7 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
         sensibilite=sensibilite,
         scenario_fichier=scenario_fichier,
     )
-    empreinte = calculer_empreinte(provisoire, dossier)
+    empreinte = calculer_empreinte(provisoire)
     return PlanBalayage(**{**provisoire.__dict__, "empreinte": empreinte})
 
 
@@ -643,7 +643,7 @@ def _trouver_scenario(fichier: str, scenario: str, dossier: Path | None) -> str 
     )
 
 
-def calculer_empreinte(plan: PlanBalayage, dossier: Path | None = None) -> str:
+def calculer_empreinte(plan: PlanBalayage) -> str:
     """Empreinte SHA-256 du contenu normalisé du plan (et du contenu du fichier de scénario s'il en est un)."""
     contenu = plan.contenu_normalise()
     if plan.scenario_fichier is not None:
