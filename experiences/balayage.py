@@ -431,7 +431,7 @@ class Stockage:
         jamais tenir toute la table en mémoire.
         """
         chemins: dict[str, Path] = {}
-        runs = sorted(self.termines())
+        runs = sorted(self.termines(), key=cle_run)
         fichiers_resume = [self.resume / f"{r}.parquet" for r in runs]
         if fichiers_resume:
             import pyarrow.dataset as ds
@@ -486,8 +486,14 @@ class Stockage:
 
 # ----------------------------------------------------------------------------------------- exécution
 def identifiant_run(point: int, replicat: int) -> str:
-    """Identifiant d'un run, triable : ``p000012_r001``."""
+    """Identifiant d'un run : ``p000012_r001`` (point 12, réplicat 1)."""
     return f"p{point:06d}_r{replicat:03d}"
+
+
+def cle_run(run: str) -> tuple[int, int]:
+    """(point, réplicat) d'un identifiant de run, pour trier dans l'ordre du plan quelle que soit sa taille."""
+    point, replicat = run[1:].split("_r")
+    return int(point), int(replicat)
 
 
 def _type_colonne(serie: pd.Series) -> str:
@@ -504,30 +510,31 @@ def taches(plan: PlanBalayage, points: pd.DataFrame, deja: set[str] = frozenset(
     """Les tâches des runs du plan qui ne sont pas dans ``deja``, dans l'ordre (point, réplicat)."""
     cles = plan.cles
     types_valeurs = {cle: _type_colonne(points[cle]) for cle in cles}
-    for ligne in points.to_dict("records"):
-        point = int(ligne["point"])
-        valeurs = {cle: ligne[cle] for cle in cles}
-        valeurs = {k: (v.item() if hasattr(v, "item") else v) for k, v in valeurs.items()}
-        for replicat in range(plan.replicats):
-            run = identifiant_run(point, replicat)
-            if run in deja:
-                continue
-            yield Tache(
-                run=run,
-                point=point,
-                replicat=replicat,
-                graine=graine_run(plan.empreinte, point, replicat, plan.graines_communes),
-                scenario=plan.scenario,
-                scenario_execution=plan.scenario_execution,
-                menages=plan.menages,
-                debut=plan.debut,
-                fin=plan.fin,
-                surcharges={**plan.fixes, **valeurs},
-                valeurs=valeurs,
-                types_valeurs=types_valeurs,
-                fonction_run=plan.fonction_run,
-                series=plan.series,
-            )
+    for debut in range(0, len(points), 10_000):  # par tranches : pas de liste géante en mémoire
+        for ligne in points.iloc[debut : debut + 10_000].to_dict("records"):
+            point = int(ligne["point"])
+            valeurs = {cle: ligne[cle] for cle in cles}
+            valeurs = {k: (v.item() if hasattr(v, "item") else v) for k, v in valeurs.items()}
+            for replicat in range(plan.replicats):
+                run = identifiant_run(point, replicat)
+                if run in deja:
+                    continue
+                yield Tache(
+                    run=run,
+                    point=point,
+                    replicat=replicat,
+                    graine=graine_run(plan.empreinte, point, replicat, plan.graines_communes),
+                    scenario=plan.scenario,
+                    scenario_execution=plan.scenario_execution,
+                    menages=plan.menages,
+                    debut=plan.debut,
+                    fin=plan.fin,
+                    surcharges={**plan.fixes, **valeurs},
+                    valeurs=valeurs,
+                    types_valeurs=types_valeurs,
+                    fonction_run=plan.fonction_run,
+                    series=plan.series,
+                )
 
 
 def _resultat_perdu(tache: Tache, exc: BaseException) -> dict:
