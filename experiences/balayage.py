@@ -537,19 +537,27 @@ def taches(plan: PlanBalayage, points: pd.DataFrame, deja: set[str] = frozenset(
                 )
 
 
-def _resultat_perdu(tache: Tache, exc: BaseException) -> dict:
+def _resultat_perdu(tache: Tache, exc: BaseException, coupable: bool = False) -> dict:
+    if coupable:
+        cause = "le processus de travail meurt pendant ce run (mémoire épuisée, signal, sortie brutale du modèle ?)"
+    else:
+        cause = "le travailleur s'est arrêté pendant le run"
     return {
         "run": tache.run,
         "ok": False,
-        "erreur": f"{type(exc).__name__}: {exc} (le travailleur s'est arrêté pendant le run ?)",
+        "erreur": f"{type(exc).__name__}: {exc} ({cause})",
         "trace": "".join(traceback.format_exception(exc)),
         "duree_s": 0.0,
     }
 
 
 def _executer_avec(
-    executeur: cf.Executor, iterateur: Iterator[Tache], fenetre: int, reportees: list[Tache] | None = None
-) -> Iterator[dict]:
+    executeur: cf.Executor,
+    iterateur: Iterator[Tache],
+    fenetre: int,
+    reportees: list[Tache] | None = None,
+    avec_tache: bool = False,
+) -> Iterator:
     """Soumet au plus ``fenetre`` tâches à la fois et rend les résultats dans l'ordre d'achèvement.
 
     Si l'exécuteur refuse une soumission (pool cassé), la tâche est rangée dans ``reportees`` et la
@@ -569,11 +577,13 @@ def _executer_avec(
             if len(en_cours) >= fenetre:
                 faits, _ = cf.wait(en_cours, return_when=cf.FIRST_COMPLETED)
                 for futur in faits:
-                    yield _resultat_de(futur, en_cours.pop(futur))
+                    tache = en_cours.pop(futur)
+                    yield (tache, _resultat_de(futur, tache)) if avec_tache else _resultat_de(futur, tache)
         while en_cours:
             faits, _ = cf.wait(en_cours, return_when=cf.FIRST_COMPLETED)
             for futur in faits:
-                yield _resultat_de(futur, en_cours.pop(futur))
+                tache = en_cours.pop(futur)
+                yield (tache, _resultat_de(futur, tache)) if avec_tache else _resultat_de(futur, tache)
     finally:
         for futur in en_cours:
             futur.cancel()
@@ -598,33 +608,71 @@ def _surveiller_parent(pid_parent: int) -> None:
     threading.Thread(target=surveiller, name="surveillance-coordinateur", daemon=True).start()
 
 
+def _pool(travailleurs: int) -> cf.ProcessPoolExecutor:
+    return cf.ProcessPoolExecutor(
+        max_workers=travailleurs,
+        mp_context=multiprocessing.get_context("spawn"),
+        initializer=_surveiller_parent,
+        initargs=(os.getpid(),),
+    )
+
+
+def _est_perdu(resultat: dict) -> bool:
+    return not resultat["ok"] and (resultat.get("erreur") or "").startswith("BrokenProcessPool")
+
+
+def _isoler(perdues: list[Tache]) -> Iterator[dict]:
+    """Rejoue un par un, dans un pool d'un seul travailleur, les runs perdus quand un pool s'est cassé.
+
+    Le run qui tue à nouveau son travailleur est le coupable : lui seul est noté en échec.
+    """
+    file = list(perdues)
+    while file:
+        pool = _pool(1)
+        try:
+            while file:
+                tache = file.pop(0)
+                try:
+                    resultat = pool.submit(executer_tache, tache).result()
+                except cf.BrokenExecutor as exc:
+                    yield _resultat_perdu(tache, exc, coupable=True)
+                    break  # pool neuf pour la suite
+                yield resultat
+        finally:
+            pool.shutdown(wait=False, cancel_futures=True)
+
+
 def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[dict]:
     """Pool de processus local (contexte ``spawn``).
 
-    Si un travailleur meurt (mémoire épuisée, signal…), le pool est cassé : les runs en cours sont notés
-    en échec (ils seront retentés à la prochaine reprise) et un pool neuf reprend les runs restants.
+    Si un travailleur meurt (mémoire épuisée, signal…), le pool est cassé : les runs qu'il avait en cours
+    sont rejoués un par un à part (seul celui qui tue encore son travailleur est noté en échec), puis un
+    pool neuf reprend les runs restants.
     """
-    contexte = multiprocessing.get_context("spawn")
     restants: Iterator[Tache] = iter(iterateur)
     pools_casses_sans_succes = 0
     while True:
         reportees: list[Tache] = []
-        casse = succes = False
-        pool = cf.ProcessPoolExecutor(
-            max_workers=travailleurs, mp_context=contexte, initializer=_surveiller_parent, initargs=(os.getpid(),)
-        )
+        perdues: list[Tache] = []
+        succes = False
+        pool = _pool(travailleurs)
         fin_normale = False
         try:
-            for resultat in _executer_avec(pool, restants, 4 * travailleurs, reportees):
-                yield resultat
+            for tache, resultat in _executer_avec(pool, restants, 4 * travailleurs, reportees, avec_tache=True):
+                if _est_perdu(resultat):
+                    perdues.append(tache)
+                    continue
                 succes = succes or resultat["ok"]
-                if not resultat["ok"] and "BrokenProcessPool" in (resultat.get("erreur") or ""):
-                    casse = True
+                yield resultat
             fin_normale = True
         finally:
             # interruption (Ctrl-C, fermeture) : ne pas attendre les runs en file d'attente
             pool.shutdown(wait=fin_normale, cancel_futures=not fin_normale)
-        if not (casse or reportees):
+        if perdues:
+            for resultat in _isoler(perdues):
+                succes = succes or resultat["ok"]
+                yield resultat
+        if not (perdues or reportees):
             return
         pools_casses_sans_succes = 0 if succes else pools_casses_sans_succes + 1
         if pools_casses_sans_succes >= 3:

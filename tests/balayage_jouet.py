@@ -111,3 +111,10 @@ def texte_plan_jouet(
         'declarations = "tests.balayage_jouet:DECLARATIONS"\n'
         f"{echantillonnage}\n[series]\n{series}\n\n{parametres}"
     )
+
+
+def mortel_run(spec) -> ResultatJouet:
+    """Tue brutalement son processus quand x1 > 2.5 (travailleur mort : mémoire épuisée, signal…)."""
+    if spec.surcharges["x1"] > 2.5:
+        os._exit(3)
+    return ishigami_run(spec)

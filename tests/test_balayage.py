@@ -257,3 +257,15 @@ def test_ordonnanceur_dask_injoignable_message_clair(tmp_path, monkeypatch, caps
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "--dask tcp://127.0.0.1:9 : connexion impossible" in err
+
+
+def test_travailleur_tue_seul_le_run_coupable_echoue(tmp_path):
+    plan = ecrire(tmp_path, texte_plan_jouet(n=12, replicats=1, fonction="mortel_run"))
+    bilan = executer_balayage(plan, tmp_path / "sortie", travailleurs=2, barre=False)
+    points = pd.read_parquet(tmp_path / "sortie" / "points.parquet")
+    mortels = {f"p{p:06d}_r000" for p in points.loc[points["x1"] > 2.5, "point"]}
+    assert mortels, "le plan jouet doit contenir au moins un point mortel"
+    assert set(bilan.echecs) == mortels  # les runs voisins, perdus avec le pool cassé, sont rejoués
+    assert bilan.reussis == 12 - len(mortels)
+    echecs = pd.read_csv(tmp_path / "sortie" / "echecs.csv")
+    assert echecs["erreur"].str.contains("le processus de travail meurt pendant ce run").all()
