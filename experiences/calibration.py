@@ -29,7 +29,7 @@ import pandas as pd
 from experiences import cibles as mod_cibles
 from experiences.execution import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
-from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
+from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
 from modele.politiques import FICHIER_CALIBRATION, charger_scenario
 
 FICHIER_PLAN = DOSSIER_PARAMETRES / "plan_calibration.toml"
@@ -256,6 +256,8 @@ def ouvrir_etude(plan: PlanCalibration, dossier: Path):
     empreinte = etude.user_attrs.get("empreinte")
     if empreinte is None:
         etude.set_user_attr("empreinte", plan.empreinte())
+        from experiences.sorties import commit_git
+        etude.set_user_attr("commit", commit_git())  # le code qui a fait tourner les essais
         etude.set_user_attr("plan", {"parametres": {k: list(v) for k, v in plan.parametres.items()},
                                      "cibles": [c.id for c in plan.cibles], "menages": plan.menages,
                                      "replicats": plan.replicats, "graines": plan.graines(), "debut": plan.debut,
@@ -350,6 +352,13 @@ def _toml(v: Any) -> str:
     return json.dumps(str(v), ensure_ascii=False)
 
 
+def _relatif(chemin: str) -> str:
+    try:
+        return str(Path(chemin).resolve().relative_to(RACINE))
+    except ValueError:
+        return str(chemin)
+
+
 def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[str, Any] | None = None,
                       commit: str = "inconnu") -> str:
     """Contenu TOML de parametres/calibration.toml : en-tête, [meta] (ajustement, graines, date…), [valeurs]."""
@@ -365,8 +374,10 @@ def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[st
         "",
         "[meta]",
         f"date = {_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
-        f"plan = {_toml(plan.fichier or plan.nom)}",
-        f"commit = {_toml(commit)}",
+        f"plan = {_toml(_relatif(plan.fichier) if plan.fichier else plan.nom)}",
+        f"commit_etude = {_toml(etude.user_attrs.get('commit', {}).get('commit', 'inconnu'))}",
+        f"commit_etude_modifie = {_toml(bool(etude.user_attrs.get('commit', {}).get('modifie')))}",
+        f"commit_ecriture = {_toml(commit)}",
         f"scenario = {_toml(plan.scenario)}",
         f"menages = {plan.menages}",
         f"replicats = {plan.replicats}",
