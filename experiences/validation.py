@@ -28,7 +28,8 @@ import pandas as pd  # noqa: E402
 from experiences import cibles as mod_cibles  # noqa: E402
 from experiences import sorties  # noqa: E402
 from experiences.execution import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
-from experiences.figures import _sauver, courbes, libelle, moyenne_ic  # noqa: E402
+from experiences.figures import _sauver as _sauver_dates  # noqa: E402
+from experiences.figures import courbes, libelle, moyenne_ic  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
 from modele.politiques import FICHIER_CALIBRATION, FermetureGuichets, Politiques  # noqa: E402
 
@@ -150,6 +151,14 @@ def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
 
 # --- Figures --------------------------------------------------------------------------------------------------
 
+def _sauver(fig, chemin: Path) -> Path:
+    """PNG d'une figure dont l'axe des x n'est pas une date (barres, années, montants)."""
+    fig.tight_layout()
+    fig.savefig(chemin, dpi=110)
+    plt.close(fig)
+    return chemin
+
+
 def figure_cibles(syn: pd.DataFrame, chemin: Path) -> Path:
     """Écart normé (modèle − publié) / tolérance par cible, avec l'IC 95 % ; bande ± 1 = tolérance."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -241,7 +250,7 @@ def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
         ax.set_ylabel("% des ménages")
         ax.legend(fontsize=8)
     fig.suptitle("Usage du numérique par tranche d'âge de la personne de référence")
-    return _sauver(fig, chemin)
+    return _sauver_dates(fig, chemin)
 
 
 # --- Rapport ----------------------------------------------------------------------------------------------------
@@ -366,7 +375,7 @@ def commande(args) -> int:
         ax.set_ylabel("non-recours (% des ménages éligibles)")
         ax.set_title("Non-recours par prestation (référence calibrée)")
         ax.legend(fontsize=8)
-        figs["prestation"] = _sauver(fig, tmp / "non_recours_par_prestation.png")
+        figs["prestation"] = _sauver_dates(fig, tmp / "non_recours_par_prestation.png")
 
         gradients = [causes.assign(motif="prestation")]
         tables_groupes = {}
