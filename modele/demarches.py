@@ -51,7 +51,7 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
     """
     M, p = m.menages, m.p
     eq = M.equipement[i]
-    num = M.numerique_effectif()[i] if i.size else np.zeros(0, np.float32)
+    num = M.numerique_effectif(i)
     num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
     scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)[eq]
     x = np.stack([num, M.litteratie[i], M.francais[i], scan, M.confiance[i]], axis=1)
@@ -114,7 +114,7 @@ def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ran
     """
     p, M = m.p, m.menages
     annees = m.calendrier.annee(m.t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     u = utilites_repli(m, i, b, np.zeros(i.size))
@@ -215,7 +215,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Tentatives de la semaine : demandes dont la date est venue, puis démarches courantes."""
     rng = m.aleas["demarches"]
     M, t, p = m.menages, m.t, m.p
-    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == DEMARCHE).ravel())
+    idx = m.agenda_prochain.egal(t)  # = flatnonzero(t_prochain == t), sans parcours
+    idx = idx[M.statut.reshape(-1)[idx] == DEMARCHE]
     i, b = np.divmod(idx, M.n_prestations)
     canal = M.canal[i, b]
 
@@ -269,14 +270,14 @@ def appliquer(m: ModeleNonRecours) -> None:
 def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     """Démarches courantes de la semaine (impôts, titres, santé) : en ligne seul, ou par un canal d'aide."""
     M, t, p = m.menages, m.t, m.p
-    i = np.flatnonzero(M.t_courante == t)
+    i = np.flatnonzero(M.t_courante == t)  # (N,) : un parcours dense coûte ~1 ms pour 10⁶
     if i.size == 0:
         return
     b = np.full(i.size, COURANTE)
     taux = p["demarches.demarches_courantes_par_an"] / 52.1775
     M.t_courante[i] = t + 1 + (rng.exponential(1.0 / taux, i.size).astype(np.int32) if taux > 0 else PLUS_TARD)
     annees = m.calendrier.annee(t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     # Seul en ligne ; en cas d'échec, abandon en ligne puis repli (autre voie ou renoncement).

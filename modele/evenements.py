@@ -34,7 +34,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     for b in range(M.n_prestations):
         # Sorties.
         k = rng.binomial(M.n, sortie[b])
-        c = np.unique(rng.integers(0, M.n, size=k))
+        c = tirage_unique(rng, M.n, k)
         c = c[M.eligible[c, b]]
         sortir(m, c, b)
         # Entrées.
@@ -42,7 +42,7 @@ def appliquer(m: ModeleNonRecours) -> None:
         if hmax <= 0:
             continue
         k = rng.binomial(M.n, min(hmax, 1.0))
-        c = np.unique(rng.integers(0, M.n, size=k))
+        c = tirage_unique(rng, M.n, k)
         c = c[~M.eligible[c, b]]
         h = sortie[b] * q[c, b] / (1.0 - q[c, b])
         c = c[rng.random(c.size) < h / hmax]
@@ -51,6 +51,16 @@ def appliquer(m: ModeleNonRecours) -> None:
             for bl in np.flatnonzero(cat.liee == b):
                 d = c[~M.eligible[c, bl]]
                 entrer(m, d, int(bl), rng)
+
+
+def tirage_unique(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
+    """`np.unique(rng.integers(0, n, size=k))` (mêmes tirages) ; par un masque plutôt qu'un tri quand k est grand."""
+    tirage = rng.integers(0, n, size=k)
+    if k < n // 32:
+        return np.unique(tirage)
+    vu = np.zeros(n, dtype=bool)
+    vu[tirage] = True
+    return np.flatnonzero(vu)
 
 
 def sortir(m: ModeleNonRecours, i: np.ndarray, b: int) -> None:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele import creux
 from modele.demarches import canal_initial
 from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD
 
@@ -38,7 +39,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Décisions de la semaine et ouvertures automatiques."""
     rng = m.aleas["instruction"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
-    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == INSTRUCTION).ravel())
+    idx = m.agenda_prochain.egal(t)
+    idx = idx[M.statut.reshape(-1)[idx] == INSTRUCTION]
     i, b = np.divmod(idx, M.n_prestations)
     u = rng.random(i.size)
     pieces = (u < cat.p_pieces[b]) & (M.tentatives[i, b] < p["demarches.tentatives_max"])
@@ -65,9 +67,22 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(i[ok], b[ok], "ouverture", "droit ouvert, premier versement")
 
     # Ouvertures automatiques : bénéficiaire de la prestation source → droit ouvert sans démarche.
-    for bb in np.flatnonzero(cat.automatique_pour >= 0):
-        src = cat.automatique_pour[bb]
-        j = np.flatnonzero(M.eligible[:, bb] & (M.statut[:, bb] != PERCOIT) & (M.statut[:, src] == PERCOIT))
+    # Après un premier parcours dense, seuls les ménages dont l'éligibilité ou un statut a changé peuvent
+    # remplir la condition (les autres ont été ouverts la semaine de leur changement).
+    actifs = tuple((int(bb), int(cat.automatique_pour[bb])) for bb in np.flatnonzero(cat.automatique_pour >= 0))
+    changes = np.unique(m.changements_automatique.lire() // M.n_prestations)
+    dense = actifs != m.automatiques_actifs
+    m.automatiques_actifs = actifs
+    for bb, src in actifs:
+        if dense or creux.VERIFIER:
+            j = np.flatnonzero(M.eligible[:, bb] & (M.statut[:, bb] != PERCOIT) & (M.statut[:, src] == PERCOIT))
+            if not dense:
+                jc = changes[M.eligible[changes, bb] & (M.statut[changes, bb] != PERCOIT)
+                             & (M.statut[changes, src] == PERCOIT)]
+                assert np.array_equal(j, jc), "ouvertures automatiques : ensemble creux différent du dense"
+        else:
+            j = changes[M.eligible[changes, bb] & (M.statut[changes, bb] != PERCOIT)
+                        & (M.statut[changes, src] == PERCOIT)]
         if j.size:
             ouvrir_droit(m, j, np.full(j.size, bb))
             m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert automatiquement")

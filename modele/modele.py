@@ -12,6 +12,7 @@ import numpy as np
 
 from modele import (
     accompagnement,
+    creux,
     decision,
     demarches,
     evenements,
@@ -61,6 +62,7 @@ class ModeleNonRecours(mesa.Model):
         self.catalogue = Catalogue.depuis(self.p)
         self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
         etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"])
+        self.activer_creux()
         self.compteurs = Compteurs(self.menages.n_prestations)
         n_z = np.bincount(self.menages.territoire, minlength=len(TERRITOIRES))
         self.acteurs = [ActeurAccompagnement(self, g, z, int(n_z[z]))
@@ -94,6 +96,9 @@ class ModeleNonRecours(mesa.Model):
         guichets.appliquer(self)
         instruction.appliquer(self)
         renouvellements.appliquer(self)
+        self.agenda_prochain.oublier_avant(self.t + 1)
+        self.agenda_renouvellement.oublier_avant(self.t + 1)
+        self.agenda_decision.oublier_avant(self.t + 1, garder_passe=True)
         self.compteurs.semaines += 1
         self.t += 1
         if self.t <= 0:
@@ -106,6 +111,27 @@ class ModeleNonRecours(mesa.Model):
     def indicateurs(self) -> None:
         """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
         self.releve.relever()
+
+    def activer_creux(self) -> None:
+        """Suivi des écritures et agendas (modele/creux.py) : chaque semaine, seules les cases concernées sont lues.
+
+        Les sous-modèles écrivent les tableaux comme avant ; les requêtes « dates échues » passent par les agendas.
+        """
+        M = self.menages
+        for nom in ("t_prochain", "t_decision", "t_renouvellement", "eligible", "connait", "statut"):
+            setattr(M, nom, creux.TableauSuivi(getattr(M, nom)))
+        self.agenda_prochain = creux.Agenda(M.t_prochain)
+        self.agenda_decision = creux.Agenda(M.t_decision)
+        self.agenda_renouvellement = creux.Agenda(M.t_renouvellement)
+        # Réseau (information) : groupe territoire × quintile, éligibles par groupe, ignorants (cases qui ont pu
+        # le devenir : celles dont l'éligibilité ou la connaissance a été écrite).
+        self.groupe_reseau = (M.territoire.astype(np.int64) * 5 + M.quintile).astype(np.int64)
+        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, 20)
+        self.changements_information = creux.Changements(M.eligible, M.connait)
+        self.ignorants = np.flatnonzero((M.eligible & ~M.connait).ravel())
+        # Ouvertures automatiques : ménages dont l'éligibilité ou le statut a changé depuis la semaine passée.
+        self.changements_automatique = creux.Changements(M.eligible, M.statut)
+        self.automatiques_actifs: tuple = ()
 
     # --- Services communs aux sous-modèles ----------------------------------------------------------------
     def parametres_changes(self) -> None:

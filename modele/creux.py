@@ -1,0 +1,248 @@
+"""Travail creux : ne traiter chaque semaine que les ménages à qui il arrive quelque chose (ODD §7, issue 6).
+
+Deux outils, transparents pour les sous-modèles (ils lisent et écrivent les tableaux de `Menages` comme avant) :
+
+- `TableauSuivi`, un `numpy.ndarray` qui note les cases écrites (`x[i, b] = v`, `x[i, b] += v`, `x[:] = v`) et
+  les transmet à des abonnés ; lire rend un `ndarray` ordinaire ;
+- `Agenda`, abonné d'un tableau de dates : files par semaine (dict semaine → cases), de sorte que « les cases
+  dont la date vaut t » se trouvent sans parcourir les N × P cases. Une case est dans la file de la semaine que
+  sa DERNIÈRE écriture lui a donnée ; on revérifie la valeur à la lecture (suppression paresseuse).
+- `Changements`, abonné qui accumule les cases écrites depuis sa dernière lecture (ensembles creux : ignorants
+  d'un droit, candidats à une ouverture automatique), avec, s'il le faut, l'effectif par groupe tenu à jour.
+
+Les résultats sont exactement ceux du parcours dense (mêmes cases, même ordre croissant) : le mode vérification
+(`VERIFIER = True`, ou `ModeleNonRecours(verifier_creux=True)`) compare chaque requête au parcours dense.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+VERIFIER = False
+HORIZON = np.int64(10**6)  # PLUS_TARD : dates « pas prévu », jamais mises en file
+
+
+def _index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
+    """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme`."""
+    if len(forme) == 2 and isinstance(cle, tuple) and len(cle) == 2:
+        i, b = cle
+        if isinstance(i, np.ndarray) and i.dtype.kind in "iu" and (
+                isinstance(b, (int, np.integer)) or (isinstance(b, np.ndarray) and b.dtype.kind in "iu")):
+            ids = (i.astype(np.int64) * forme[1] + b).ravel()
+            if ids.size == 0 or (ids.min() >= 0 and (np.min(b) >= 0)):
+                return ids
+    elif len(forme) == 1 and isinstance(cle, np.ndarray) and cle.dtype.kind in "iu":
+        if cle.size == 0 or cle.min() >= 0:
+            return cle.astype(np.int64, copy=False).ravel()
+    # Cas général (tranches, masques, index négatifs) : rare ; coûte un tableau d'index plein.
+    return np.arange(int(np.prod(forme)), dtype=np.int64).reshape(forme)[cle].ravel()
+
+
+class TableauSuivi(np.ndarray):
+    """Tableau numpy dont les écritures par index sont notées et transmises aux abonnés."""
+
+    def __new__(cls, base: np.ndarray):
+        """Vue suivie de `base` (contiguë), sans abonné."""
+        obj = np.ascontiguousarray(base).view(cls)
+        obj._abonnes = []
+        return obj
+
+    def __array_finalize__(self, obj):
+        self._abonnes = None  # vues et résultats dérivés : tableaux inertes
+
+    def abonner(self, abonne) -> None:
+        """Ajoute un abonné (méthode `ecrit(ids, avant, base)`)."""
+        self._abonnes.append(abonne)
+
+    def brut(self) -> np.ndarray:
+        """Le même tableau, vu comme `ndarray` ordinaire (écritures non notées)."""
+        return self.view(np.ndarray)
+
+    def __getitem__(self, cle):
+        return self.view(np.ndarray)[cle]
+
+    def __setitem__(self, cle, valeur):
+        base = self.view(np.ndarray)
+        if not self._abonnes:
+            base[cle] = valeur
+            return
+        ids = _index_plats(base.shape, cle)
+        if ids.size == 0:
+            base[cle] = valeur
+            return
+        if any(a.uniques for a in self._abonnes):
+            ids = np.unique(ids)
+        plat = base.reshape(-1)
+        avant = plat[ids]
+        base[cle] = valeur
+        for a in self._abonnes:
+            a.ecrit(ids, avant, plat)
+
+    def __array_ufunc__(self, ufunc, method, *entrees, out=None, **kwargs):
+        entrees = tuple(x.view(np.ndarray) if isinstance(x, TableauSuivi) else x for x in entrees)
+        suivis = []
+        if out is not None:
+            out_b = []
+            for o in out:
+                if isinstance(o, TableauSuivi):
+                    suivis.append((o, o.view(np.ndarray).copy() if o._abonnes else None))
+                    out_b.append(o.view(np.ndarray))
+                else:
+                    out_b.append(o)
+            kwargs["out"] = tuple(out_b)
+        res = getattr(ufunc, method)(*entrees, **kwargs)
+        for o, copie in suivis:  # écriture en place du tableau entier (rare) : tout est noté
+            if copie is not None:
+                plat = o.view(np.ndarray).reshape(-1)
+                ids = np.arange(plat.size, dtype=np.int64)
+                for a in o._abonnes:
+                    a.ecrit(ids, copie.reshape(-1), plat)
+        if out is not None and len(out) == 1:
+            return out[0]
+        return res
+
+    def __reduce__(self):
+        return (np.asarray, (self.view(np.ndarray).copy(),))
+
+
+class Agenda:
+    """Files par semaine des cases d'un tableau de dates (`TableauSuivi`)."""
+
+    uniques = False
+
+    def __init__(self, tableau: TableauSuivi):
+        self.tableau = tableau
+        self.files: dict[int, list[np.ndarray]] = {}
+        plat = tableau.brut().reshape(-1)
+        ids = np.flatnonzero((plat < HORIZON) & (plat > -HORIZON))
+        self.ecrit(ids, None, plat)
+        tableau.abonner(self)
+
+    def ecrit(self, ids: np.ndarray, avant, plat: np.ndarray) -> None:
+        """Met chaque case écrite dans la file de sa nouvelle date."""
+        if ids.size == 0:
+            return
+        v = plat[ids]
+        garde = (v < HORIZON) & (v > -HORIZON)
+        ids, v = ids[garde], v[garde]
+        if ids.size == 0:
+            return
+        v0 = v[0]
+        if (v == v0).all():
+            self.files.setdefault(int(v0), []).append(ids)
+            return
+        if v.size < 256:
+            for semaine in np.unique(v):
+                self.files.setdefault(int(semaine), []).append(ids[v == semaine])
+            return
+        ordre = np.argsort(v, kind="stable")
+        v, ids = v[ordre], ids[ordre]
+        coupes = np.flatnonzero(np.diff(v)) + 1
+        for morceau, semaine in zip(np.split(ids, coupes), v[np.r_[0, coupes]]):
+            self.files.setdefault(int(semaine), []).append(morceau)
+
+    def _candidats(self, semaines) -> np.ndarray:
+        morceaux = []
+        for s in semaines:
+            f = self.files.get(s)
+            if f:
+                u = np.unique(np.concatenate(f)) if len(f) > 1 else np.unique(f[0])
+                self.files[s] = [u]
+                morceaux.append(u)
+        if not morceaux:
+            return np.zeros(0, np.int64)
+        return morceaux[0] if len(morceaux) == 1 else np.unique(np.concatenate(morceaux))
+
+    def egal(self, t: int) -> np.ndarray:
+        """Index plats croissants des cases dont la date vaut `t` (= flatnonzero(tableau.ravel() == t))."""
+        c = self._candidats([int(t)])
+        c = c[self.tableau.brut().reshape(-1)[c] == t]
+        if VERIFIER:
+            dense = np.flatnonzero(self.tableau.brut().ravel() == t)
+            assert np.array_equal(c, dense), "agenda : requête == t différente du parcours dense"
+        return c
+
+    def au_plus(self, t: int) -> np.ndarray:
+        """Index plats croissants des cases dont la date est <= `t` (= flatnonzero(tableau.ravel() <= t))."""
+        c = self._candidats([s for s in self.files if s <= t])
+        c = c[self.tableau.brut().reshape(-1)[c] <= t]
+        if VERIFIER:
+            dense = np.flatnonzero(self.tableau.brut().ravel() <= t)
+            assert np.array_equal(c, dense), "agenda : requête <= t différente du parcours dense"
+        return c
+
+    def oublier_avant(self, t: int, garder_passe: bool = False) -> None:
+        """Vide les files des semaines < t ; avec `garder_passe`, les cases encore valides sont reportées en t−1."""
+        vieilles = [s for s in self.files if s < t]
+        if not vieilles:
+            return
+        if garder_passe:
+            c = self._candidats(vieilles)
+            plat = self.tableau.brut().reshape(-1)
+            c = c[plat[c] < t]
+        for s in vieilles:
+            del self.files[s]
+        if garder_passe and c.size:
+            self.files[int(t) - 1] = [c]
+
+
+class Changements:
+    """Cases écrites depuis la dernière lecture (un ou plusieurs tableaux de même forme, N × P ou N)."""
+
+    uniques = False
+
+    def __init__(self, *tableaux: TableauSuivi):
+        self.ids: list[np.ndarray] = []
+        for tab in tableaux:
+            tab.abonner(self)
+
+    def ecrit(self, ids: np.ndarray, avant, plat) -> None:
+        """Note les cases écrites."""
+        if ids.size:
+            self.ids.append(ids)
+
+    def lire(self) -> np.ndarray:
+        """Index plats (croissants, uniques) des cases écrites depuis la dernière lecture ; remet à zéro."""
+        if not self.ids:
+            return np.zeros(0, np.int64)
+        c = np.unique(np.concatenate(self.ids))
+        self.ids = []
+        return c
+
+
+class EffectifsVrais:
+    """Nombre de cases vraies par (groupe, colonne) d'un tableau booléen (N, P) suivi, tenu à jour à l'écriture."""
+
+    uniques = True  # un delta par case, même si l'écriture désigne deux fois la même case
+
+    def __init__(self, tableau: TableauSuivi, groupe: np.ndarray, n_groupes: int):
+        self.tableau = tableau
+        self.groupe = np.asarray(groupe, dtype=np.int64)
+        self.n_groupes = n_groupes
+        self.n_col = tableau.shape[1]
+        self.recompter()
+        tableau.abonner(self)
+
+    def recompter(self) -> None:
+        """Comptage dense (initialisation, vérification)."""
+        base = self.tableau.brut()
+        self.effectifs = np.stack([np.bincount(self.groupe[base[:, b]], minlength=self.n_groupes)
+                                   for b in range(self.n_col)], axis=1).astype(np.int64)
+
+    def ecrit(self, ids: np.ndarray, avant, plat) -> None:
+        """Ajoute (nouveau − ancien) dans la case (groupe du ménage, colonne)."""
+        if avant is None or ids.size == 0:
+            return
+        d = plat[ids].astype(np.int64) - avant.astype(np.int64)
+        s = d != 0
+        if not s.any():
+            return
+        i, b = np.divmod(ids[s], self.n_col)
+        np.add.at(self.effectifs, (self.groupe[i], b), d[s])
+
+    def colonne(self, b: int) -> np.ndarray:
+        """Effectifs par groupe de la colonne b."""
+        if VERIFIER:
+            dense = np.bincount(self.groupe[self.tableau.brut()[:, b]], minlength=self.n_groupes)
+            assert np.array_equal(dense, self.effectifs[:, b]), "effectifs suivis différents du comptage dense"
+        return self.effectifs[:, b]
