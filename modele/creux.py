@@ -23,18 +23,13 @@ HORIZON = np.int64(10**6)  # PLUS_TARD : dates « pas prévu », jamais mises en
 
 
 def _index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
-    """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme`."""
-    if len(forme) == 2 and isinstance(cle, tuple) and len(cle) == 2:
-        i, b = cle
-        if isinstance(i, np.ndarray) and i.dtype.kind in "iu" and (
-                isinstance(b, (int, np.integer)) or (isinstance(b, np.ndarray) and b.dtype.kind in "iu")):
-            ids = (i.astype(np.int64) * forme[1] + b).ravel()
-            if ids.size == 0 or (ids.min() >= 0 and (np.min(b) >= 0)):
-                return ids
-    elif len(forme) == 1 and isinstance(cle, np.ndarray) and cle.dtype.kind in "iu":
-        if cle.size == 0 or cle.min() >= 0:
-            return cle.astype(np.int64, copy=False).ravel()
-    # Cas général (tranches, masques, index négatifs) : rare ; coûte un tableau d'index plein.
+    """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme` (index négatifs compris)."""
+    if type(cle) is tuple and len(cle) == len(forme) and all(
+            type(k) is np.ndarray and k.dtype.kind in "iu" or isinstance(k, (int, np.integer)) for k in cle):
+        return np.ravel_multi_index(cle, forme, mode="wrap").ravel()
+    if len(forme) == 1 and type(cle) is np.ndarray and cle.dtype.kind in "iu":
+        return np.ravel_multi_index((cle,), forme, mode="wrap").ravel()
+    # Cas général (tranches, masques) : rare (initialisation) ; coûte un tableau d'index plein.
     return np.arange(int(np.prod(forme)), dtype=np.int64).reshape(forme)[cle].ravel()
 
 
@@ -45,14 +40,17 @@ class TableauSuivi(np.ndarray):
         """Vue suivie de `base` (contiguë), sans abonné."""
         obj = np.ascontiguousarray(base).view(cls)
         obj._abonnes = []
+        obj._uniques = False
         return obj
 
     def __array_finalize__(self, obj):
         self._abonnes = None  # vues et résultats dérivés : tableaux inertes
+        self._uniques = False
 
     def abonner(self, abonne) -> None:
-        """Ajoute un abonné (méthode `ecrit(ids, avant, base)`)."""
+        """Ajoute un abonné (méthode `ecrit(ids, avant, base)` ; `avant` n'est fourni qu'aux abonnés `uniques`)."""
         self._abonnes.append(abonne)
+        self._uniques = self._uniques or abonne.uniques
 
     def brut(self) -> np.ndarray:
         """Le même tableau, vu comme `ndarray` ordinaire (écritures non notées)."""
@@ -70,10 +68,10 @@ class TableauSuivi(np.ndarray):
         if ids.size == 0:
             base[cle] = valeur
             return
-        if any(a.uniques for a in self._abonnes):
+        if self._uniques:
             ids = np.unique(ids)
         plat = base.reshape(-1)
-        avant = plat[ids]
+        avant = plat[ids] if self._uniques else None
         base[cle] = valeur
         for a in self._abonnes:
             a.ecrit(ids, avant, plat)
