@@ -22,12 +22,17 @@ VERIFIER = False
 HORIZON = np.int64(10**6)  # PLUS_TARD : dates « pas prévu », jamais mises en file
 
 
+_ENTIERS = (int, np.integer)
+
+
 def _index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
     """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme` (index négatifs compris)."""
-    if type(cle) is tuple and len(cle) == len(forme) and all(
-            type(k) is np.ndarray and k.dtype.kind in "iu" or isinstance(k, (int, np.integer)) for k in cle):
-        return np.ravel_multi_index(cle, forme, mode="wrap").ravel()
-    if len(forme) == 1 and type(cle) is np.ndarray and cle.dtype.kind in "iu":
+    if type(cle) is tuple and len(cle) == 2 == len(forme):
+        i, b = cle
+        if ((type(i) is np.ndarray and i.dtype.kind in "iu") or isinstance(i, _ENTIERS)) and (
+                (type(b) is np.ndarray and b.dtype.kind in "iu") or isinstance(b, _ENTIERS)):
+            return np.ravel_multi_index(cle, forme, mode="wrap").ravel()
+    elif len(forme) == 1 and type(cle) is np.ndarray and cle.dtype.kind in "iu":
         return np.ravel_multi_index((cle,), forme, mode="wrap").ravel()
     # Cas général (tranches, masques) : rare (initialisation) ; coûte un tableau d'index plein.
     return np.arange(int(np.prod(forme)), dtype=np.int64).reshape(forme)[cle].ravel()
@@ -111,35 +116,41 @@ class Agenda:
     def __init__(self, tableau: TableauSuivi):
         self.tableau = tableau
         self.files: dict[int, list[np.ndarray]] = {}
+        self.attente: list[np.ndarray] = []  # cases écrites, rangées en file à la prochaine requête
         plat = tableau.brut().reshape(-1)
-        ids = np.flatnonzero((plat < HORIZON) & (plat > -HORIZON))
-        self.ecrit(ids, None, plat)
+        self.attente.append(np.flatnonzero((plat < HORIZON) & (plat > -HORIZON)))
         tableau.abonner(self)
 
     def ecrit(self, ids: np.ndarray, avant, plat: np.ndarray) -> None:
-        """Met chaque case écrite dans la file de sa nouvelle date."""
-        if ids.size == 0:
+        """Note les cases écrites (rangées par date à la prochaine requête : une opération pour toute la semaine)."""
+        self.attente.append(ids)
+
+    def _ranger(self) -> None:
+        """Met chaque case écrite depuis la dernière requête dans la file de sa date actuelle."""
+        if not self.attente:
             return
-        v = plat[ids]
+        ids = np.concatenate(self.attente) if len(self.attente) > 1 else self.attente[0]
+        self.attente = []
+        v = self.tableau.brut().reshape(-1)[ids]
         garde = (v < HORIZON) & (v > -HORIZON)
         ids, v = ids[garde], v[garde]
         if ids.size == 0:
             return
-        v0 = v[0]
-        if (v == v0).all():
-            self.files.setdefault(int(v0), []).append(ids)
-            return
-        if v.size < 256:
-            for semaine in np.unique(v):
-                self.files.setdefault(int(semaine), []).append(ids[v == semaine])
-            return
         ordre = np.argsort(v, kind="stable")
         v, ids = v[ordre], ids[ordre]
         coupes = np.flatnonzero(np.diff(v)) + 1
-        for morceau, semaine in zip(np.split(ids, coupes), v[np.r_[0, coupes]]):
-            self.files.setdefault(int(semaine), []).append(morceau)
+        debuts = np.r_[0, coupes]
+        fins = np.r_[coupes, ids.size]
+        files = self.files
+        for semaine, d, f in zip(v[debuts].tolist(), debuts.tolist(), fins.tolist()):
+            lst = files.get(semaine)
+            if lst is None:
+                files[semaine] = [ids[d:f]]
+            else:
+                lst.append(ids[d:f])
 
     def _candidats(self, semaines) -> np.ndarray:
+        self._ranger()
         morceaux = []
         for s in semaines:
             f = self.files.get(s)
@@ -162,6 +173,7 @@ class Agenda:
 
     def au_plus(self, t: int) -> np.ndarray:
         """Index plats croissants des cases dont la date est <= `t` (= flatnonzero(tableau.ravel() <= t))."""
+        self._ranger()
         c = self._candidats([s for s in self.files if s <= t])
         c = c[self.tableau.brut().reshape(-1)[c] <= t]
         if VERIFIER:
@@ -171,6 +183,7 @@ class Agenda:
 
     def oublier_avant(self, t: int, garder_passe: bool = False) -> None:
         """Vide les files des semaines < t ; avec `garder_passe`, les cases encore valides sont reportées en t−1."""
+        self._ranger()
         vieilles = [s for s in self.files if s < t]
         if not vieilles:
             return

@@ -56,7 +56,7 @@ def appliquer(m: ModeleNonRecours) -> None:
 def tirage_unique(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
     """`np.unique(rng.integers(0, n, size=k))` (mêmes tirages) ; par un masque plutôt qu'un tri quand k est grand."""
     tirage = rng.integers(0, n, size=k)
-    if k < n // 32:
+    if k < n // 512:
         return np.unique(tirage)
     vu = np.zeros(n, dtype=bool)
     vu[tirage] = True
