@@ -25,6 +25,20 @@ HORIZON = np.int64(10**6)  # PLUS_TARD : dates « pas prévu », jamais mises en
 _ENTIERS = (int, np.integer)
 
 
+def uniques(x) -> np.ndarray:
+    """Valeurs distinctes triées (= `np.unique(x)`), par tri : le `np.unique` à table de hachage de numpy 2.x
+    est 20 à 60 fois plus lent sur des entiers de 10⁴ à 10⁶ éléments (mesuré ici).
+    """
+    x = np.asarray(x).ravel()
+    if x.size < 2:
+        return x.copy()
+    s = np.sort(x)
+    garde = np.empty(s.size, dtype=bool)
+    garde[0] = True
+    np.not_equal(s[1:], s[:-1], out=garde[1:])
+    return s[garde]
+
+
 def _index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
     """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme` (index négatifs compris)."""
     if type(cle) is tuple and len(cle) == 2 == len(forme):
@@ -74,7 +88,7 @@ class TableauSuivi(np.ndarray):
             base[cle] = valeur
             return
         if self._uniques:
-            ids = np.unique(ids)
+            ids = uniques(ids)
         plat = base.reshape(-1)
         avant = plat[ids] if self._uniques else None
         base[cle] = valeur
@@ -155,12 +169,12 @@ class Agenda:
         for s in semaines:
             f = self.files.get(s)
             if f:
-                u = np.unique(np.concatenate(f)) if len(f) > 1 else np.unique(f[0])
+                u = uniques(np.concatenate(f)) if len(f) > 1 else uniques(f[0])
                 self.files[s] = [u]
                 morceaux.append(u)
         if not morceaux:
             return np.zeros(0, np.int64)
-        return morceaux[0] if len(morceaux) == 1 else np.unique(np.concatenate(morceaux))
+        return morceaux[0] if len(morceaux) == 1 else uniques(np.concatenate(morceaux))
 
     def egal(self, t: int) -> np.ndarray:
         """Index plats croissants des cases dont la date vaut `t` (= flatnonzero(tableau.ravel() == t))."""
@@ -216,7 +230,7 @@ class Changements:
         """Index plats (croissants, uniques) des cases écrites depuis la dernière lecture ; remet à zéro."""
         if not self.ids:
             return np.zeros(0, np.int64)
-        c = np.unique(np.concatenate(self.ids))
+        c = uniques(np.concatenate(self.ids))
         self.ids = []
         return c
 

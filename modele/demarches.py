@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.etat import (
     ACTEUR,
     ATTENTE,
@@ -203,8 +204,8 @@ def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ra
     patience = rng.exponential(m.p["accompagnement.patience"], size=i.size).astype(np.int32)
     urgent = np.where(b >= 0, m.catalogue.urgente[np.maximum(b, 0)], False)
     z = M.territoire[i]
-    for g in np.unique(genres):
-        for zz in np.unique(z[genres == g]):
+    for g in uniques(genres):
+        for zz in uniques(z[genres == g]):
             s = (genres == g) & (z == zz)
             m.acteur(int(g), int(zz)).ajouter(i[s], b[s], t, t + patience[s], urgent[s])
     np.add.at(m.compteurs.demandes_aide, 1 + genres, 1)

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.etat import AUCUN, PERCOIT, PLUS_TARD
 from modele.prestations import part_eligible_stationnaire
 
@@ -34,16 +35,14 @@ def appliquer(m: ModeleNonRecours) -> None:
     for b in range(M.n_prestations):
         # Sorties.
         k = rng.binomial(M.n, sortie[b])
-        c = tirage_unique(rng, M.n, k)
-        c = c[M.eligible[c, b]]
+        c = tirage_unique(rng, M.n, k, garder=lambda x: M.eligible[x, b])
         sortir(m, c, b)
         # Entrées.
         hmax = m.entree_max[b]
         if hmax <= 0:
             continue
         k = rng.binomial(M.n, min(hmax, 1.0))
-        c = tirage_unique(rng, M.n, k)
-        c = c[~M.eligible[c, b]]
+        c = tirage_unique(rng, M.n, k, garder=lambda x: ~M.eligible[x, b])
         h = sortie[b] * q[c, b] / (1.0 - q[c, b])
         c = c[rng.random(c.size) < h / hmax]
         entrer(m, c, b, rng)
@@ -53,11 +52,16 @@ def appliquer(m: ModeleNonRecours) -> None:
                 entrer(m, d, int(bl), rng)
 
 
-def tirage_unique(rng: np.random.Generator, n: int, k: int) -> np.ndarray:
-    """`np.unique(rng.integers(0, n, size=k))` (mêmes tirages) ; par un masque plutôt qu'un tri quand k est grand."""
+def tirage_unique(rng: np.random.Generator, n: int, k: int, garder=None) -> np.ndarray:
+    """`c = np.unique(rng.integers(0, n, size=k)); c[garder(c)]` (mêmes tirages, même résultat) : le filtre est
+    appliqué avant le dédoublonnage, par un tri si peu de candidats restent, sinon par un masque de taille n.
+    """
     tirage = rng.integers(0, n, size=k)
+    if garder is not None:
+        tirage = tirage[garder(tirage)]
+        k = tirage.size
     if k < n // 512:
-        return np.unique(tirage)
+        return uniques(tirage)
     vu = np.zeros(n, dtype=bool)
     vu[tirage] = True
     return np.flatnonzero(vu)

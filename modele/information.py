@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele import creux
+from modele.creux import uniques
 from modele.etat import AUCUN
 from modele.prestations import GENRES_ACTEURS, GLOBAUX
 
@@ -45,7 +46,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     for i, code in contacts:
         if i.size == 0:
             continue
-        i = np.unique(i)
+        i = uniques(i)
         ignorant = M.eligible[i] & ~M.connait[i] & (M.statut[i] == AUCUN)
         informe = ignorant & (rng.random(ignorant.shape) < probabilite_contact(m, code)[None, :])
         ii, bb = np.nonzero(informe)
@@ -59,7 +60,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     # Ensemble creux des ignorants (éligible, ne connaît pas) : ceux de la semaine passée et les cases dont
     # l'éligibilité ou la connaissance a été écrite depuis (rien d'autre ne peut rendre ignorant).
     n_p = M.n_prestations
-    cand = np.union1d(m.ignorants, m.changements_information.lire())
+    cand = uniques(np.concatenate([m.ignorants, m.changements_information.lire()]))
     el_plat, co_plat = M.eligible.reshape(-1), M.connait.reshape(-1)
     ign = cand[el_plat[cand] & ~co_plat[cand]]
     if creux.VERIFIER:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele import creux
+from modele.creux import uniques
 from modele.demarches import canal_initial
 from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD
 
@@ -70,7 +71,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     # Après un premier parcours dense, seuls les ménages dont l'éligibilité ou un statut a changé peuvent
     # remplir la condition (les autres ont été ouverts la semaine de leur changement).
     actifs = tuple((int(bb), int(cat.automatique_pour[bb])) for bb in np.flatnonzero(cat.automatique_pour >= 0))
-    changes = np.unique(m.changements_automatique.lire() // M.n_prestations)
+    changes = uniques(m.changements_automatique.lire() // M.n_prestations)
     dense = actifs != m.automatiques_actifs
     m.automatiques_actifs = actifs
     for bb, src in actifs:

@@ -26,6 +26,7 @@ from modele import (
 )
 from modele.agents import ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
+from modele.creux import uniques
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -221,7 +222,7 @@ class ModeleNonRecours(mesa.Model):
         o = self.catalogue.organisme[b]
         z = self.menages.territoire[i]
         cle = o.astype(np.int64) * len(TERRITOIRES) + z
-        for k in np.unique(cle):
+        for k in uniques(cle):
             s = cle == k
             g = self.guichets[int(k)]
             g.demandes_menage.append(i[s])

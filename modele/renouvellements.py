@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.demarches import capacites, sigmoide
 from modele.etat import AUCUN, PERCOIT, PLUS_TARD, SUSPENDU
 
@@ -37,7 +38,7 @@ def appliquer(m: ModeleNonRecours) -> None:
         cap[par_aidant] = cap_acteur
         genres = m.genre_par_id[det[par_aidant]]
         h = p["accompagnement.heures_declaration"]
-        for g in np.unique(genres):
+        for g in uniques(genres):
             nb = int((genres == g).sum())
             nom = m.noms_genre_par_code[g]
             m.compteurs.ajouter_heures(g, nb * h, "place",
