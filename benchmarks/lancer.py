@@ -119,7 +119,8 @@ def mesurer(tailles: list[int], repetitions: dict[int, int], balayage: bool, eta
         med = {k: statistics.median(x[k] for x in runs) for k in ("total_s", "cpu_total_s", "simulation_s",
                                                                   "cpu_simulation_s", "memoire_pointe_mo")}
         pas = runs[0]["pas"]
-        chronos = {k: statistics.median(x["chronos_cpu_s"].get(k, 0.0) for x in runs) for k in runs[0]["chronos_cpu_s"]}
+        chronos = {k: statistics.median(x["chronos_cpu_s"].get(k, 0.0) for x in runs)
+                   for k in runs[0]["chronos_cpu_s"]}
         res["runs"][str(n)] = {
             "repetitions": len(runs), "pas": pas, "mediane": med, "detail": runs, "chronos_cpu_s": chronos,
             "menages_semaines_par_s": n * pas / med["total_s"],
@@ -131,7 +132,8 @@ def mesurer(tailles: list[int], repetitions: dict[int, int], balayage: bool, eta
         print(f"  étalon un agent par ménage, {n} ménages…", flush=True)
         e = _enfant(CODE_ETALON.format(n=n))
         if str(n) in res["runs"]:
-            e["ratio_vitesse_vectorise"] = res["runs"][str(n)]["menages_semaines_par_s_cpu"] / e["menages_semaines_par_s_cpu"]
+            vect = res["runs"][str(n)]["menages_semaines_par_s_cpu"]
+            e["ratio_vitesse_vectorise"] = vect / e["menages_semaines_par_s_cpu"]
         res["etalon"][str(n)] = e
     if balayage:
         res["balayage"] = {}
@@ -150,7 +152,8 @@ def tableau(res: dict) -> str:
               "|---:|---:|---:|---:|---:|---:|---:|---:|---:|"]
     for n, r in res["runs"].items():
         d = res["passe_dense"][n]
-        lignes.append(f"| {int(n):,} | {r['repetitions']} | {r['mediane']['total_s']:.1f} | {r['mediane']['cpu_total_s']:.1f} "
+        lignes.append(f"| {int(n):,} | {r['repetitions']} | {r['mediane']['total_s']:.1f} "
+                      f"| {r['mediane']['cpu_total_s']:.1f} "
                       f"| {r['menages_semaines_par_s_cpu']:,.0f} | {r['mediane']['memoire_pointe_mo']:,.0f} "
                       f"| {r['cpu_par_pas_ms']:.2f} | {1000 * d['passe_dense_cpu_s']:.2f} | {r['ratio_passe_dense']:.1f} |"
                       .replace(",", " "))
@@ -158,7 +161,8 @@ def tableau(res: dict) -> str:
                "| ménages | " + " | ".join(next(iter(res["runs"].values()))["chronos_cpu_s"]) + " |",
                "|---:|" + "---:|" * len(next(iter(res["runs"].values()))["chronos_cpu_s"])]
     for n, r in res["runs"].items():
-        lignes.append(f"| {int(n):,} | ".replace(",", " ") + " | ".join(f"{v:.1f}" for v in r["chronos_cpu_s"].values()) + " |")
+        lignes.append(f"| {int(n):,} | ".replace(",", " ")
+                      + " | ".join(f"{v:.1f}" for v in r["chronos_cpu_s"].values()) + " |")
     if res["etalon"]:
         lignes += ["", "| étalon (un agent par ménage) | ménages·semaines/s (CPU) | rapport vectorisé / étalon |",
                    "|---:|---:|---:|"]
@@ -168,7 +172,8 @@ def tableau(res: dict) -> str:
                           + (f"{ratio:.1f}" if ratio else "—") + " |")
     if "balayage" in res:
         b = res["balayage"]
-        lignes += ["", f"Balayage (4 exécutions de 20 000 ménages, 2014-2019) : 1 processus {b['1']['temps_s']:.1f} s, "
+        lignes += ["", "Balayage (4 exécutions de 20 000 ménages, 2014-2019) : "
+                   f"1 processus {b['1']['temps_s']:.1f} s, "
                    f"2 processus {b['2']['temps_s']:.1f} s, accélération {b['acceleration']:.2f}."]
     lignes += ["", f"Mesuré le {res['date']} ; Python {res['machine']['python']}, {res['machine']['coeurs']} cœurs ; "
                f"charge moyenne avant {res['machine']['charge_avant']}, après {res['machine']['charge_apres']}."]

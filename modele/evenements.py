@@ -98,8 +98,21 @@ def entrer(m: ModeleNonRecours, i: np.ndarray, b: int, rng: np.random.Generator)
 
 
 def parts_et_entree_max(m: ModeleNonRecours) -> tuple[np.ndarray, np.ndarray]:
-    """Parts éligibles stationnaires (N, P) et hasard d'entrée maximal par prestation."""
+    """Parts éligibles stationnaires (N, P) et hasard d'entrée maximal par prestation.
+
+    La part ne dépend que du profil (âge, quintile, type de ménage) : elle est calculée une fois par profil
+    (table de ≤ 121 × 5 × 4 lignes), puis recopiée pour chaque ménage — mêmes valeurs que le calcul ménage par
+    ménage, pour un coût de copie.
+    """
     M, cat = m.menages, m.catalogue
-    q = part_eligible_stationnaire(cat, M.age, M.quintile, M.type_menage)
-    h = (1.0 / cat.duree_eligibilite)[None, :] * q / (1.0 - q)
-    return q, h.max(axis=0)
+    n_q, n_t = 5, 4
+    age = M.age.astype(np.int64)
+    n_a = int(age.max()) + 1 if age.size else 1
+    code = (age * n_q + M.quintile) * n_t + M.type_menage
+    prof = np.arange(n_a * n_q * n_t)
+    qt = part_eligible_stationnaire(cat, (prof // (n_q * n_t)).astype(M.age.dtype),
+                                    ((prof // n_t) % n_q).astype(M.quintile.dtype),
+                                    (prof % n_t).astype(M.type_menage.dtype))
+    ht = (1.0 / cat.duree_eligibilite)[None, :] * qt / (1.0 - qt)
+    present = np.bincount(code, minlength=prof.size) > 0
+    return qt[code], ht[present].max(axis=0)

@@ -223,22 +223,25 @@ class Releve:
             n = np.bincount(k, minlength=n_cel * n_p).reshape(n_cel, n_p)
             return (A.T @ n).T.astype(np.float32)
 
+        # Catégories exclusives des cases éligibles, comptées en UN passage : 0 perçoit, 1 non-connaissance sans
+        # contact muet, 2 non-connaissance avec contact muet (non-proposition), 3 non-demande, 4 non-réception.
         benef = statut == PERCOIT
-        nr = ~benef
         en_cours = (statut == DEMARCHE) | (statut == ATTENTE) | (statut == INSTRUCTION) | (statut == SUSPENDU)
-        nc = nr & ~connait
-        nrec = nr & connait & en_cours
-        nd = nr & connait & ~en_cours
-        prop = nc & (np.asarray(M.t_contact_sans_info).reshape(-1)[idx]
-                     > t - m.p["information.fenetre_non_proposition"])
-        n_el, n_nr = par_groupe(), par_groupe(nr)
+        muet = np.asarray(M.t_contact_sans_info).reshape(-1)[idx] > t - m.p["information.fenetre_non_proposition"]
+        categorie = np.where(benef, 0, np.where(~connait, np.where(muet, 2, 1), np.where(en_cours, 4, 3)))
+        n5 = np.bincount(cle * 5 + categorie, minlength=n_cel * n_p * 5).reshape(n_cel, n_p, 5)
+
+        def somme(*cats):  # (P, G), float32
+            return (A.T @ n5[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
+
+        n_el, n_nr = somme(0, 1, 2, 3, 4), somme(1, 2, 3, 4)
         self._bloc(date, "n_eligibles", prest, noms_g, n_el)
-        self._bloc(date, "n_beneficiaires", prest, noms_g, par_groupe(benef))
+        self._bloc(date, "n_beneficiaires", prest, noms_g, somme(0))
         self._bloc(date, "taux_non_recours", prest, noms_g, taux_non_recours(n_el, n_nr))
-        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, par_groupe(nc)))
-        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, par_groupe(nd)))
-        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, par_groupe(nrec)))
-        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, par_groupe(prop)))
+        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, somme(1, 2)))
+        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, somme(3)))
+        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(4)))
+        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, somme(2)))
         self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
             nr_dense = M.non_recours()
@@ -252,20 +255,23 @@ class Releve:
         self._bloc(date, "duree_acces_droit", prest, ["ensemble"], duree_acces_droit(c.acces_somme, c.acces_n)[:, None])
 
         # Usage du numérique, sur 12 mois glissants, tous ménages (personne de référence adulte).
-        def par_groupe_m(masque=None):  # (N,) bool → (G,), float32
-            n = np.bincount(cellule if masque is None else cellule[masque], minlength=n_cel)
-            return (A.T @ n).astype(np.float32)
+        # Un passage : 4 bits par ménage (en ligne, abandon en ligne, abandon définitif, aidé) × cellule.
+        f = t - FENETRE_12_MOIS
+        en_ligne = M.t_en_ligne > f
+        bits = (en_ligne.astype(np.int64) | (M.t_abandon > f) * 2 | (M.t_abandon_def > f) * 4 | (M.t_aide > f) * 8)
+        n16 = (A.T @ np.bincount(cellule * 16 + bits, minlength=n_cel * 16).reshape(n_cel, 16))  # (G, 16)
+        code = np.arange(16)
 
-        n_g = par_groupe_m()
-        en_ligne = M.t_en_ligne > t - FENETRE_12_MOIS
-        self._bloc(date, "taux_demarche_en_ligne", ["toutes"], noms_g, _part(par_groupe_m(en_ligne), n_g)[None, :])
-        self._bloc(date, "taux_abandon_en_ligne", ["toutes"], noms_g,
-                   _part(par_groupe_m(M.t_abandon > t - FENETRE_12_MOIS), n_g)[None, :])
+        def par_groupe_m(selection):  # (G,), float32
+            return n16[:, selection].sum(axis=1).astype(np.float32)
+
+        n_g = par_groupe_m(code >= 0)
+        self._bloc(date, "taux_demarche_en_ligne", ["toutes"], noms_g, _part(par_groupe_m(code & 1 > 0), n_g)[None, :])
+        self._bloc(date, "taux_abandon_en_ligne", ["toutes"], noms_g, _part(par_groupe_m(code & 2 > 0), n_g)[None, :])
         self._bloc(date, "taux_abandon_definitif", ["toutes"], noms_g,
-                   _part(par_groupe_m(M.t_abandon_def > t - FENETRE_12_MOIS), n_g)[None, :])
-        sans = ~en_ligne
+                   _part(par_groupe_m(code & 4 > 0), n_g)[None, :])
         self._bloc(date, "taux_aide_sans_demarche_en_ligne", ["toutes"], noms_g,
-                   _part(par_groupe_m(sans & (M.t_aide > t - FENETRE_12_MOIS)), par_groupe_m(sans))[None, :])
+                   _part(par_groupe_m((code & 1 == 0) & (code & 8 > 0)), par_groupe_m(code & 1 == 0))[None, :])
 
         # Aide : heures du mois par genre, posture, mandat, financement ; files et attentes.
         acteurs = [f"acteur={g}" for g in GENRES_AIDE]
