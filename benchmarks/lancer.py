@@ -155,8 +155,8 @@ def tableau(res: dict) -> str:
         lignes.append(f"| {int(n):,} | {r['repetitions']} | {r['mediane']['total_s']:.1f} "
                       f"| {r['mediane']['cpu_total_s']:.1f} "
                       f"| {r['menages_semaines_par_s_cpu']:,.0f} | {r['mediane']['memoire_pointe_mo']:,.0f} "
-                      f"| {r['cpu_par_pas_ms']:.2f} | {1000 * d['passe_dense_cpu_s']:.2f} | {r['ratio_passe_dense']:.1f} |"
-                      .replace(",", " "))
+                      f"| {r['cpu_par_pas_ms']:.2f} | {1000 * d['passe_dense_cpu_s']:.2f} "
+                      f"| {r['ratio_passe_dense']:.1f} |".replace(",", " "))
     lignes += ["", "Temps CPU par sous-modèle (s, médiane des répétitions) :", "",
                "| ménages | " + " | ".join(next(iter(res["runs"].values()))["chronos_cpu_s"]) + " |",
                "|---:|" + "---:|" * len(next(iter(res["runs"].values()))["chronos_cpu_s"])]
