@@ -314,7 +314,7 @@ class Releve:
         }
         df = pd.DataFrame(colonnes)
         for col in ("date", "indicateur", "prestation", "groupe"):
-            df[col] = df[col].astype("category")
+            df[col] = df[col].astype(str).astype("category")
         return df
 
 
