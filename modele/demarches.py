@@ -61,7 +61,12 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
 
 def difficultes(m: ModeleNonRecours, b: np.ndarray) -> np.ndarray:
     """Difficulté des étapes (n, 5) pour les prestations `b` (COURANTE : démarche courante)."""
-    tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
+    cle = (id(m.catalogue), id(m.p))
+    cache = getattr(m, "_difficultes", None)
+    if cache is None or cache[0] != cle:  # table recalculée quand le catalogue ou les paramètres changent
+        tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
+        cache = m._difficultes = (cle, tab, m.catalogue, m.p)  # garder les objets : leurs id restent uniques
+    tab = cache[1]
     return tab[np.where(b < 0, tab.shape[0] - 1, b)]
 
 

@@ -43,7 +43,8 @@ def appliquer(m: ModeleNonRecours) -> None:
             continue
         k = rng.binomial(M.n, min(hmax, 1.0))
         c = tirage_unique(rng, M.n, k, garder=lambda x: ~M.eligible[x, b])
-        h = sortie[b] * q[c, b] / (1.0 - q[c, b])
+        qc = q[c, b]
+        h = sortie[b] * qc / (1.0 - qc)
         c = c[rng.random(c.size) < h / hmax]
         entrer(m, c, b, rng)
         if c.size:
