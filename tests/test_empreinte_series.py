@@ -2,7 +2,8 @@
 
 L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
-acteurs, mandat du service payant) : elle est la même avec et sans elles. Si un changement voulu du modèle change les tirages ou les règles, recalculer l'empreinte et le dire
+acteurs, mandat du service payant) : elle est la même avec et sans elles. Si un changement voulu du modèle
+change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """
 
