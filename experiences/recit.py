@@ -65,6 +65,22 @@ CITATIONS = {
 }
 
 
+#: Documents de recherche cités (numéro du fichier dans `shared/seeds/` → référence lisible).
+DOCUMENTS = {
+    "003": "N. Okbani, rapport de recherche-action « MDS connectées » et médiation sociale numérique, "
+           "IRTS PACA & Corse, Bouches-du-Rhône, enquête de 2019",
+}
+
+
+def reference_lisible(ref: str) -> str:
+    """« 003:1308-1309 » → « N. Okbani, rapport …, 2019 (document 003, lignes 1308-1309) »."""
+    doc, _, lignes = ref.partition(":")
+    texte_lignes = f"ligne {lignes}" if "-" not in lignes else f"lignes {lignes}"
+    if doc in DOCUMENTS:
+        return f"{DOCUMENTS[doc]} (document {doc}, {texte_lignes})"
+    return f"document {doc}, {texte_lignes}"
+
+
 @dataclass
 class Recit:
     """Le portrait d'un ménage et ses événements racontés (date, texte, citation ou None)."""
