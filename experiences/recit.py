@@ -113,7 +113,7 @@ def portrait(m, i: int) -> str:
         qui += ", maîtrise mal le français écrit"
     if M.litteratie[i] < 0.3:
         qui += ", en difficulté avec l'écrit"
-    qui += ("; un proche peut l'aider" if M.aidant[i] else "; personne autour pour l'aider") + "."
+    qui += (" ; un proche peut l'aider" if M.aidant[i] else " ; personne autour pour l'aider") + "."
     return qui
 
 

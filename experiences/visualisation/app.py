@@ -209,32 +209,47 @@ def SuivreUnMenage(m, suivi: solara.Reactive[int | None]):
             message.value = ""
             suivi.value = i
 
-    with solara.Row(classes=["nr-choix-menage"]):
+    with solara.Row(classes=["nr-choix-menage"], style={"flex-wrap": "wrap", "align-items": "center"}):
         solara.InputInt("Numéro du ménage", value=suivi.value if suivi.value is not None else 0,
-                        on_value=lambda v: suivi.set(min(max(int(v), 0), m.menages.n - 1)))
-        solara.Button("Un ménage au hasard parmi ceux qui renoncent", color="primary",
-                      on_click=lambda: tirer("renoncent"), classes=["nr-hasard-renoncent"])
-        solara.Button("… qui perdent un droit", outlined=True, on_click=lambda: tirer("ruptures"))
-        solara.Button("… aidés par un professionnel", outlined=True, on_click=lambda: tirer("aides"))
+                        on_value=lambda v: suivi.set(min(max(int(v), 0), m.menages.n - 1)),
+                        classes=["nr-numero-menage"], style={"max-width": "160px"})
+        solara.Button("Au hasard : un ménage qui renonce", color="primary", on_click=lambda: tirer("renoncent"),
+                      classes=["nr-hasard-renoncent"])
+        solara.Button("… qui perd un droit", outlined=True, on_click=lambda: tirer("ruptures"))
+        solara.Button("… aidé par un professionnel", outlined=True, on_click=lambda: tirer("aides"))
     if message.value:
         solara.Info(message.value)
     if suivi.value is None:
         solara.Markdown("Choisissez un ménage : son histoire s'écrit au fil de la simulation. Il est entouré "
                         "de noir sur la carte des ménages.")
         return
-    r = recit(m, suivi.value)
-    situation = LEGENDE_SITUATIONS[int(m.menages.situation()[suivi.value])][0]
-    lignes = [f"### Ménage n° {r.menage}", f"**Qui ?** {r.portrait[0].upper()}{r.portrait[1:]}",
-              f"**Aujourd'hui ({date_fr(date_courante(m))}) :** {situation.lower()}.", ""]
+    with solara.Column(classes=["nr-recit"]):
+        solara.Markdown(recit_markdown(m, suivi.value))
+
+
+def recit_markdown(m, i: int) -> str:
+    """Le récit d'un ménage en Markdown : portrait, situation du jour, événements datés, citations et références."""
+    r = recit(m, i)
+    situation = LEGENDE_SITUATIONS[int(m.menages.situation()[i])][0]
+    lignes = [f"### Ménage n° {r.menage}", f"**Qui ?** {r.portrait[0].upper()}{r.portrait[1:]}", "",
+              f"**Aujourd'hui ({date_fr(date_courante(m))}) :** {situation[0].lower()}{situation[1:]}.", ""]
     if not r.lignes:
         lignes.append("*Rien de notable pour l'instant depuis janvier 2014.*")
+    references = {}
     for date, texte, citation in r.lignes:
-        d = dt.date.fromisoformat(date)
-        lignes.append(f"- **{date_fr(d)}** — {texte}")
+        lignes.append(f"**{date_fr(dt.date.fromisoformat(date))}** — {texte}")
+        lignes.append("")
         if citation is not None:
-            lignes.append(f"    > *{citation[0]}*  \n    > — {reference_lisible(citation[1])}")
-    with solara.Column(classes=["nr-recit"]):
-        solara.Markdown("\n".join(lignes))
+            doc, _, lignes_doc = citation[1].partition(":")
+            references[doc] = reference_lisible(doc + ":").split(" (document")[0]
+            lignes.append(f"> *{citation[0]}* — {references[doc].split(',')[0]} (enquête de 2019), doc. {doc}, "
+                          f"l. {lignes_doc}")
+            lignes.append("")
+    if references:
+        lignes.append("---")
+        lignes.append("*Citations tirées de : " + " ; ".join(references.values()) + ". Elles illustrent la "
+                      "situation ; le ménage est simulé.*")
+    return "\n".join(lignes)
 
 
 @solara.component

@@ -205,24 +205,24 @@ def _marque(ax, marques) -> None:
     for date, texte in marques or ():
         ax.axvline(pd.Timestamp(date), color="#444444", ls="--", lw=1)
         ax.text(pd.Timestamp(date), 0.98, f" {texte}", transform=ax.get_xaxis_transform(), va="top",
-                fontsize="xx-small", color="#444444")
+                fontsize="x-small", color="#444444")
 
 
 def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=()) -> Figure:
     """Heures d'aide aux démarches par genre d'aidant (gauche) et par posture des professionnels (droite)."""
-    fig = Figure(figsize=(7.6, 3.3), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharex=True)
     echelle = 10000.0 / max(n_menages, 1)
     tab = h.par_groupe("heures_accompagnement")
     if tab.empty:
         _vide(ax1)
     else:
-        genres = [g for g in GENRES_AIDE if g in tab.columns]
+        genres = [g for g in GENRES_AIDE if g in tab.columns and g != "famille"]
         ax1.stackplot(tab.index, *(tab[g] * echelle for g in genres), labels=[NOMS_AIDE[g] for g in genres],
                       colors=[COULEURS_AIDE[g] for g in genres], alpha=0.9)
-        ax1.legend(loc="upper left", fontsize="xx-small")
-    ax1.set_title("Qui aide ? (heures par mois)", fontsize="small")
-    ax1.set_ylabel("Heures / mois pour 10 000 ménages", fontsize="x-small")
+        ax1.legend(loc="upper left", fontsize="x-small")
+    ax1.set_title("Qui aide ? (professionnels, hors entourage)", fontsize="small")
+    ax1.set_ylabel("Heures par mois pour 10 000 ménages", fontsize="x-small")
     series = {k: h.par_groupe(k) for k in POSTURES}
     if all(s.empty for s in series.values()):
         _vide(ax2, "")
@@ -232,8 +232,8 @@ def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=())
         idx = next(iter(cols.values())).index
         ax2.stackplot(idx, *(cols[k].reindex(idx).fillna(0) for k in POSTURES),
                       labels=[v[0] for v in POSTURES.values()], colors=[v[1] for v in POSTURES.values()], alpha=0.9)
-        ax2.legend(loc="upper left", fontsize="xx-small")
-    ax2.set_title("Comment ? (aidants professionnels)", fontsize="small")
+        ax2.legend(loc="upper left", fontsize="x-small")
+    ax2.set_title("Comment aident-ils ?", fontsize="small")
     for ax in (ax1, ax2):
         _axe_dates(ax, debut, fin)
         _marque(ax, marques)
@@ -244,7 +244,7 @@ def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=())
 
 def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
     """Guichets ouverts (capacité d'accueil par organisme) et attente chez les aidants."""
-    fig = Figure(figsize=(7.6, 3.3), layout="constrained")
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharex=True)
     cap = h.par_groupe("capacite_guichets")
     if cap.empty:
@@ -253,8 +253,8 @@ def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
         for o in ORGANISMES:
             if o in cap.columns:
                 ax1.plot(cap.index, cap[o], label=NOMS_ORGANISMES[o], color=COULEURS_ORGANISMES[o])
-        ax1.legend(loc="upper right", fontsize="xx-small")
-    ax1.set_title("Guichets : visites possibles / semaine", fontsize="small")
+        ax1.legend(loc="upper right", fontsize="x-small")
+    ax1.set_title("Guichets ouverts : visites / semaine", fontsize="small")
     att = h.par_groupe("attente_moyenne")
     fil = h.par_groupe("file_attente")
     if att.empty:
@@ -263,9 +263,9 @@ def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
         for g in ("travailleur_social", "france_services", "conseiller_numerique", "association"):
             if g in att.columns:
                 ax2.plot(att.index, att[g], label=NOMS_AIDE[g], color=COULEURS_AIDE[g])
-        ax2.legend(loc="upper left", fontsize="xx-small")
+        ax2.legend(loc="upper left", fontsize="x-small")
     en_file = int(round(fil.iloc[-1].drop(labels=["famille"], errors="ignore").sum())) if not fil.empty else 0
-    ax2.set_title(f"Attente chez les aidants (semaines) — {en_file} en file", fontsize="small")
+    ax2.set_title(f"Attente chez les aidants (sem.) — {en_file} en file", fontsize="small")
     for ax in (ax1, ax2):
         _axe_dates(ax, debut, fin)
         _marque(ax, marques)
