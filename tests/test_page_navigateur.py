@@ -182,6 +182,12 @@ def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
             assert "Ménage n°" in recit and "Qui ?" in recit
             assert "Renonce à demander" in recit and "Okbani" in recit
             capturer(page, "page-suivre-un-menage.png")
+
+            # La fiche du scénario ouvert.
+            page.get_by_role("tab", name="Fiche et choses à essayer").click()
+            page.wait_for_selector(".nr-fiche", timeout=DELAI_MS)
+            fiche = page.locator(".nr-fiche").inner_text()
+            assert "Scénario « fermeture »" in fiche and "Questions pour la classe" in fiche
         finally:
             navigateur.close()
 

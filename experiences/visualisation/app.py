@@ -18,6 +18,7 @@ import os
 import time
 from pathlib import Path
 
+import markdown
 import numpy as np
 import solara
 import solara.lab
@@ -37,6 +38,11 @@ from experiences.visualisation.figures import (
 from modele import politiques
 
 TITRE = "Non-recours aux droits : la page de la classe"
+STYLE = """
+.nr-texte blockquote { border-left: 3px solid #bbb; margin: 2px 0 10px 14px; padding-left: 8px; color: #333; }
+.nr-texte p { margin-bottom: 6px; }
+.nr-texte table { border-collapse: collapse; } .nr-texte td, .nr-texte th { border: 1px solid #ccc; padding: 2px 6px; }
+"""
 DOSSIER_FICHES = Path(__file__).resolve().parents[2] / "docs" / "enseignement"
 MOIS = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
         "novembre", "décembre")
@@ -94,6 +100,17 @@ def texte_mesures(m) -> str:
     graphiques = sum(mes.get(k, 0.0) for k in GRAPHIQUES)
     return (f"Calcul : {1000 * mes.get('pas', 0):.0f} ms par semaine · dessin : carte {1000 * mes.get('carte', 0):.0f}"
             f" ms, graphiques {1000 * graphiques:.0f} ms (une fois par mois)")
+
+
+def html_de(texte_markdown: str) -> str:
+    """Markdown → HTML, sans formules : `solara.Markdown` chargerait KaTeX depuis un CDN (page hors ligne)."""
+    return markdown.markdown(texte_markdown, extensions=["tables", "fenced_code"])
+
+
+@solara.component
+def TexteMarkdown(texte: str):
+    """Texte mis en forme (Markdown rendu côté serveur en HTML)."""
+    solara.HTML(tag="div", unsafe_innerHTML=html_de(texte), classes=["nr-texte"])
 
 
 # --- Composants -------------------------------------------------------------------------------------------------
@@ -220,11 +237,11 @@ def SuivreUnMenage(m, suivi: solara.Reactive[int | None]):
     if message.value:
         solara.Info(message.value)
     if suivi.value is None:
-        solara.Markdown("Choisissez un ménage : son histoire s'écrit au fil de la simulation. Il est entouré "
+        TexteMarkdown("Choisissez un ménage : son histoire s'écrit au fil de la simulation. Il est entouré "
                         "de noir sur la carte des ménages.")
         return
     with solara.Column(classes=["nr-recit"]):
-        solara.Markdown(recit_markdown(m, suivi.value))
+        TexteMarkdown(recit_markdown(m, suivi.value))
 
 
 def recit_markdown(m, i: int) -> str:
@@ -263,7 +280,8 @@ def Fiche(m):
     else:
         fiches = sorted(p.stem for p in DOSSIER_FICHES.glob("*.md") if p.stem != "README")
         texte.append("Fiches de la classe : " + ", ".join(f"`nonrecours visualiser --scenario {f}`" for f in fiches))
-    solara.Markdown("\n".join(texte))
+    with solara.Column(classes=["nr-fiche"]):
+        TexteMarkdown("\n".join(texte))
 
 
 @solara.component
@@ -313,6 +331,7 @@ def Page():
         force_update()
 
     solara.Title("Non-recours — page de la classe")
+    solara.Style(STYLE)
     with solara.AppBar():
         solara.AppBarTitle(TITRE)
     with solara.Sidebar():

@@ -114,7 +114,9 @@ class Historique:
     def __init__(self):
         self.lus = 0
         self.morceaux: list[pd.DataFrame] = []
+        self.dates: set[str] = set()
         self._table: pd.DataFrame | None = None
+        self._causes: pd.DataFrame | None = None
 
     def lire(self, m) -> int:
         """Ajoute les relevés parus depuis le dernier appel ; rend le nombre de mois relevés."""
@@ -126,7 +128,9 @@ class Historique:
                 g = b["groupe"].astype(str)
                 garde = (g == "ensemble") | g.str.startswith(("acteur=", "operateur="))
                 self.morceaux.append(b[garde.to_numpy()])
+                self.dates.add(str(b["date"].iat[0]))
             self._table = None
+            self._causes = None
         return self.n_mois
 
     @property
@@ -142,7 +146,7 @@ class Historique:
     @property
     def n_mois(self) -> int:
         """Nombre de mois relevés."""
-        return len({b["date"].iat[0] for b in self.morceaux}) if self.morceaux else 0
+        return len(self.dates)
 
     def par_groupe(self, indicateur: str) -> pd.DataFrame:
         """Dates × groupes (sans le préfixe « acteur= » / « operateur= ») d'un indicateur « toutes »."""
@@ -157,6 +161,11 @@ class Historique:
 
     def causes(self) -> pd.DataFrame:
         """Part des droits non perçus, toutes prestations (pondérée par les éligibles), par cause et au total."""
+        if self._causes is None:
+            self._causes = self._calculer_causes()
+        return self._causes
+
+    def _calculer_causes(self) -> pd.DataFrame:
         t = self.table
         t = t[t["groupe"] == "ensemble"]
         if t.empty:
