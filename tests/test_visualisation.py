@@ -1,4 +1,4 @@
-"""Page pédagogique sans navigateur : leviers dérivés des déclarations, vrai modèle, figures, CLI, réglages hors ligne."""
+"""Page pédagogique sans navigateur : leviers tirés des déclarations, vrai modèle, figures, CLI, hors ligne."""
 
 from __future__ import annotations
 
