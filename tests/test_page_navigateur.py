@@ -174,6 +174,14 @@ def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
             assert "non-recours" in resume(page)
             capturer(page, "page-deux-ans-fermeture.png")
 
+            # Lecture continue puis pause (contrôleur français).
+            page.locator(".nr-lancer").click()
+            page.wait_for_function(
+                "() => { const m = document.querySelector('.nr-resume').innerText.match(/\\(semaine (\\d+)\\)/);"
+                " return m && Number(m[1]) >= 113; }", timeout=DELAI_MS)
+            page.locator(".nr-lancer").click()
+            page.get_by_role("button", name="▶ Lancer").wait_for(timeout=DELAI_MS)
+
             # « Suivre un ménage » : un ménage qui renonce, son histoire en français, citée.
             page.get_by_role("tab", name="Suivre un ménage").click()
             page.locator(".nr-hasard-renoncent").click()

@@ -345,8 +345,10 @@ def Page():
                 solara.Button("+1 an", on_click=lambda: pas(52), disabled=joue.value or not m.running,
                               classes=["nr-an"])
                 solara.Button("↺ Recommencer", on_click=recommencer, classes=["nr-reinitialiser"])
-            solara.SliderInt("Semaines par image", value=semaines_par_image, min=1, max=13)
-            solara.SliderInt("Pause entre deux images (ms)", value=pause_ms, min=0, max=1000, step=50)
+            solara.SliderInt(f"Semaines par image : {semaines_par_image.value}", value=semaines_par_image, min=1,
+                             max=13)
+            solara.SliderInt(f"Pause entre deux images : {pause_ms.value} ms", value=pause_ms, min=0, max=1000,
+                             step=50)
             ResumeTexte(m)
             if erreur.value:
                 solara.Error(erreur.value)

@@ -185,7 +185,7 @@ def _axe_dates(ax, debut: str, fin: str) -> None:
     ax.grid(alpha=0.3)
 
 
-def _vide(ax, texte="Les courbes apparaissent à la fin du premier mois simulé.") -> None:
+def _vide(ax, texte="Courbes : dès la fin\ndu premier mois simulé") -> None:
     ax.text(0.5, 0.5, texte, ha="center", va="center", transform=ax.transAxes, fontsize="small", color="#555555")
 
 
