@@ -34,3 +34,24 @@ def test_menage_sans_evenement():
     m = app.nouveau_modele({**L.reglages_par_defaut("reference"), "simulation.menages": 300})
     texte = app.recit_markdown(m, 0)
     assert "### Ménage n° 0" in texte and "Rien de notable pour l'instant" in texte
+
+
+def test_phrases_elision_sans_parentheses_imbriquees_citation_unique():
+    from experiences.recit import _de
+
+    assert _de("aller au guichet") == "d'aller au guichet"
+    assert _de("payer un service privé") == "de payer un service privé"
+    m = app.nouveau_modele({**L.reglages_par_defaut("fermeture"), "simulation.menages": 300, "graine": 3})
+    app.avancer(m, 156)
+    vus = 0
+    for i in range(m.menages.n):
+        r = recit(m, i)
+        textes = [t for _, t, _ in r.lignes]
+        assert not any("décide de aller" in t or "((" in t or "))" in t for t in textes), textes
+        citations = [c for _, _, c in r.lignes if c is not None]
+        assert len(citations) == len(set(citations))
+        for (_, t1, _), (_, t2, _) in zip(r.lignes, r.lignes[1:]):
+            if t1.startswith(("S'inscrit pour être aidé", "Connaît son droit")):
+                assert t1 != t2
+        vus += bool(r.lignes)
+    assert vus > 50
