@@ -160,6 +160,10 @@ def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
             for _ in range(5):
                 curseur.press("ArrowRight")
             page.get_by_text("Part des guichets fermés : 0,25").wait_for(timeout=DELAI_MS)
+            annee = page.locator(".v-input", has_text="Année de la fermeture").locator("[role=slider]")
+            annee.focus()
+            annee.press("ArrowLeft")  # 2016 → 2015 : un an de fermeture visible dans les deux ans simulés
+            page.get_by_text("Année de la fermeture : 2015").wait_for(timeout=DELAI_MS)
             page.locator(".nr-recommencer").click()
             apres_levier = attendre_images_changees(page, images_initiales, ("nr-graphique-causes",))
 

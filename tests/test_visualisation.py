@@ -246,3 +246,17 @@ def test_ressources_du_gabarit_solara_presentes_dans_le_cache_local():
     manquants = sorted(d for d in demandes if not (cache / d).is_dir())
     assert manquants == [], f"absents de {cache} : {manquants}"
     assert (cache / settings.assets.fontawesome_path.lstrip("/")).is_file()
+
+
+def test_heures_par_semaine_bornees_par_les_moyens_des_aidants():
+    """Les heures des travailleurs sociaux, ramenées à la semaine et à 10 000 ménages, ne dépassent pas le curseur."""
+    r = {**L.reglages_par_defaut("fermeture"), "simulation.menages": 2000,
+         "acteurs.travailleur_social.heures_pour_10000": 20.0}
+    m = L.creer_modele(r)
+    for _ in range(40):
+        m.step()
+    h = Historique()
+    h.lire(m)
+    ts = h.par_semaine("heures_accompagnement")["travailleur_social"] * 10000 / m.menages.n
+    assert (ts > 0).any()
+    assert (ts <= 20.0 * 1.2).all()  # semaines à cheval sur deux mois ; par mois, ce serait 4 à 5 fois plus

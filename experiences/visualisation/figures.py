@@ -159,6 +159,17 @@ class Historique:
         tab.index = pd.to_datetime(tab.index)
         return tab
 
+    def par_semaine(self, indicateur: str) -> pd.DataFrame:
+        """Comme `par_groupe`, pour un flux mensuel ramené à la semaine (divisé par le nombre de lundis du mois :
+        un pas du modèle commence un lundi), pour que les mois de 4 et de 5 semaines se comparent."""
+        tab = self.par_groupe(indicateur)
+        if tab.empty:
+            return tab
+        mois = tab.index.values.astype("datetime64[M]")
+        suivant = (mois + np.timedelta64(1, "M")).astype("datetime64[D]")
+        lundis = np.busday_count(mois.astype("datetime64[D]"), suivant, weekmask="Mon")
+        return tab.div(np.maximum(lundis, 1), axis=0)
+
     def causes(self) -> pd.DataFrame:
         """Part des droits non perçus, toutes prestations (pondérée par les éligibles), par cause et au total."""
         if self._causes is None:
@@ -218,11 +229,12 @@ def _marque(ax, marques) -> None:
 
 
 def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=()) -> Figure:
-    """Heures d'aide aux démarches par genre d'aidant (gauche) et par posture des professionnels (droite)."""
+    """Heures d'aide aux démarches par semaine pour 10 000 ménages (l'unité des curseurs) : par genre d'aidant
+    professionnel (gauche) et par posture (droite)."""
     fig = Figure(figsize=(6.4, 3.4), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharex=True)
     echelle = 10000.0 / max(n_menages, 1)
-    tab = h.par_groupe("heures_accompagnement")
+    tab = h.par_semaine("heures_accompagnement")
     if tab.empty:
         _vide(ax1)
     else:
@@ -231,8 +243,8 @@ def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=())
                       colors=[COULEURS_AIDE[g] for g in genres], alpha=0.9)
         ax1.legend(loc="upper left", fontsize="x-small")
     ax1.set_title("Qui aide ? (professionnels, hors entourage)", fontsize="small")
-    ax1.set_ylabel("Heures par mois pour 10 000 ménages", fontsize="x-small")
-    series = {k: h.par_groupe(k) for k in POSTURES}
+    ax1.set_ylabel("Heures par semaine pour 10 000 ménages", fontsize="x-small")
+    series = {k: h.par_semaine(k) for k in POSTURES}
     if all(s.empty for s in series.values()):
         _vide(ax2, "")
     else:
