@@ -105,6 +105,14 @@ def png(fig: Figure, dpi: int = 80) -> tuple[bytes, float]:
     return tampon.getvalue(), time.perf_counter() - debut
 
 
+def _colonnes(bloc) -> tuple[np.ndarray, ...]:
+    """(date, indicateur, prestation, groupe, valeur) d'un bloc du relevé : tuple de tableaux ou DataFrame."""
+    if isinstance(bloc, pd.DataFrame):
+        return tuple(np.asarray(bloc[c].astype(str) if c != "valeur" else bloc[c])
+                     for c in ("date", "indicateur", "prestation", "groupe", "valeur"))
+    return tuple(np.asarray(x) for x in bloc)
+
+
 class Historique:
     """Relevés mensuels utiles aux graphiques, lus au fil de l'eau dans `m.releve.blocs` (sans tout recopier)."""
 
@@ -122,13 +130,17 @@ class Historique:
         """Ajoute les relevés parus depuis le dernier appel ; rend le nombre de mois relevés."""
         blocs = m.releve.blocs
         if len(blocs) > self.lus:
-            nouveaux = [b for b in blocs[self.lus:] if b["indicateur"].iat[0] in self.INDICATEURS]
+            for b in blocs[self.lus:]:
+                date, indicateur, prestation, groupe, valeur = _colonnes(b)
+                if len(indicateur) == 0 or indicateur[0] not in self.INDICATEURS:
+                    continue
+                garde = np.fromiter((g == "ensemble" or g.startswith(("acteur=", "operateur=")) for g in groupe),
+                                    dtype=bool, count=len(groupe))
+                self.morceaux.append(pd.DataFrame({"date": date[garde], "indicateur": indicateur[garde],
+                                                   "prestation": prestation[garde], "groupe": groupe[garde],
+                                                   "valeur": valeur[garde]}))
+                self.dates.add(str(date[0]))
             self.lus = len(blocs)
-            for b in nouveaux:
-                g = b["groupe"].astype(str)
-                garde = (g == "ensemble") | g.str.startswith(("acteur=", "operateur="))
-                self.morceaux.append(b[garde.to_numpy()])
-                self.dates.add(str(b["date"].iat[0]))
             self._table = None
             self._causes = None
         return self.n_mois
