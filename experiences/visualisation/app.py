@@ -40,7 +40,7 @@ from modele import politiques
 TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
 .nr-texte blockquote { border-left: 3px solid #bbb; margin: 2px 0 10px 14px; padding-left: 8px; color: #333; }
-.nr-texte p { margin-bottom: 6px; }
+.nr-texte p { margin-bottom: 6px; } .nr-texte strong { font-weight: 700; } .nr-texte h3 { margin: 6px 0; }
 .nr-texte table { border-collapse: collapse; } .nr-texte td, .nr-texte th { border: 1px solid #ccc; padding: 2px 6px; }
 """
 DOSSIER_FICHES = Path(__file__).resolve().parents[2] / "docs" / "enseignement"
