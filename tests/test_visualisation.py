@@ -103,7 +103,7 @@ def test_reglage_hors_bornes_refuse_en_francais():
 
 
 @pytest.mark.parametrize("nom", ["guichets_ouverts", "fermeture", "mediation", "aidants_connect",
-                                 "versement_automatique"])
+                                 "classe_automatique"])
 def test_scenario_de_fiche_livre_valide_avec_sa_fiche(nom):
     assert nom in scenarios_disponibles()
     sc = charger_scenario(nom)
