@@ -43,7 +43,8 @@ EXEMPLES = {
 # Pour que certaines interventions aient prise, le « monde » avant la date doit le permettre (ex. : en ligne
 # seulement avant de maintenir un canal) : surcharges de base du scénario d'essai.
 SURCHARGES_BASE = {
-    "maintien_canal_non_numerique": '"prestations.rsa.depot_guichet" = false\n"guichets.caf.part_ouverte" = [0.2, 0.2, 0.2, 0.2]',
+    "maintien_canal_non_numerique": ('"prestations.rsa.depot_guichet" = false\n'
+                                     '"guichets.caf.part_ouverte" = [0.2, 0.2, 0.2, 0.2]'),
     "ouverture_guichets": '"guichets.cpam.part_ouverte" = [0.5, 0.5, 0.5, 0.5]',
 }
 
