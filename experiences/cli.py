@@ -79,7 +79,7 @@ def construire_analyseur() -> Analyseur:
     v.set_defaults(fonction=commande_verifier)
 
     for module in ("experiences.cli_comparer", "experiences.cli_balayage", "experiences.cli_calibration",
-                   "experiences.cli_visualisation"):
+                   "experiences.cli_visualisation", "experiences.cli_recit"):
         try:
             mod = __import__(module, fromlist=["ajouter_sous_commandes"])
         except ModuleNotFoundError as exc:
@@ -154,7 +154,8 @@ def commande_simuler(args) -> int:
     ens = resume.filter(like="taux_non_recours_").mean()
     for k, v in ens.items():
         if k.startswith("taux_non_recours_") and "persistant" not in k:
-            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {resume['annee_resume'].iloc[0]:.0f})")
+            annee = resume["annee_resume"].iloc[0]
+            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {annee:.0f})")
     return 0
 
 
@@ -166,7 +167,8 @@ def commande_verifier(args) -> int:
     donnees = lire_toml(args.fichier)
     if "scenario" in donnees:
         sc = charger_scenario(str(args.fichier))
-        print(f"OK : scénario « {sc.nom} » — {len(sc.surcharges)} surcharge(s), {len(sc.interventions)} intervention(s).")
+        print(f"OK : scénario « {sc.nom} » — {len(sc.surcharges)} surcharge(s), "
+              f"{len(sc.interventions)} intervention(s).")
         for iv in sc.interventions:
             print(f"  {iv.resume()}")
         return 0
@@ -174,7 +176,7 @@ def commande_verifier(args) -> int:
         try:
             from experiences.balayage import lire_plan
         except ModuleNotFoundError:
-            raise ErreurEntree("Les plans de balayage ne sont pas encore pris en charge.", fichier=args.fichier) from None
+            raise ErreurEntree("Les plans de balayage ne sont pas pris en charge.", fichier=args.fichier) from None
         plan = lire_plan(args.fichier)
         print(f"OK : plan de balayage « {getattr(plan, 'nom', args.fichier.stem)} ».")
         return 0

@@ -11,6 +11,7 @@ from pathlib import Path
 import matplotlib
 
 matplotlib.use("Agg")
+import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
@@ -110,6 +111,10 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> 
 
 
 def _sauver(fig, chemin: Path) -> Path:
+    for ax in fig.axes:
+        loc = mdates.AutoDateLocator(minticks=3, maxticks=7)
+        ax.xaxis.set_major_locator(loc)
+        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     fig.tight_layout()
     fig.savefig(chemin, dpi=110)
     plt.close(fig)

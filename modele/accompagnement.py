@@ -130,4 +130,5 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
         if code == PLACE and not a.param("aidants_connect"):
             garde = (etape >= 5) & (rng.random(ii.size) < p["accompagnement.p_garde_identifiants"])
             M.detenteur[ii[garde], bb[garde]] = a.unique_id
+            m.journal.noter(ii[garde], bb[garde], "identifiants", a.genre)
         _apres_tentative(m, ii, bb, etape, rng, exclure=None)

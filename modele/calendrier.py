@@ -25,7 +25,8 @@ def lire_mois(texte: str, cle: str = "--debut/--fin") -> dt.date:
         d = dt.date.fromisoformat(texte)
         return d.replace(day=1)
     except (ValueError, TypeError):
-        raise ErreurEntree("Mois invalide.", cle=cle, valeur=texte, attendu="un mois AAAA-MM, par ex. 2014-01") from None
+        raise ErreurEntree("Mois invalide.", cle=cle, valeur=texte,
+                           attendu="un mois AAAA-MM, par ex. 2014-01") from None
 
 
 def semaines(annees: float) -> int:

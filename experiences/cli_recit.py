@@ -1,0 +1,46 @@
+"""Sous-commande `nonrecours raconter` : la vie d'un ménage en français (pour l'enseignement)."""
+
+from __future__ import annotations
+
+import sys
+
+from modele.parametres import ErreurEntree
+
+
+def ajouter_sous_commandes(sous) -> None:
+    """Ajoute `raconter`."""
+    from experiences.cli import entier_min
+
+    r = sous.add_parser("raconter", help="raconter la vie d'un ménage simulé (« Suivre un ménage »)")
+    r.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO")
+    r.add_argument("--menages", type=entier_min(100, "--menages"), default=2000)
+    r.add_argument("--graine", type=entier_min(0, "--graine"), default=0)
+    r.add_argument("--debut", default="2014-01")
+    r.add_argument("--fin", default="2027-12")
+    quel = r.add_mutually_exclusive_group()
+    quel.add_argument("--menage", type=entier_min(0, "--menage"), default=None, help="numéro du ménage")
+    quel.add_argument("--parmi", choices=["renoncent", "ruptures", "aides", "tous"], default="renoncent",
+                      help="tirer un ménage au hasard parmi ceux qui renoncent (défaut), perdent un droit, "
+                      "sont aidés, ou tous")
+    r.set_defaults(fonction=commande_raconter)
+
+
+def commande_raconter(args) -> int:
+    """Simule avec tous les ménages suivis puis raconte l'un d'eux."""
+    import numpy as np
+
+    from experiences.recit import choisir_menage, recit
+    from modele.modele import ModeleNonRecours
+
+    m = ModeleNonRecours(scenario=args.scenario, menages=args.menages, graine=args.graine, debut=args.debut,
+                         fin=args.fin, suivre=list(range(args.menages)))
+    if args.menage is not None and args.menage >= args.menages:
+        raise ErreurEntree("Numéro de ménage hors de la population.", cle="--menage", valeur=args.menage,
+                           attendu=f"un entier entre 0 et {args.menages - 1}")
+    m.lancer()
+    i = args.menage if args.menage is not None else choisir_menage(m, args.parmi, np.random.default_rng(args.graine))
+    if i is None:
+        sys.stdout.write(f"Aucun ménage ne correspond à « {args.parmi} » dans cette simulation.\n")
+        return 0
+    sys.stdout.write(recit(m, i).texte() + "\n")
+    return 0

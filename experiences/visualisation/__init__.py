@@ -1,0 +1,1 @@
+"""Page pédagogique (Mesa SolaraViz) : ménages par situation, courbes en direct, curseurs ; hors ligne."""

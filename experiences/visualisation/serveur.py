@@ -1,0 +1,152 @@
+"""Démarre la page pédagogique (`solara run`) en local et entièrement hors ligne.
+
+Règle en une ligne : le serveur écoute sur 127.0.0.1 par défaut et sert lui-même toutes les
+ressources du navigateur ; ni le navigateur ni le serveur ne contactent d'hôte extérieur.
+
+Réglages hors ligne (variables d'environnement passées à `solara run`, voir
+`environnement_hors_ligne`) :
+
+- `SOLARA_ASSETS_PROXY=true` : les fichiers JavaScript/CSS du front-end sont servis par le
+  serveur sous `/_solara/cdn/`, lus dans le cache `<sys.prefix>/share/solara/cdn/`, que le paquet
+  `solara-assets` remplit à l'installation ;
+- `SOLARA_ASSETS_CDN=http://127.0.0.1:9/` : si un fichier manquait au cache, le serveur irait le
+  chercher sur ce port local fermé (échec immédiat et visible) au lieu d'Internet ;
+- `SOLARA_TELEMETRY_MIXPANEL_ENABLE=false` : pas de télémétrie (ni de recherche d'adresse IP) ;
+- `SOLARA_MODE=production` et `--production` : pas de « vérification » solara.dev dans la page ;
+- `--no-check-version` : pas de requête de version à PyPI ; `--no-open` : pas de navigateur lancé.
+"""
+
+from __future__ import annotations
+
+import argparse
+import ipaddress
+import os
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+import warnings
+from pathlib import Path
+
+#: Fichier de l'application Solara servie par défaut.
+FICHIER_APP = Path(__file__).with_name("app.py")
+
+#: Racine du dépôt (pour que `solara run` importe `experiences` et `modele`).
+RACINE_DEPOT = Path(__file__).resolve().parents[2]
+
+#: CDN de repli volontairement injoignable (port local fermé) : rien ne sort de la machine.
+CDN_LOCAL_INJOIGNABLE = "http://127.0.0.1:9/"
+
+
+def est_boucle_locale(hote: str) -> bool:
+    """Vrai si `hote` désigne la boucle locale (127.0.0.0/8, ::1 ou « localhost »)."""
+    if hote.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(hote.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+def environnement_hors_ligne(base: dict[str, str] | None = None) -> dict[str, str]:
+    """Variables d'environnement de `solara run` pour une page sans aucune ressource distante."""
+    env = dict(os.environ if base is None else base)
+    env.update(
+        {
+            "SOLARA_ASSETS_PROXY": "true",
+            "SOLARA_ASSETS_CDN": CDN_LOCAL_INJOIGNABLE,
+            "SOLARA_TELEMETRY_MIXPANEL_ENABLE": "false",
+            "SOLARA_MODE": "production",
+            "MPLBACKEND": "Agg",
+        }
+    )
+    chemins = [str(RACINE_DEPOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
+    env["PYTHONPATH"] = os.pathsep.join(chemins)
+    return env
+
+
+def commande(port: int, hote: str, fichier_app: Path | str) -> list[str]:
+    """Ligne de commande `solara run` (avec l'interpréteur courant)."""
+    return [
+        sys.executable, "-m", "solara", "run", str(fichier_app),
+        "--host", hote, "--port", str(port),
+        "--production", "--no-open", "--no-check-version",
+    ]
+
+
+def url(port: int, hote: str) -> str:
+    """Adresse de la page pour un navigateur."""
+    if ":" in hote and not hote.startswith("["):
+        hote = f"[{hote}]"
+    return f"http://{hote}:{port}/"
+
+
+def attendre_pret(adresse: str, delai: float = 60.0, processus: subprocess.Popen | None = None) -> None:
+    """Attend que la page réponde (HTTP 200) ; lève `TimeoutError` sinon."""
+    limite = time.monotonic() + delai
+    while time.monotonic() < limite:
+        if processus is not None and processus.poll() is not None:
+            raise RuntimeError(f"le serveur s'est arrêté (code {processus.returncode}) avant d'être prêt")
+        try:
+            with urllib.request.urlopen(adresse, timeout=2) as reponse:
+                if reponse.status == 200:
+                    return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.3)
+    raise TimeoutError(f"la page {adresse} ne répond pas après {delai:.0f} s")
+
+
+def lancer(
+    port: int = 8765,
+    hote: str = "127.0.0.1",
+    fichier_app: Path | str = FICHIER_APP,
+    attendre: bool = True,
+    **options_popen,
+) -> subprocess.Popen:
+    """Démarre `solara run` sur `hote:port` avec les réglages hors ligne.
+
+    Avec `attendre=True` (usage en ligne de commande), bloque jusqu'à l'arrêt du serveur
+    (Ctrl+C l'arrête proprement). Avec `attendre=False`, rend le processus aussitôt : c'est à
+    l'appelant de l'arrêter (`terminate()`), par exemple dans un test.
+    """
+    if not est_boucle_locale(hote):
+        warnings.warn(
+            f"L'hôte {hote!r} n'est pas la boucle locale : la page sera accessible depuis le réseau, "
+            "sans authentification. Utilisez 127.0.0.1 sauf en salle de classe sur un réseau de confiance.",
+            UserWarning,
+            stacklevel=2,
+        )
+    processus = subprocess.Popen(
+        commande(port, hote, fichier_app),
+        env=environnement_hors_ligne(options_popen.pop("env", None)),
+        cwd=str(RACINE_DEPOT),
+        **options_popen,
+    )
+    if not attendre:
+        return processus
+    print(f"Page pédagogique : {url(port, hote)} (Ctrl+C pour arrêter)", flush=True)
+    try:
+        processus.wait()
+    except KeyboardInterrupt:
+        processus.terminate()
+        try:
+            processus.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            processus.kill()
+    return processus
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Point d'entrée : `python -m experiences.visualisation.serveur [--port P] [--hote H]`."""
+    analyseur = argparse.ArgumentParser(description="Page pédagogique du non-recours (hors ligne).")
+    analyseur.add_argument("--port", type=int, default=8765, help="port d'écoute (défaut : 8765)")
+    analyseur.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    args = analyseur.parse_args(argv)
+    processus = lancer(port=args.port, hote=args.hote)
+    return processus.returncode or 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

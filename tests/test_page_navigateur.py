@@ -1,0 +1,184 @@
+"""La page pédagogique s'affiche et fonctionne dans un vrai navigateur, sans aucune requête hors de 127.0.0.1.
+
+Le serveur est lancé comme en classe (`serveur.lancer`), Chromium de Debian est piloté par
+Playwright ; chaque requête du navigateur est interceptée et toute adresse non locale fait
+échouer le test (elle est aussi bloquée, pour que le test ne dépende pas du réseau). Côté
+serveur, `SOLARA_ASSETS_CDN` pointe vers un port local fermé : une ressource absente du cache
+local donnerait une réponse en erreur, qui fait aussi échouer le test.
+
+Capture : `resultats/visualisation/page-pedagogique.png` ; avec `NONRECOURS_MAJ_CAPTURES=1`,
+copie dans `docs/images/` (versionnée, donc pas à chaque exécution).
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+CHROMIUM = Path("/usr/bin/chromium")
+if not CHROMIUM.exists():
+    pytest.skip("Chromium de Debian absent (/usr/bin/chromium) : apt-get install -y chromium",
+                allow_module_level=True)
+from playwright import sync_api  # noqa: E402  (paquets : .ci/visualisation-install.sh)
+
+from experiences.visualisation import serveur  # noqa: E402
+
+RACINE = Path(__file__).resolve().parents[1]
+ARGUMENTS_CHROMIUM = [
+    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+HOTES_LOCAUX = {"127.0.0.1", "localhost"}
+DELAI_MS = 30_000
+
+
+def port_libre() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def adresse(tmp_path_factory):
+    port = port_libre()
+    journal = tmp_path_factory.mktemp("serveur") / "solara.log"
+    with open(journal, "w") as sortie:
+        processus = serveur.lancer(port=port, attendre=False, stdout=sortie, stderr=subprocess.STDOUT)
+        try:
+            serveur.attendre_pret(serveur.url(port, "127.0.0.1"), delai=60, processus=processus)
+            yield serveur.url(port, "127.0.0.1")
+        finally:
+            processus.terminate()
+            try:
+                processus.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                processus.kill()
+    texte = journal.read_text(errors="replace")
+    assert "Could not load URL" not in texte, f"le serveur a cherché une ressource distante :\n{texte}"
+
+
+EMPREINTE_IMAGE = """async img => {
+    const octets = await (await fetch(img.src)).arrayBuffer();
+    const entete = Array.from(new Uint8Array(octets.slice(0, 4)));
+    const empreinte = Array.from(new Uint8Array(await crypto.subtle.digest("SHA-256", octets)));
+    return {entete, empreinte: empreinte.map(o => o.toString(16).padStart(2, "0")).join(""),
+            largeur: img.naturalWidth};
+}"""
+PNG = [0x89, 0x50, 0x4E, 0x47]
+
+
+def sources_images(page) -> dict[str, dict]:
+    """Contenu (en-tête, SHA-256, largeur) de l'image affichée par chaque composant, par classe CSS.
+
+    Solara sert les figures matplotlib en `blob:` ; on relit ces octets dans la page, car l'adresse
+    du blob change à chaque rendu même quand l'image est identique.
+    """
+    return {
+        classe: page.locator(f".{classe} img").first.evaluate(EMPREINTE_IMAGE)
+        for classe in ("nr-vue-menages", "nr-graphique-taux", "nr-graphique-effectifs")
+    }
+
+
+def attendre_images_changees(page, avant: dict[str, dict], classes: tuple[str, ...]) -> dict[str, dict]:
+    """Relit les images jusqu'à ce que celles de `classes` diffèrent de `avant` (ou échoue au délai)."""
+    limite = time.monotonic() + DELAI_MS / 1000
+    while True:
+        apres = sources_images(page)
+        inchangees = [c for c in classes if apres[c]["empreinte"] == avant[c]["empreinte"]]
+        if not inchangees:
+            return apres
+        assert time.monotonic() < limite, f"figure(s) inchangée(s) : {inchangees}"
+        page.wait_for_timeout(200)
+
+
+def resume(page) -> str:
+    return page.locator(".nr-resume").first.inner_text()
+
+
+def attendre_resume(page, fragment: str) -> None:
+    page.wait_for_function(
+        "f => { const e = document.querySelector('.nr-resume'); return e && e.innerText.includes(f); }",
+        arg=fragment, timeout=DELAI_MS,
+    )
+
+
+def test_page_hors_ligne_curseur_pas_et_lecture(adresse):
+    debut = time.monotonic()
+    non_locales: list[str] = []
+    erreurs_http: list[str] = []
+    websockets: list[str] = []
+
+    def filtrer(route):
+        url = route.request.url
+        if urlsplit(url).hostname not in HOTES_LOCAUX and not url.startswith(("data:", "blob:")):
+            non_locales.append(url)
+            route.abort()
+        else:
+            route.continue_()
+
+    with sync_api.sync_playwright() as pw:
+        navigateur = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
+        contexte = navigateur.new_context(viewport={"width": 1400, "height": 1100}, locale="fr-FR")
+        contexte.route("**/*", filtrer)
+        page = contexte.new_page()
+        page.on("response", lambda r: r.status >= 400 and erreurs_http.append(f"{r.status} {r.url}"))
+        page.on("websocket", lambda ws: websockets.append(ws.url))
+        try:
+            page.goto(adresse, wait_until="load")
+            page.wait_for_selector(".nr-graphique-effectifs img", timeout=DELAI_MS)
+
+            # La page n'est pas blanche : contrôles Mesa, curseurs en français, trois figures.
+            assert page.get_by_role("button", name="Step").is_visible()
+            assert page.get_by_text("Nombre de ménages").is_visible()
+            assert page.get_by_text("Information /sem.").is_visible()
+            attendre_resume(page, "Semaine 0 — 2000 ménages")
+            images_initiales = sources_images(page)
+            for classe, image in images_initiales.items():
+                assert image["entete"] == PNG and image["largeur"] > 100, (classe, image)
+
+            # Curseur « Nombre de ménages » : +5 crans de 100, pris en compte au Reset.
+            curseur = page.locator(".v-input", has_text="Nombre de ménages").locator("[role=slider]")
+            curseur.focus()
+            for _ in range(5):
+                curseur.press("ArrowRight")
+            page.get_by_role("button", name="Reset").click()
+            attendre_resume(page, "Semaine 0 — 2500 ménages")
+            apres_reset = attendre_images_changees(page, images_initiales, ("nr-vue-menages",))
+
+            # Trois pas à la main, puis lecture continue et pause.
+            for semaine in (1, 2, 3):
+                page.get_by_role("button", name="Step").click()
+                attendre_resume(page, f"Semaine {semaine} — 2500 ménages")
+            page.get_by_role("button", name="▶").click()
+            page.wait_for_function(
+                "() => { const m = document.querySelector('.nr-resume').innerText.match(/Semaine (\\d+)/);"
+                " return m && Number(m[1]) >= 10; }",
+                timeout=DELAI_MS,
+            )
+            page.get_by_role("button", name="❚❚").click()
+            page.get_by_role("button", name="Step").wait_for(state="visible", timeout=DELAI_MS)
+            images_finales = attendre_images_changees(page, apres_reset, tuple(apres_reset))
+            assert all(image["entete"] == PNG for image in images_finales.values())
+
+            captures = RACINE / "resultats" / "visualisation"
+            captures.mkdir(parents=True, exist_ok=True)
+            capture = captures / "page-pedagogique.png"
+            page.screenshot(path=str(capture), full_page=True)
+            if os.environ.get("NONRECOURS_MAJ_CAPTURES") == "1":  # copie versionnée pour la doc
+                docs = RACINE / "docs" / "images"
+                docs.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(capture, docs / "page-pedagogique.png")
+        finally:
+            navigateur.close()
+
+    assert non_locales == [], f"requêtes hors de 127.0.0.1 : {non_locales}"
+    assert erreurs_http == [], f"réponses en erreur : {erreurs_http}"
+    assert websockets and all(urlsplit(u).hostname in HOTES_LOCAUX for u in websockets), websockets
+    assert time.monotonic() - debut < 90
