@@ -106,8 +106,14 @@ def commande_comparer(args) -> int:
     resume = pd.DataFrame([r.resume for r in resultats])
     decl = p0.declarations
     n_h = sum(d.hypothese for d in decl.values())
-    commande = "nonrecours " + shlex.join(sys.argv[1:]) if sys.argv and sys.argv[0].endswith("nonrecours") \
-        else "nonrecours comparer " + shlex.join(args.scenarios)
+    # Commande complète et reproductible, reconstruite depuis les arguments lus (valeurs par défaut comprises).
+    morceaux = ["nonrecours", "comparer", *args.scenarios, "--replicats", str(args.replicats), "--menages",
+                str(menages), "--graine", str(args.graine), "--debut", args.debut, "--fin", args.fin]
+    if args.population_cible:
+        morceaux += ["--population-cible", str(args.population_cible)]
+    for t in args.parametre:
+        morceaux += ["--parametre", t]
+    commande = shlex.join(morceaux)
 
     with atom as tmp:
         sorties.ecrire_series(tmp, series)
