@@ -165,20 +165,19 @@ def commande_verifier(args) -> int:
     from modele.politiques import charger_scenario
 
     donnees = lire_toml(args.fichier)
+    if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"
+        from experiences.plan_balayage import echantillonner, lire_plan
+        plan = lire_plan(args.fichier)
+        n = len(echantillonner(plan))
+        print(f"OK : plan de balayage « {plan.nom} » ({plan.plan}) : {n} point(s) x {plan.replicats} réplicat(s) "
+              f"= {n * plan.replicats} run(s).")
+        return 0
     if "scenario" in donnees:
         sc = charger_scenario(str(args.fichier))
         print(f"OK : scénario « {sc.nom} » — {len(sc.surcharges)} surcharge(s), "
               f"{len(sc.interventions)} intervention(s).")
         for iv in sc.interventions:
             print(f"  {iv.resume()}")
-        return 0
-    if "plan" in donnees:
-        try:
-            from experiences.balayage import lire_plan
-        except ModuleNotFoundError:
-            raise ErreurEntree("Les plans de balayage ne sont pas pris en charge.", fichier=args.fichier) from None
-        plan = lire_plan(args.fichier)
-        print(f"OK : plan de balayage « {getattr(plan, 'nom', args.fichier.stem)} ».")
         return 0
     if "valeurs" in donnees:
         Parametres.defauts().avec(donnees["valeurs"], origine="calibration", fichier=args.fichier)

@@ -43,6 +43,12 @@ def appliquer(m: ModeleNonRecours) -> None:
 def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generator) -> None:
     """Une semaine de service d'un acteur."""
     M, p, t = m.menages, m.p, m.t
+    # Heures de la semaine + reliquat des semaines passées (borné à un épisode « faire avec ») : sans ce report,
+    # un acteur de moins d'heures qu'un épisode (petites populations) ne servirait jamais personne.
+    d_max = max(p["accompagnement.heures_faire_a_la_place"], p["accompagnement.heures_faire_avec"],
+                p["accompagnement.heures_orienter"])
+    heures = a.heures + a.reliquat
+    a.reliquat = min(heures, d_max)
     f = a.file
     if f["menage"].size == 0:
         return
@@ -69,7 +75,6 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     f = a.file
     i, b, urgent = f["menage"], f["prestation"], f["urgent"]
     cap_h = capacites(m, i)
-    heures = a.heures
     # Posture de chaque demande en file (tirée avant de savoir qui sera servi : la file entière fait pression).
     d_place, d_avec, d_orient = (p["accompagnement.heures_faire_a_la_place"], p["accompagnement.heures_faire_avec"],
                                  p["accompagnement.heures_orienter"])
@@ -84,6 +89,7 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     duree = np.choose(posture, [d_orient, d_place, d_avec]).astype(float)
     servi = np.cumsum(duree) <= heures
     ns = int(servi.sum())
+    a.reliquat = min(heures - float(duree[servi].sum()), d_max)
     if ns == 0:
         return
     i, b, posture, cap_h, duree = i[servi], b[servi], posture[servi], cap_h[servi], duree[servi]

@@ -27,6 +27,7 @@ class ActeurAccompagnement(mesa.Agent):
         self.n_menages_territoire = n_menages_territoire
         self.file = {c: np.zeros(0, dtype=np.int32) for c in CHAMPS_FILE}
         self.file["urgent"] = np.zeros(0, dtype=bool)
+        self.reliquat = 0.0  # heures non utilisées reportées à la semaine suivante (au plus un épisode)
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de ce genre d'acteur (les politiques peuvent l'avoir changée)."""

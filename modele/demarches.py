@@ -171,6 +171,12 @@ def _apres_tentative(m, i, b, etape, rng, exclure=None):
     repli(m, i[e], b[e], rng, exclure)
 
 
+def _mandat_payant(p) -> dict:
+    """Mandat et financement déclarés du service payant (il fait toujours à la place)."""
+    return {"hors_mandat": not p["acteurs.prestataire_prive.mandat_faire_a_la_place"],
+            "finance": bool(p["acteurs.prestataire_prive.finance"])}
+
+
 def heures_famille(m: ModeleNonRecours, n: int) -> None:
     """Compte le travail transféré à l'entourage."""
     m.compteurs.heures[GENRES_AIDE.index("famille"), 0] += n * m.p["demarches.heures_famille"]
@@ -249,7 +255,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     cap = np.maximum(capacites(m, ii), p["acteurs.prestataire_prive.capacite"])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
     m.compteurs.ajouter_heures(1 + g, ii.size * p["accompagnement.heures_faire_a_la_place"], "place",
-                               hors_mandat=False, finance=False)
+                               **_mandat_payant(p))
     M.t_aide[ii] = t
     m.contacts.append((ii, 1 + g))
     m.journal.noter(ii, bb, "payant", etape)
@@ -302,7 +308,7 @@ def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     g = GENRES_ACTEURS.index("prestataire_prive")
     pay = choix == PAYANT
     m.compteurs.ajouter_heures(1 + g, pay.sum() * p["accompagnement.heures_faire_a_la_place"], "place",
-                               hors_mandat=False, finance=False)
+                               **_mandat_payant(p))
     M.t_aide[jj[pay]] = t
     r = choix == RENONCER
     M.t_abandon_def[jj[r & apres_echec]] = t

@@ -161,7 +161,7 @@ class Releve:
     def __init__(self, m: ModeleNonRecours):
         self.m = m
         self.lignes: list[tuple[list[str], str, list[str], np.ndarray]] = []  # (dates, indic, prest, groupes...)
-        self.blocs: list[pd.DataFrame] = []
+        self.blocs: list[tuple[np.ndarray, ...]] = []
         self._g = None
         self._g_annee = None
 
@@ -173,13 +173,13 @@ class Releve:
         return self._g
 
     def _bloc(self, date, indicateur, prestations, groupes_, valeurs):
-        valeurs = np.asarray(valeurs, dtype=float)
-        self.blocs.append(pd.DataFrame({
-            "date": date, "indicateur": indicateur,
-            "prestation": np.repeat(np.asarray(prestations), len(groupes_)),
-            "groupe": np.tile(np.asarray(groupes_), len(prestations)),
-            "valeur": valeurs.ravel(),
-        }))
+        # Des tableaux numpy seulement : le DataFrame est construit une fois, dans `tableau()` (un DataFrame par
+        # bloc coûtait plus que la simulation elle-même sur les petites populations).
+        valeurs = np.asarray(valeurs, dtype=float).ravel()
+        n = valeurs.size
+        self.blocs.append((np.full(n, date, dtype=object), np.full(n, indicateur, dtype=object),
+                           np.repeat(np.asarray(prestations, dtype=object), len(groupes_)),
+                           np.tile(np.asarray(groupes_, dtype=object), len(prestations)), valeurs))
 
     def relever(self) -> None:
         """Calcule tous les indicateurs du mois écoulé et remet les compteurs à zéro."""
@@ -259,9 +259,10 @@ class Releve:
         """Toutes les lignes relevées, en format long."""
         if not self.blocs:
             return pd.DataFrame(columns=["date", "indicateur", "prestation", "groupe", "valeur"])
-        df = pd.concat(self.blocs, ignore_index=True)
-        for col in ("date", "indicateur", "prestation", "groupe"):
-            df[col] = df[col].astype("category")
+        colonnes = ("date", "indicateur", "prestation", "groupe", "valeur")
+        df = pd.DataFrame({c: np.concatenate([b[k] for b in self.blocs]) for k, c in enumerate(colonnes)})
+        for col in colonnes[:-1]:
+            df[col] = df[col].astype(str).astype("category")
         return df
 
 

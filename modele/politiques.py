@@ -517,9 +517,14 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
                            fichier=chemin, cle="scenario.sans_interventions", valeur=sans,
                            attendu="base = \"reference\" (ou un autre scénario) dans [scenario]")
     if base is not None:
-        if base in _vus or base == entete["nom"]:
+        # Les fichiers déjà vus (chemins résolus), pas les noms : une base donnée par chemin peut boucler aussi.
+        vus = _vus + (str(chemin.resolve()),)
+        if not isinstance(base, str):
+            raise ErreurEntree("Base de scénario invalide.", fichier=chemin, cle="scenario.base", valeur=base,
+                               attendu="le nom d'un scénario livré ou le chemin d'un fichier .toml")
+        if base == entete["nom"] or str(chemin_scenario(base).resolve()) in vus:
             raise ErreurEntree("Héritage circulaire de scénarios.", fichier=chemin, cle="scenario.base", valeur=base)
-        parent = charger_scenario(base, _vus + (entete["nom"],))
+        parent = charger_scenario(base, vus)
         surcharges = {**parent.surcharges, **surcharges}
         herites = [iv for iv in parent.interventions if TYPE_PAR_CLASSE[type(iv)] not in sans]
         interventions = herites + interventions

@@ -1,0 +1,175 @@
+"""Chaque paramètre déclaré change au moins un indicateur, ou se déclare inerte (`inerte = "raison"`).
+
+Un petit modèle (1 000 ménages, rodage 26 semaines, 2014-01 → 2014-06, scénario neutre) par perturbation : la
+table des séries entière est comparée à celle de la base. Quelques paramètres n'agissent que dans un contexte
+(accueil sur rendez-vous, conseillers numériques en poste, déclaration pré-remplie) : ce contexte est ajouté
+aux deux exécutions, la base et la perturbée. Deux processus (lancés par « spawn » : pas de fork
+d'un processus qui a des threads).
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+
+import numpy as np
+import pytest
+from fabrique import chemin_scenario_neutre
+
+from modele.parametres import charger_declarations
+
+BASE = {"simulation.rodage_semaines": 26}
+N, DEBUT, FIN, GRAINE = 1000, "2014-01", "2014-06", 4
+
+# Contexte où un paramètre agit (préfixe de clé → surcharges ajoutées à la base et à la perturbation).
+CONTEXTES = {
+    "guichets.caf.facteur_rendez_vous": {"guichets.caf.rendez_vous_seulement": True},
+    "guichets.cpam.facteur_rendez_vous": {"guichets.cpam.rendez_vous_seulement": True},
+    "guichets.carsat.facteur_rendez_vous": {"guichets.carsat.rendez_vous_seulement": True},
+    "decision.cout_rendez_vous": {"guichets.caf.rendez_vous_seulement": True},
+    # Le coût du numérique ne pèse que si le canal non numérique n'est pas pleinement accessible.
+    "decision.cout_numerique": {"guichets.caf.part_ouverte": [0.5] * 4},
+    # Conseillers numériques : aucune heure avant 2021 dans les défauts.
+    "acteurs.conseiller_numerique.": {"acteurs.conseiller_numerique.heures_pour_10000": 14.0},
+    # Service payant : rarement choisi avec les défauts.
+    "acteurs.prestataire_prive.": {"demarches.repli_payant": 2.0},
+    "renouvellements.difficulte_preremplie": {"prestations.rsa.declaration_preremplie": True,
+                                              "prestations.prime_activite.declaration_preremplie": True},
+    # L'ASPA n'a pas de déclaration périodique ; les bénéficiaires du RSA ont moins de 65 ans.
+    "prestations.aspa.declaration_preremplie": {"prestations.aspa.periode_declaration": 13,
+                                                "renouvellements.difficulte_declaration": 0.9},
+    "prestations.aspa.automatique_pour": {"prestations.rsa.age_max": 120},
+    # Un an d'autonomie gagnée à 0,02 par succès n'atteint pas le plafond.
+    "apprentissage.autonomie_max": {"apprentissage.gain_seul": 0.5, "apprentissage.gain_faire_avec": 0.5},
+}
+for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aides_logement"):
+    CONTEXTES[f"prestations.{_p}.declaration_preremplie"] = {"renouvellements.difficulte_declaration": 0.9}
+# Les contacts n'informent que des éligibles qui ignorent leur droit : peu nombreux avec les défauts.
+IGNORANCE = {f"prestations.{_p}.{_c}": 0.05 for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation",
+                                                        "aspa", "aides_logement")
+             for _c in ("connaissance_initiale", "connaissance_entree")}
+CONTEXTES["information.p_contact_"] = IGNORANCE
+CONTEXTES["information.p_contact_numerique"] = {"acteurs.conseiller_numerique.heures_pour_10000": 14.0,
+                                               "demarches.repli_payant": 2.0}
+# Peu de demandes d'ASPA en six mois (stigmate fort, 65 ans et plus, instruction de douze semaines).
+CONTEXTES["prestations.aspa.p_pieces_manquantes"] = {"prestations.aspa.stigmate": 0.0,
+                                                     "prestations.aspa.delai_instruction": 1.0,
+                                                     "prestations.aspa.connaissance_initiale": 1.0}
+
+# Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
+# hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
+PERTURBATIONS = {"information.fenetre_non_proposition": 4, "demarches.tentatives_max": 2}
+
+
+def contexte(cle: str) -> dict:
+    """Surcharges de contexte pour une clé."""
+    s = {}
+    for prefixe, c in CONTEXTES.items():
+        if cle.startswith(prefixe):
+            s.update(c)
+    return s
+
+
+def _vers_borne(x, d, poids=1.0):
+    """Mi-chemin (× poids) vers la borne la plus lointaine (sans borne : × 2 ou + 1)."""
+    bas = d.min if d.min is not None else x - 2 * abs(x) - 1
+    haut = d.max if d.max is not None else x + 2 * abs(x) + 1
+    cible = haut if haut - x > x - bas else bas
+    return x + poids * 0.5 * (cible - x)
+
+
+def _nombre(x, d, poids=1.0):
+    y = _vers_borne(x, d, poids)
+    if d.type == "entier":
+        y = int(round(y))
+        if y == x:
+            y = x + (1 if d.max is None or x + 1 <= d.max else -1)
+    return y
+
+
+def perturbation(d, valeur_contexte=None):
+    """Une valeur permise et différente ; non uniforme pour les listes (les parts sont renormalisées)."""
+    v = d.valeur if valeur_contexte is None else valeur_contexte
+    if d.cle in PERTURBATIONS:
+        return PERTURBATIONS[d.cle]
+    if d.type in ("reel", "entier"):
+        return _nombre(v, d)
+    if d.type in ("liste", "matrice"):
+        lignes = v if d.type == "matrice" else [v]
+        nouv = [[float(_nombre(x, d, 1.0 - 0.5 * j / len(lg))) for j, x in enumerate(lg)] for lg in lignes]
+        return nouv if d.type == "matrice" else nouv[0]
+    if d.type == "booleen":
+        return not v
+    if d.type == "texte" and d.choix:
+        propre = d.cle.split(".")[1] if d.cle.startswith("prestations.") else None
+        return next(c for c in d.choix if c != v and c != propre)
+    raise AssertionError(f"type sans perturbation : {d.cle} ({d.type}) ; le déclarer inerte ou l'ajouter ici")
+
+
+def perturbable(d) -> bool:
+    """Vrai si la règle sait perturber ce paramètre (les textes libres sont des libellés)."""
+    return d.type != "texte" or bool(d.choix)
+
+
+def _valeurs(surcharges: dict) -> np.ndarray:
+    from modele.modele import ModeleNonRecours
+    m = ModeleNonRecours(scenario=_valeurs.scenario, menages=N, graine=GRAINE, debut=DEBUT, fin=FIN,
+                         surcharges=surcharges)
+    m.lancer()
+    return m.series()["valeur"].to_numpy()
+
+
+def _initialiser(scenario):
+    _valeurs.scenario = scenario
+
+
+def _tache(args):
+    cle, surcharges = args
+    return cle, _valeurs(surcharges)
+
+
+def _change(a: np.ndarray, b: np.ndarray) -> bool:
+    return a.shape != b.shape or not np.array_equal(a, b, equal_nan=True)
+
+
+def test_perturbations_possibles():
+    # La règle de perturbation elle-même : toujours une valeur permise et différente.
+    for cle, d in charger_declarations().items():
+        if not perturbable(d):
+            assert d.inerte is not None, f"{cle} : texte libre sans « inerte »"
+            continue
+        x = perturbation(d)
+        assert x != d.valeur, cle
+        d.valider(x)
+
+
+def test_chaque_parametre_agit_ou_est_declare_inerte(tmp_path):
+    """Les actifs changent la table des séries ; les inertes (perturbables) ne la changent pas."""
+    decl = charger_declarations()
+    cles = [k for k, d in decl.items() if perturbable(d)]
+    assert sum(decl[k].inerte is None for k in cles) > 200
+    taches, bases = [], {}
+    for cle in cles:
+        ctx = {**BASE, **contexte(cle)}
+        nom_ctx = repr(sorted(ctx.items()))
+        if nom_ctx not in bases:
+            bases[nom_ctx] = ctx
+            taches.append((("base", nom_ctx), ctx))
+        valeur_base = ctx.get(cle, decl[cle].valeur)
+        taches.append(((cle, nom_ctx), {**ctx, cle: perturbation(decl[cle], valeur_base)}))
+    scenario = chemin_scenario_neutre(tmp_path)
+    with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_initialiser,
+                             initargs=(scenario,)) as pool:
+        resultats = dict(pool.map(_tache, taches, chunksize=4))
+    change = {cle: _change(resultats[("base", ctx)], v) for (cle, ctx), v in resultats.items() if cle != "base"}
+    sans_effet = sorted(k for k, c in change.items() if not c and decl[k].inerte is None)
+    assert not sans_effet, ("Paramètres sans effet sur aucun indicateur (corriger le modèle, ajouter un contexte "
+                            "ici, ou déclarer `inerte = \"raison\"`) :\n  " + "\n  ".join(sans_effet))
+    faux_inertes = sorted(k for k, c in change.items() if c and decl[k].inerte is not None)
+    assert not faux_inertes, "Déclarés inertes mais qui changent les séries :\n  " + "\n  ".join(faux_inertes)
+
+
+@pytest.mark.parametrize("cle", sorted(k for k, d in charger_declarations().items() if d.inerte is not None))
+def test_inerte_a_une_raison(cle):
+    raison = charger_declarations()[cle].inerte
+    assert isinstance(raison, str) and len(raison.strip()) >= 10

@@ -1,0 +1,154 @@
+"""Propriétés du modèle entier : conservation, identités des indicateurs, reproductibilité, nombres aléatoires
+communs, réponses monotones sur graines appariées.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiences.execution import SpecRun, executer_run
+from modele.etat import ATTENTE, AUCUN, PERCOIT
+from modele.modele import ModeleNonRecours
+
+
+def _verifier_etat(m: ModeleNonRecours, n: int) -> None:
+    M = m.menages
+    for f in dataclasses.fields(M):
+        assert getattr(M, f.name).shape[0] == n, f.name
+    # Partition : chaque couple éligible est dans exactement un des quatre états.
+    percoit = M.eligible & (M.statut == PERCOIT)
+    nc, nd, nrec = M.types_non_recours()
+    somme = percoit.astype(int) + nc + nd + nrec
+    assert (somme[M.eligible] == 1).all()
+    assert (somme[~M.eligible] == 0).all()
+    # Un couple non éligible n'a ni demande ni droit.
+    assert (M.statut[~M.eligible] == AUCUN).all()
+    # Files : seulement des couples en attente, chacun dans une seule file.
+    entrees = [(a.file["menage"], a.file["prestation"]) for a in m.acteurs]
+    i = np.concatenate([e[0] for e in entrees])
+    b = np.concatenate([e[1] for e in entrees])
+    pres = b >= 0
+    assert (M.statut[i[pres], b[pres]] == ATTENTE).all()
+    cles = i[pres].astype(np.int64) * M.n_prestations + b[pres]
+    assert np.unique(cles).size == cles.size
+    # Réciproque : tout couple en attente est dans une file (les guichets sont servis dans la semaine).
+    assert (M.statut == ATTENTE).sum() == cles.size
+
+
+def test_conservation_pas_a_pas():
+    n = 1500
+    m = ModeleNonRecours(menages=n, graine=3, debut="2014-01", fin="2016-06")
+    while m.running:
+        m.step()
+        _verifier_etat(m, n)
+    assert m.t == m.calendrier.n_pas
+
+
+@pytest.fixture(scope="module")
+def series_ref(run_court):
+    return run_court("reference", 11, 2000, "2014-01", "2016-12").series
+
+
+def _large(series: pd.DataFrame) -> pd.DataFrame:
+    d = series[series["indicateur"].astype(str).str.startswith("taux_non")]
+    return d.pivot_table(index=["date", "prestation", "groupe"], columns="indicateur", values="valeur",
+                         observed=True, dropna=False)
+
+
+def test_identites_non_recours(series_ref):
+    w = _large(series_ref)
+    w = w[w["taux_non_recours"].notna()]
+    assert len(w) > 500
+    somme = w["taux_non_connaissance"] + w["taux_non_demande"] + w["taux_non_reception"]
+    np.testing.assert_allclose(somme, w["taux_non_recours"], atol=1e-9)
+    assert (w["taux_non_proposition"] <= w["taux_non_connaissance"] + 1e-12).all()
+    assert ((w["taux_non_recours"] >= 0) & (w["taux_non_recours"] <= 1)).all()
+    # La non-proposition existe bien (sinon l'identité ci-dessus serait vide de sens).
+    assert (w["taux_non_proposition"] > 0).any()
+
+
+def test_effectifs_coherents(series_ref):
+    d = series_ref[series_ref["groupe"].astype(str) == "ensemble"]
+    el = d[d.indicateur == "n_eligibles"].set_index(["date", "prestation"])["valeur"]
+    be = d[d.indicateur == "n_beneficiaires"].set_index(["date", "prestation"])["valeur"]
+    assert (be <= el).all() and (el > 0).all()
+    # Les groupes d'âge partitionnent l'ensemble.
+    a = series_ref[(series_ref.indicateur == "n_eligibles")
+                   & series_ref["groupe"].astype(str).str.startswith("age=")]
+    par_age = a.groupby(["date", "prestation"], observed=True)["valeur"].sum()
+    pd.testing.assert_series_equal(par_age.sort_index(), el.sort_index(), check_names=False)
+
+
+def test_meme_graine_memes_tables_autre_graine_autres():
+    spec = SpecRun(menages=500, graine=5, debut="2014-01", fin="2014-12")
+    a, b = executer_run(spec), executer_run(spec)
+    pd.testing.assert_frame_equal(a.series, b.series)
+    c = executer_run(dataclasses.replace(spec, graine=6))
+    assert not np.allclose(a.series["valeur"].fillna(-1), c.series["valeur"].fillna(-1))
+
+
+def test_nombres_aleatoires_communs(tmp_path):
+    """Deux scénarios qui ne diffèrent qu'à partir de D ont les mêmes séries avant D, pas après."""
+    (tmp_path / "ferme_cpam.toml").write_text("""
+[scenario]
+nom = "ferme_cpam"
+question = "test : fermeture totale des guichets CPAM au 1er juillet 2014"
+base = "reference"
+[[interventions]]
+type = "fermeture_guichets"
+date = "2014-07-01"
+operateur = "cpam"
+zones = "toutes"
+part = 1.0
+""", encoding="utf-8")
+    kw = dict(menages=1500, graine=2, debut="2014-01", fin="2014-12")
+    ref = executer_run(SpecRun(scenario="reference", **kw)).series
+    alt = executer_run(SpecRun(scenario=str(tmp_path / "ferme_cpam.toml"), **kw)).series
+    cols = ["date", "indicateur", "prestation", "groupe", "valeur"]
+    ref, alt = ref[cols].copy(), alt[cols].copy()
+    avant_r, avant_a = ref[ref.date.astype(str) < "2014-07"], alt[alt.date.astype(str) < "2014-07"]
+    assert len(avant_r) > 0
+    pd.testing.assert_frame_equal(avant_r.reset_index(drop=True), avant_a.reset_index(drop=True))
+    apres_r, apres_a = ref[ref.date.astype(str) >= "2014-07"], alt[alt.date.astype(str) >= "2014-07"]
+    cap = apres_a[(apres_a.indicateur == "capacite_guichets") & (apres_a.groupe == "operateur=cpam")]
+    assert (cap["valeur"] == 0).all()
+    assert not np.allclose(apres_r["valeur"].fillna(-1).to_numpy(), apres_a["valeur"].fillna(-1).to_numpy())
+
+
+def _moyenne(series, indicateur, groupe="ensemble", depuis="2015-01"):
+    d = series[(series.indicateur == indicateur) & (series.groupe.astype(str) == groupe)
+               & (series.date.astype(str) >= depuis)]
+    return float(d["valeur"].mean())
+
+
+GRAINES = (1, 2, 3)
+SANS_GUICHETS = tuple(sorted({f"guichets.{o}.visites_pour_10000": 0.0 for o in ("caf", "cpam", "carsat")}.items()))
+
+
+def test_moins_de_guichets_pas_moins_de_non_recours(run_court):
+    ecarts = []
+    for g in GRAINES:
+        base = run_court("reference", g, 2000, "2014-01", "2015-12").series
+        sans = run_court("reference", g, 2000, "2014-01", "2015-12", SANS_GUICHETS).series
+        ecarts.append(_moyenne(sans, "taux_non_recours") - _moyenne(base, "taux_non_recours"))
+        # Sans guichet ouvert, la demande au guichet disparaît (le canal n'est plus proposé).
+        assert _moyenne(sans, "demande_guichets", "operateur=caf") == 0
+        assert _moyenne(base, "demande_guichets", "operateur=caf") > 0
+    print("écarts de non-recours (sans guichets − référence) :", ecarts)
+    assert np.mean(ecarts) > 0.0
+
+
+def test_plus_d_heures_d_aide_pas_plus_d_attente(run_court):
+    plus = (("acteurs.travailleur_social.heures_pour_10000", 60.0),)
+    a_base, a_plus = [], []
+    for g in GRAINES:
+        base = run_court("reference", g, 2000, "2014-01", "2015-12").series
+        renf = run_court("reference", g, 2000, "2014-01", "2015-12", plus).series
+        a_base.append(_moyenne(base, "attente_moyenne", "acteur=travailleur_social"))
+        a_plus.append(_moyenne(renf, "attente_moyenne", "acteur=travailleur_social"))
+    assert np.mean(a_plus) <= np.mean(a_base)
+    assert np.mean(a_base) > 0

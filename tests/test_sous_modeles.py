@@ -1,0 +1,673 @@
+"""Un test (ou quelques-uns) par sous-modèle, sur 3 à 5 ménages posés à la main dans un petit modèle vidé.
+
+Les surcharges rendent les issues certaines (probabilités 0 ou 1, pentes fortes) : chaque test vérifie l'issue
+exacte attendue de la règle écrite dans la docstring du sous-modèle.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+from fabrique import ECHEC_CERTAIN, REUSSITE_CERTAINE, capable, petit_modele, prestation
+
+from modele import (
+    accompagnement,
+    decision,
+    demarches,
+    evenements,
+    guichets,
+    information,
+    instruction,
+    politiques,
+    renouvellements,
+)
+from modele.etat import (
+    ACTEUR,
+    ATTENTE,
+    AUCUN,
+    DEMARCHE,
+    EN_LIGNE,
+    FAMILLE,
+    GUICHET,
+    INSTRUCTION,
+    PERCOIT,
+    PLUS_TARD,
+    SUSPENDU,
+)
+from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES
+
+CINQ = np.array([0, 1, 2, 3, 4])
+
+
+# --- politiques -----------------------------------------------------------------------------------------
+
+def test_politiques_fermeture_datee_puis_defaite(tmp_path):
+    (tmp_path / "ferme.toml").write_text("""
+[scenario]
+nom = "ferme"
+question = "test"
+calibration = false
+[[interventions]]
+type = "fermeture_guichets"
+date = "2014-03-03"
+fin = "2014-06-02"
+operateur = "caf"
+zones = "toutes"
+part = 1.0
+[[interventions]]
+type = "renfort_acteurs"
+date = "2014-03-03"
+genre = "travailleur_social"
+facteur = 2.0
+""", encoding="utf-8")
+    from modele.modele import ModeleNonRecours
+    m = ModeleNonRecours(scenario=str(tmp_path / "ferme.toml"), menages=100, debut="2014-01", fin="2014-12",
+                         surcharges={"simulation.rodage_semaines": 0})
+    cal = m.calendrier
+    d, f = cal.pas("2014-03-03"), cal.pas("2014-06-02")
+    caf = ORGANISMES.index("caf")
+    statut_avant = m.menages.statut.copy()
+    ts = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
+    h0 = ts.heures
+    for t in range(0, cal.n_pas):
+        m.t = t
+        politiques.appliquer(m)
+        ouv = m.ouverture_guichets()[caf]
+        if d <= t < f:
+            assert m.p["guichets.caf.part_ouverte"] == [0.0] * 4
+            assert (ouv == 0).all()
+        else:
+            assert m.p["guichets.caf.part_ouverte"] == [1.0] * 4
+            assert (ouv > 0).all()
+        assert ts.heures == pytest.approx(h0 * (2.0 if t >= d else 1.0))
+        # Les autres organismes ne bougent pas.
+        assert (m.ouverture_guichets()[ORGANISMES.index("cpam")] > 0).all()
+    # Une intervention ne touche jamais l'état des ménages.
+    assert (m.menages.statut == statut_avant).all()
+
+
+# --- evenements -----------------------------------------------------------------------------------------
+
+def test_evenements_sortie_efface_la_demande(tmp_path):
+    m = petit_modele(tmp_path)
+    M, b = m.menages, prestation(m, "rsa")
+    M.eligible[CINQ, b] = True
+    M.connait[CINQ, b] = True
+    M.statut[CINQ, b] = [PERCOIT, INSTRUCTION, DEMARCHE, ATTENTE, SUSPENDU]
+    M.t_prochain[CINQ, b] = 3
+    M.detenteur[CINQ, b] = 7
+    evenements.sortir(m, CINQ, b)
+    assert not M.eligible[CINQ, b].any()
+    assert (M.statut[CINQ, b] == AUCUN).all()
+    assert (M.t_prochain[CINQ, b] == PLUS_TARD).all() and (M.t_renouvellement[CINQ, b] == PLUS_TARD).all()
+    assert (M.detenteur[CINQ, b] == -1).all()
+    # Les autres prestations ne sont pas touchées.
+    assert not M.eligible[CINQ][:, np.arange(M.n_prestations) != b].any()
+
+
+def test_evenements_entree_connaissance_doublee_meme_organisme(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.connaissance_entree": 0.5})
+    M, b, pa = m.menages, prestation(m, "rsa"), prestation(m, "prime_activite")
+    css = prestation(m, "css_gratuite")
+    # Ménages 0-1 perçoivent la prime d'activité (CAF, comme le RSA) : connaissance 2 × 0,5 = 1.
+    M.eligible[[0, 1], pa] = True
+    M.statut[[0, 1], pa] = PERCOIT
+    # Ménage 2 perçoit la CSS (CPAM) : pas de doublement.
+    M.eligible[2, css] = True
+    M.statut[2, css] = PERCOIT
+    m.t = 5
+    evenements.entrer(m, np.array([0, 1, 2]), b, np.random.default_rng(0))
+    assert M.eligible[[0, 1, 2], b].all()
+    assert (M.t_debut_eligibilite[[0, 1, 2], b] == 5).all()
+    assert M.connait[[0, 1], b].all()
+    assert (M.t_decision[[0, 1], b] == 5).all()
+    # Sans connaissance : pas de décision datée.
+    sait = M.connait[2, b]
+    assert M.t_decision[2, b] == (5 if sait else PLUS_TARD)
+
+
+def test_evenements_entree_sans_connaissance(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.connaissance_entree": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    evenements.entrer(m, CINQ, b, np.random.default_rng(0))
+    assert M.eligible[CINQ, b].all() and not M.connait[CINQ, b].any()
+    assert (M.t_decision[CINQ, b] == PLUS_TARD).all()
+
+
+def test_evenements_vieillissement_au_nouvel_an(tmp_path):
+    m = petit_modele(tmp_path)
+    age = m.menages.age.copy()
+    t_janv = m.calendrier.pas("2015-01-05")
+    assert m.calendrier.nouvel_an(t_janv)
+    m.t = t_janv - 1
+    evenements.appliquer(m)
+    assert (m.menages.age == age).all()
+    m.t = t_janv
+    evenements.appliquer(m)
+    assert (m.menages.age == age + 1).all()
+
+
+def test_evenements_entree_rsa_rend_eligible_css(tmp_path):
+    # Beaucoup d'entrées au RSA (parts fortes, épisodes courts) : chaque entrant est aussi éligible à la CSS.
+    # (Les sorties de la CSS sont tirées à part, même pour un allocataire du RSA : épisodes CSS très longs ici.)
+    m = petit_modele(tmp_path, {"prestations.css_gratuite.duree_eligibilite": 2000.0,
+                                "prestations.rsa.part_eligible_par_quintile": [0.9] * 5,
+                                "prestations.rsa.facteur_type_menage": [1.0] * 4,
+                                "prestations.rsa.duree_eligibilite": 4.0, "prestations.rsa.age_min": 18,
+                                "prestations.rsa.age_max": 120}, menages=500)
+    M, b, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
+    m.recalculer_parts_eligibles()
+    evenements.appliquer(m)
+    entrants = M.eligible[:, b] & (M.t_debut_eligibilite[:, b] == m.t)
+    assert entrants.sum() > 50
+    assert M.eligible[entrants, css].all()
+
+
+def test_evenements_sans_part_eligible_personne_n_entre(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.aspa.part_eligible_par_quintile": [0.0] * 5})
+    b = prestation(m, "aspa")
+    m.recalculer_parts_eligibles()
+    for t in range(20):
+        m.t = t
+        evenements.appliquer(m)
+    assert not m.menages.eligible[:, b].any()
+
+
+# --- information ----------------------------------------------------------------------------------------
+
+def _ignorants(m, b, i=CINQ):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = False
+
+
+def test_information_contact_informe(tmp_path):
+    m = petit_modele(tmp_path, {"information.p_contact_global": 1.0, "information.coef_reseau": 0.0,
+                                **{f"prestations.{p}.taux_information": 0.0 for p in
+                                   ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa",
+                                    "aides_logement")}})
+    M, b = m.menages, prestation(m, "rsa")
+    _ignorants(m, b)
+    M.statut[4, b] = DEMARCHE  # une demande en cours : le contact ne la concerne pas
+    M.eligible[5, b] = False   # non éligible : rien à apprendre
+    m.t = 3
+    m.contacts = [(np.array([0, 1, 2, 3, 4, 5]), 1 + GENRES_ACTEURS.index("travailleur_social"))]
+    information.appliquer(m)
+    assert M.connait[[0, 1, 2, 3], b].all()
+    assert (M.t_decision[[0, 1, 2, 3], b] == 3).all()
+    assert not M.connait[4, b] and not M.connait[5, b]
+    assert m.contacts == []
+
+
+def test_information_contact_muet_date_la_non_proposition(tmp_path):
+    m = petit_modele(tmp_path, {"information.p_contact_global": 0.0, "information.coef_reseau": 0.0,
+                                "prestations.rsa.taux_information": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _ignorants(m, b)
+    m.t = 7
+    m.contacts = [(CINQ[:3], 1 + GENRES_ACTEURS.index("association"))]
+    information.appliquer(m)
+    assert not M.connait[CINQ, b].any()
+    assert (M.t_contact_sans_info[CINQ[:3], b] == 7).all()
+    assert (M.t_contact_sans_info[CINQ[3:], b] < 0).all()
+
+
+def test_information_guichet_informe_de_son_organisme(tmp_path):
+    noms = ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement")
+    m = petit_modele(tmp_path, {"information.p_contact_guichet_propre": 1.0,
+                                "information.p_contact_guichet_autre": 0.0, "information.coef_reseau": 0.0,
+                                **{f"prestations.{p}.taux_information": 0.0 for p in noms}})
+    M = m.menages
+    M.eligible[CINQ] = True
+    m.contacts = [(CINQ, m.code_contact_guichet(ORGANISMES.index("caf")))]
+    information.appliquer(m)
+    caf = m.catalogue.organisme == ORGANISMES.index("caf")
+    assert M.connait[CINQ][:, caf].all()
+    assert not M.connait[CINQ][:, ~caf].any()
+    assert (M.t_contact_sans_info[CINQ][:, ~caf] == m.t).all()
+
+
+def test_information_taux_de_base(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.taux_information": 1.0,
+                                "prestations.prime_activite.taux_information": 0.0, "information.coef_reseau": 0.0})
+    M, b, pa = m.menages, prestation(m, "rsa"), prestation(m, "prime_activite")
+    _ignorants(m, b)
+    _ignorants(m, pa)
+    information.appliquer(m)
+    assert M.connait[CINQ, b].all() and not M.connait[CINQ, pa].any()
+
+
+# --- decision -------------------------------------------------------------------------------------------
+
+def _informes(m, b, i=CINQ):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = AUCUN
+    M.t_decision[i, b] = m.t
+
+
+def test_decision_utilite_forte_demande(tmp_path):
+    m = petit_modele(tmp_path, {"decision.coef_montant": 10.0, "decision.cout_base": 0.0,
+                                "prestations.rsa.stigmate": 0.0, "decision.cout_numerique": 0.0,
+                                "decision.echelle_bruit": 0.05, "decision.cout_distance": [0.0] * 4})
+    M, b = m.menages, prestation(m, "rsa")
+    _informes(m, b)
+    M.connait[4, b] = False  # ne connaît pas : pas de décision, date effacée
+    decision.appliquer(m)
+    assert (M.statut[CINQ[:4], b] == DEMARCHE).all()
+    assert M.a_demande[CINQ[:4], b].all()
+    assert (M.t_prochain[CINQ[:4], b] == m.t).all()
+    assert (M.t_decision[CINQ, b] == PLUS_TARD).all()
+    assert M.statut[4, b] == AUCUN
+
+
+def test_decision_utilite_faible_non_demande(tmp_path):
+    m = petit_modele(tmp_path, {"decision.coef_montant": 0.0, "decision.cout_base": 10.0,
+                                "decision.echelle_bruit": 0.05})
+    M, b = m.menages, prestation(m, "rsa")
+    _informes(m, b)
+    decision.appliquer(m)
+    assert (M.statut[CINQ, b] == AUCUN).all()
+    assert not M.a_demande[CINQ, b].any()
+    assert (M.t_decision[CINQ, b] > m.t).all() and (M.t_decision[CINQ, b] < PLUS_TARD).all()
+    nc, nd, nrec = M.types_non_recours()
+    assert nd[CINQ, b].all()
+
+
+# --- demarches ------------------------------------------------------------------------------------------
+
+def _en_demarche(m, b, canal, i=CINQ):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = DEMARCHE
+    M.canal[i, b] = canal
+    M.t_prochain[i, b] = m.t
+
+
+def test_demarches_reussite_certaine_en_instruction(tmp_path):
+    m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "prestations.rsa.delai_instruction": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 1.0)
+    _en_demarche(m, b, EN_LIGNE)
+    demarches.appliquer(m)
+    assert (M.statut[CINQ, b] == INSTRUCTION).all()
+    assert (M.etape[CINQ, b] == 5).all()
+    assert (M.t_prochain[CINQ, b] == m.t + 1).all()  # délai 0 → décision la semaine suivante
+    assert (M.t_en_ligne[CINQ] == m.t).all()
+
+
+def test_demarches_echec_certain_renonce_apres_tentatives_max(tmp_path):
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "demarches.tentatives_max": 3,
+                                "decision.perte_perception_echec": 0.5})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 0.0)
+    _en_demarche(m, b, EN_LIGNE)
+    M.tentatives[CINQ, b] = 2  # la tentative de la semaine est la 3e : au-delà, on renonce
+    p0 = M.perception[CINQ, b].copy()
+    demarches.appliquer(m)
+    assert (M.statut[CINQ, b] == AUCUN).all()
+    assert (M.t_abandon[CINQ] == m.t).all() and (M.t_abandon_def[CINQ] == m.t).all()
+    assert M.perception[CINQ, b] == pytest.approx(p0 * 0.5)
+    assert (M.t_decision[CINQ, b] > m.t).all()
+
+
+def test_demarches_echec_repli_vers_entourage(tmp_path):
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "demarches.repli_famille": 10.0, "demarches.repli_guichet": -10.0,
+                                "demarches.repli_acteur": -10.0, "demarches.repli_payant": -10.0,
+                                "demarches.repli_reessayer": -10.0, "demarches.repli_renoncer": -10.0})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 0.0, aidant=True)
+    M.capacite_aidant[CINQ] = 0.0
+    _en_demarche(m, b, EN_LIGNE)
+    demarches.appliquer(m)
+    assert (M.statut[CINQ, b] == DEMARCHE).all()
+    assert (M.canal[CINQ, b] == FAMILLE).all()
+    assert (M.t_prochain[CINQ, b] == m.t + 1).all()
+    assert (M.tentatives[CINQ, b] == 1).all()
+
+
+def test_demarches_entourage_capable_fait_aboutir_et_compte_ses_heures(tmp_path):
+    m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "demarches.heures_famille": 2.0})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 0.0, aidant=True)
+    M.capacite_aidant[CINQ] = 1.0
+    _en_demarche(m, b, FAMILLE)
+    demarches.appliquer(m)
+    assert (M.statut[CINQ, b] == INSTRUCTION).all()
+    famille = GENRES_AIDE.index("famille")
+    assert m.compteurs.heures[famille, 0] == pytest.approx(2.0 * CINQ.size)
+    assert m.compteurs.episodes[famille] == CINQ.size
+    assert len(m.contacts) > 0
+
+
+def test_demarches_guichet_et_acteur_mettent_en_attente(tmp_path):
+    m = petit_modele(tmp_path)
+    M, b = m.menages, prestation(m, "rsa")
+    _en_demarche(m, b, GUICHET, CINQ[:2])
+    _en_demarche(m, b, ACTEUR, CINQ[2:])
+    demarches.appliquer(m)
+    assert (M.statut[CINQ, b] == ATTENTE).all()
+    en_guichet = np.concatenate([x for g in m.guichets for x in g.demandes_menage])
+    assert sorted(en_guichet) == [0, 1]
+    en_file = np.concatenate([a.file["menage"] for a in m.acteurs])
+    assert sorted(en_file) == [2, 3, 4]
+
+
+# --- accompagnement -------------------------------------------------------------------------------------
+
+def _file_acteur(m, genre="travailleur_social", heures=1.5):
+    """L'acteur urbain du genre, avec exactement `heures` heures cette semaine."""
+    a = m.acteur(GENRES_ACTEURS.index(genre), 0)
+    a.n_menages_territoire = 10000  # heures = heures_pour_10000 × densité (1)
+    m.menages.territoire[:] = 0
+    return a
+
+
+def _surcharges_place(genre="travailleur_social", heures=1.5, **autres):
+    return {f"acteurs.{genre}.heures_pour_10000": heures, f"acteurs.{genre}.densite_territoires": [1.0] * 4,
+            f"acteurs.{genre}.p_orienter": 0.0, f"acteurs.{genre}.logit_faire_a_la_place": 10.0,
+            "accompagnement.coef_formation": 0.0, "accompagnement.coef_mandat": 0.0,
+            "accompagnement.coef_capacite": 0.0, "accompagnement.heures_faire_a_la_place": 0.5, **autres}
+
+
+def _mettre_en_file(m, a, i, b, urgent=None, limite=100):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = ATTENTE
+    a.ajouter(i, np.full(i.size, b), m.t, np.full(i.size, limite),
+              np.zeros(i.size, bool) if urgent is None else urgent)
+
+
+def test_accompagnement_capacite_exactement_k_servis(tmp_path):
+    m = petit_modele(tmp_path, {**_surcharges_place(heures=1.5), **REUSSITE_CERTAINE})
+    a = _file_acteur(m)
+    b = prestation(m, "prime_activite")
+    capable(m, CINQ, 0.0)
+    _mettre_en_file(m, a, CINQ, b)
+    accompagnement.servir(m, a, np.random.default_rng(0))
+    # 1,5 h et 0,5 h par épisode « à la place » : 3 servis (les 3 premiers arrivés), 2 restent en file.
+    assert m.compteurs.episodes[1 + a.g] == 3
+    assert list(a.file["menage"]) == [3, 4]
+    assert (m.menages.statut[CINQ[:3], b] == INSTRUCTION).all()
+    assert (m.menages.statut[CINQ[3:], b] == ATTENTE).all()
+    assert m.compteurs.heures[1 + a.g, 1] == pytest.approx(1.5)  # heures « à la place »
+    assert m.compteurs.heures[1 + a.g, 4] == pytest.approx(1.5)  # hors mandat (travailleur social)
+
+
+def test_accompagnement_urgents_d_abord(tmp_path):
+    m = petit_modele(tmp_path, {**_surcharges_place(heures=1.0), **REUSSITE_CERTAINE})
+    a = _file_acteur(m)
+    b = prestation(m, "prime_activite")
+    capable(m, CINQ, 0.0)
+    _mettre_en_file(m, a, CINQ, b, urgent=np.array([False, False, False, True, True]))
+    accompagnement.servir(m, a, np.random.default_rng(0))
+    assert (m.menages.statut[[3, 4], b] == INSTRUCTION).all()
+    assert sorted(a.file["menage"]) == [0, 1, 2]
+
+
+def test_accompagnement_abandon_de_file_apres_patience(tmp_path):
+    m = petit_modele(tmp_path, {**_surcharges_place(heures=0.0), "demarches.repli_renoncer": 10.0,
+                                "demarches.repli_famille": -10.0, "demarches.repli_guichet": -10.0,
+                                "demarches.repli_payant": -10.0, "demarches.repli_reessayer": -10.0})
+    a = _file_acteur(m)
+    b = prestation(m, "prime_activite")
+    m.t = 10
+    _mettre_en_file(m, a, CINQ[:3], b, limite=9)   # patience épuisée
+    _mettre_en_file(m, a, CINQ[3:], b, limite=12)  # encore patients
+    accompagnement.servir(m, a, np.random.default_rng(0))
+    assert m.compteurs.abandons_file[1 + a.g] == 3
+    assert sorted(a.file["menage"]) == [3, 4]
+    assert (m.menages.statut[CINQ[:3], b] == AUCUN).all()  # repli : renonce
+    assert (m.menages.statut[CINQ[3:], b] == ATTENTE).all()
+
+
+@pytest.mark.parametrize("aidants_connect, garde", [(False, True), (True, False)])
+def test_accompagnement_identifiants_gardes_sauf_aidants_connect(tmp_path, aidants_connect, garde):
+    m = petit_modele(tmp_path, {**_surcharges_place(heures=10.0), **REUSSITE_CERTAINE,
+                                "accompagnement.p_garde_identifiants": 1.0,
+                                "acteurs.travailleur_social.aidants_connect": aidants_connect})
+    a = _file_acteur(m)
+    b = prestation(m, "prime_activite")
+    capable(m, CINQ, 0.0)
+    _mettre_en_file(m, a, CINQ, b)
+    accompagnement.servir(m, a, np.random.default_rng(0))
+    assert (m.menages.statut[CINQ, b] == INSTRUCTION).all()
+    attendu = a.unique_id if garde else -1
+    assert (m.menages.detenteur[CINQ, b] == attendu).all()
+
+
+def test_accompagnement_faire_avec_fait_apprendre(tmp_path):
+    m = petit_modele(tmp_path, {**_surcharges_place(heures=10.0), **REUSSITE_CERTAINE,
+                                "acteurs.travailleur_social.logit_faire_a_la_place": -10.0,
+                                "apprentissage.gain_faire_avec": 0.1, "accompagnement.coef_urgence": 0.0,
+                                "accompagnement.coef_pression": 0.0})
+    a = _file_acteur(m)
+    b = prestation(m, "prime_activite")
+    capable(m, CINQ, 0.5)
+    _mettre_en_file(m, a, CINQ, b)
+    accompagnement.servir(m, a, np.random.default_rng(0))
+    assert m.menages.autonomie[CINQ] == pytest.approx(0.1)
+    assert m.compteurs.heures[1 + a.g, 2] == pytest.approx(5 * m.p["accompagnement.heures_faire_avec"])
+    assert (m.menages.detenteur[CINQ, b] == -1).all()
+
+
+# --- guichets -------------------------------------------------------------------------------------------
+
+def test_guichets_capacite_nulle_tous_refuses_et_rediriges(tmp_path):
+    m = petit_modele(tmp_path, {"guichets.caf.visites_pour_10000": 0.0, "demarches.repli_famille": 10.0,
+                                "demarches.repli_renoncer": -10.0})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 0.2, aidant=True)
+    M.eligible[CINQ, b] = True
+    M.connait[CINQ, b] = True
+    m.demander_guichet(CINQ, np.full(CINQ.size, b))
+    guichets.appliquer(m)
+    caf = ORGANISMES.index("caf")
+    assert m.compteurs.guichet_demande[caf] == 5
+    assert m.compteurs.guichet_servis[caf] == 0
+    assert (M.statut[CINQ, b] == DEMARCHE).all()
+    assert (M.canal[CINQ, b] == FAMILLE).all()
+    assert (M.t_prochain[CINQ, b] == m.t + 1).all()
+    assert all(not g.demandes_menage for g in m.guichets)
+
+
+def test_guichets_capacite_large_sert_et_depose(tmp_path):
+    m = petit_modele(tmp_path, {"guichets.cpam.visites_pour_10000": 10000.0, "guichets.cpam.capacite_agent": 1.0,
+                                **REUSSITE_CERTAINE})
+    M, b = m.menages, prestation(m, "css_gratuite")
+    capable(m, CINQ, 0.0)
+    M.eligible[CINQ, b] = True
+    M.connait[CINQ, b] = True
+    m.demander_guichet(CINQ, np.full(CINQ.size, b))
+    guichets.appliquer(m)
+    assert m.compteurs.guichet_servis[ORGANISMES.index("cpam")] == 5
+    assert (M.statut[CINQ, b] == INSTRUCTION).all()
+
+
+# --- instruction ----------------------------------------------------------------------------------------
+
+def _en_instruction(m, b, i=CINQ):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = INSTRUCTION
+    M.etape[i, b] = 5
+    M.t_prochain[i, b] = m.t
+    M.t_debut_eligibilite[i, b] = m.t - 10
+
+
+def test_instruction_pieces_manquantes(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.p_pieces_manquantes": 1.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _en_instruction(m, b)
+    instruction.appliquer(m)
+    assert (M.statut[CINQ, b] == DEMARCHE).all()
+    assert (M.etape[CINQ, b] == 3).all()
+    assert (M.tentatives[CINQ, b] == 1).all()
+    assert (M.t_prochain[CINQ, b] == m.t + 1).all()
+
+
+def test_instruction_rejet(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.p_pieces_manquantes": 0.0, "prestations.rsa.p_rejet_a_tort": 1.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _en_instruction(m, b)
+    instruction.appliquer(m)
+    assert (M.statut[CINQ, b] == AUCUN).all()
+    assert (M.t_decision[CINQ, b] > m.t).all()
+    assert (M.perception[CINQ, b] < m.p["decision.perception_initiale"]).all()
+
+
+def test_instruction_ouverture(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.rsa.p_pieces_manquantes": 0.0, "prestations.rsa.p_rejet_a_tort": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _en_instruction(m, b)
+    instruction.appliquer(m)
+    assert (M.statut[CINQ, b] == PERCOIT).all()
+    assert (M.t_renouvellement[CINQ, b] == m.t + 13).all()
+    assert m.compteurs.acces_n[b] == 5 and m.compteurs.acces_somme[b] == 50
+
+
+def test_instruction_css_automatique_pour_le_rsa(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.css_gratuite.automatique_pour": "rsa"})
+    M, rsa, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
+    M.eligible[CINQ, css] = True
+    M.eligible[CINQ[:3], rsa] = True
+    M.statut[CINQ[:3], rsa] = PERCOIT
+    instruction.appliquer(m)
+    assert (M.statut[CINQ[:3], css] == PERCOIT).all() and M.connait[CINQ[:3], css].all()
+    assert (M.statut[CINQ[3:], css] == AUCUN).all()
+
+
+def test_instruction_sans_automaticite_rien_ne_s_ouvre(tmp_path):
+    m = petit_modele(tmp_path)
+    M, rsa, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
+    M.eligible[CINQ, css] = True
+    M.eligible[CINQ, rsa] = True
+    M.statut[CINQ, rsa] = PERCOIT
+    instruction.appliquer(m)
+    assert (M.statut[CINQ, css] == AUCUN).all()
+
+
+# --- renouvellements ------------------------------------------------------------------------------------
+
+def _percoit(m, b, i=CINQ):
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = PERCOIT
+    M.t_renouvellement[i, b] = m.t
+
+
+def test_renouvellements_declaration_manquee_suspend(tmp_path):
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 1.0,
+                                "renouvellements.delai_regularisation": 8})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 0.0)
+    _percoit(m, b)
+    renouvellements.appliquer(m)
+    assert (M.statut[CINQ, b] == SUSPENDU).all()
+    assert m.compteurs.ruptures[b] == 5
+    assert (M.t_prochain[CINQ, b] == m.t + 8).all()
+    nc, nd, nrec = M.types_non_recours()
+    assert nrec[CINQ, b].all()
+
+
+def test_renouvellements_preremplie_plus_facile(tmp_path):
+    s = {"demarches.pente": 40.0, "demarches.bonus_en_ligne": 0.0, "renouvellements.difficulte_declaration": 0.9,
+         "renouvellements.difficulte_preremplie": 0.1}
+    for prerempli, attendu in ((False, SUSPENDU), (True, PERCOIT)):
+        m = petit_modele(tmp_path, {**s, "prestations.rsa.declaration_preremplie": prerempli})
+        M, b = m.menages, prestation(m, "rsa")
+        capable(m, CINQ, 0.5)
+        _percoit(m, b)
+        renouvellements.appliquer(m)
+        assert (M.statut[CINQ, b] == attendu).all()
+        if attendu == PERCOIT:
+            assert (M.t_renouvellement[CINQ, b] == m.t + 13).all()
+
+
+def test_renouvellements_l_aidant_qui_garde_les_identifiants_declare(tmp_path):
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 0.5,
+                                "acteurs.travailleur_social.capacite": 1.0, "demarches.pente": 40.0,
+                                "demarches.bonus_en_ligne": 0.0, "accompagnement.heures_declaration": 0.25})
+    M, b = m.menages, prestation(m, "rsa")
+    a = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
+    capable(m, CINQ, 0.0)
+    _percoit(m, b)
+    M.detenteur[CINQ[:3], b] = a.unique_id
+    renouvellements.appliquer(m)
+    assert (M.statut[CINQ[:3], b] == PERCOIT).all()
+    assert (M.statut[CINQ[3:], b] == SUSPENDU).all()
+    assert m.compteurs.heures[1 + a.g, 0] == pytest.approx(0.75)
+
+
+@pytest.mark.parametrize("p_reg, attendu", [(1.0, PERCOIT), (0.0, AUCUN)])
+def test_renouvellements_fin_du_delai(tmp_path, p_reg, attendu):
+    m = petit_modele(tmp_path, {"renouvellements.p_regularisation": p_reg,
+                                "renouvellements.difficulte_declaration": 0.3})
+    M, b = m.menages, prestation(m, "rsa")
+    capable(m, CINQ, 1.0)
+    M.eligible[CINQ, b] = True
+    M.connait[CINQ, b] = True
+    M.statut[CINQ, b] = SUSPENDU
+    M.t_prochain[CINQ, b] = m.t
+    renouvellements.appliquer(m)
+    assert (M.statut[CINQ, b] == attendu).all()
+    if attendu == AUCUN:
+        assert (M.t_decision[CINQ, b] > m.t).all()
+
+
+# --- indicateurs ----------------------------------------------------------------------------------------
+
+def test_indicateurs_valeurs_exactes(tmp_path):
+    m = petit_modele(tmp_path)
+    M, b = m.menages, prestation(m, "rsa")
+    t = m.calendrier.pas("2014-03-03")  # premier lundi de mars : relevé du mois de février
+    m.t = t
+    M.eligible[:4, b] = True
+    M.statut[0, b] = PERCOIT
+    M.connait[[0, 2, 3], b] = True
+    M.statut[3, b] = INSTRUCTION
+    M.t_contact_sans_info[1, b] = t - 2  # le ménage qui ignore son droit a eu un contact muet récent
+    m.releve.relever()
+    df = m.releve.tableau()
+    d = df[(df.prestation == "rsa") & (df.groupe == "ensemble") & (df.date == "2014-02")]
+    v = d.assign(indicateur=d.indicateur.astype(str)).set_index("indicateur")["valeur"]
+    assert v["n_eligibles"] == 4
+    assert v["n_beneficiaires"] == 1
+    assert v["taux_non_recours"] == pytest.approx(0.75)
+    assert v["taux_non_connaissance"] == pytest.approx(0.25)
+    assert v["taux_non_demande"] == pytest.approx(0.25)
+    assert v["taux_non_reception"] == pytest.approx(0.25)
+    assert v["taux_non_proposition"] == pytest.approx(0.25)
+    assert v["montant_non_verse"] == pytest.approx(3 * m.p["prestations.rsa.montant_mensuel"])
+    # Sans éligible, les taux sont indéfinis (NaN), pas 0.
+    w = df[(df.prestation == "aspa") & (df.groupe == "ensemble") & (df.indicateur == "taux_non_recours")]
+    assert w["valeur"].isna().all()
+
+
+def test_indicateurs_heures_et_guichets(tmp_path):
+    m = petit_modele(tmp_path)
+    m.t = m.calendrier.pas("2014-03-03")
+    m.compteurs.ajouter_heures(1, 3.0, "place", hors_mandat=True, finance=False)
+    m.compteurs.ajouter_heures(1, 1.0, "avec", hors_mandat=False, finance=True)
+    m.compteurs.episodes[1] = 4
+    m.compteurs.attente[1] = 8
+    m.compteurs.guichet_demande[0] = 10
+    m.compteurs.guichet_servis[0] = 7
+    m.releve.relever()
+    df = m.releve.tableau()
+    g = f"acteur={GENRES_AIDE[1]}"
+    d = df[df.groupe == g]
+    v = d.assign(indicateur=d.indicateur.astype(str)).set_index("indicateur")["valeur"]
+    assert v["heures_accompagnement"] == 4.0
+    assert v["heures_faire_a_la_place"] == 3.0 and v["heures_faire_avec"] == 1.0
+    assert v["heures_hors_mandat"] == 3.0 and v["heures_transfert_tacite"] == 3.0
+    assert v["attente_moyenne"] == 2.0
+    r = df[(df.groupe == "operateur=caf") & (df.indicateur == "n_refus_guichet")]["valeur"]
+    assert r.iloc[0] == 3
+    # Les compteurs de flux sont remis à zéro après le relevé.
+    assert m.compteurs.heures.sum() == 0
