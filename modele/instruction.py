@@ -4,7 +4,9 @@ Règle : à la date de décision, un dossier fait l'objet d'une demande de pièc
 (retour à l'étape « pièces », par le canal initial du ménage) ; sinon il est rejeté à tort avec
 `p_rejet_a_tort` (non-réception, découragement) ; sinon le droit est ouvert (versement, prochaine
 déclaration périodique). Les droits automatiques (CSS pour les allocataires du RSA à partir de 2022) sont
-ouverts sans démarche.
+ouverts sans démarche. Une prestation en « ouverture automatique » (croisement de fichiers, scénario
+`versement_automatique`) est ouverte sans demande aux éligibles sans dossier en cours, avec le hasard
+hebdomadaire `politiques.hasard_ouverture_automatique`.
 """
 
 from __future__ import annotations
@@ -16,7 +18,7 @@ import numpy as np
 from modele import creux
 from modele.creux import uniques
 from modele.demarches import canal_initial
-from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD
+from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, SUSPENDU
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -87,3 +89,13 @@ def appliquer(m: ModeleNonRecours) -> None:
         if j.size:
             ouvrir_droit(m, j, np.full(j.size, bb))
             m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert automatiquement")
+
+    # Ouverture automatique par croisement de fichiers : aucun tirage tant qu'aucune prestation ne l'a
+    # (les scénarios gardent ainsi les mêmes aléas jusqu'à la date de l'intervention).
+    for bb in np.flatnonzero(cat.ouverture_automatique):
+        st = M.statut[:, bb]
+        j = np.flatnonzero(M.eligible[:, bb] & ((st == AUCUN) | (st == DEMARCHE) | (st == SUSPENDU)))
+        j = j[rng.random(j.size) < p["politiques.hasard_ouverture_automatique"]]
+        if j.size:
+            ouvrir_droit(m, j, np.full(j.size, bb))
+            m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert par croisement de fichiers")
