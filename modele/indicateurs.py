@@ -169,7 +169,7 @@ class Releve:
 
     def __init__(self, m: ModeleNonRecours):
         self.m = m
-        self.blocs: list[tuple[str, str, list[str], list[str], np.ndarray]] = []
+        self.blocs: list[tuple[np.ndarray, ...]] = []
         self._g_annee = None
         self.cellule = None
 
@@ -194,8 +194,13 @@ class Releve:
         return self.cellule
 
     def _bloc(self, date, indicateur, prestations, groupes_, valeurs):
-        self.blocs.append((date, indicateur, list(prestations), list(groupes_),
-                           np.asarray(valeurs, dtype=float).reshape(len(prestations), len(groupes_))))
+        # Des tableaux numpy seulement, colonne par colonne (date, indicateur, prestation, groupe, valeur) : le
+        # DataFrame est construit une fois, dans `tableau()` ; la page pédagogique lit ces blocs au fil de l'eau.
+        valeurs = np.asarray(valeurs, dtype=float).ravel()
+        n = valeurs.size
+        self.blocs.append((np.full(n, date, dtype=object), np.full(n, indicateur, dtype=object),
+                           np.repeat(np.asarray(prestations, dtype=object), len(groupes_)),
+                           np.tile(np.asarray(groupes_, dtype=object), len(prestations)), valeurs))
 
     def relever(self) -> None:
         """Calcule tous les indicateurs du mois écoulé et remet les compteurs à zéro."""
@@ -303,17 +308,9 @@ class Releve:
         """Toutes les lignes relevées, en format long (un seul DataFrame construit à la fin)."""
         if not self.blocs:
             return pd.DataFrame(columns=["date", "indicateur", "prestation", "groupe", "valeur"])
-        n = [len(p) * len(g) for _, _, p, g, _ in self.blocs]
-        colonnes = {
-            "date": np.repeat(np.array([d for d, *_ in self.blocs], dtype=object), n),
-            "indicateur": np.repeat(np.array([i for _, i, *_ in self.blocs], dtype=object), n),
-            "prestation": np.concatenate([np.repeat(np.array(p, dtype=object), len(g))
-                                          for _, _, p, g, _ in self.blocs]),
-            "groupe": np.concatenate([np.tile(np.array(g, dtype=object), len(p)) for _, _, p, g, _ in self.blocs]),
-            "valeur": np.concatenate([v.ravel() for *_, v in self.blocs]),
-        }
-        df = pd.DataFrame(colonnes)
-        for col in ("date", "indicateur", "prestation", "groupe"):
+        colonnes = ("date", "indicateur", "prestation", "groupe", "valeur")
+        df = pd.DataFrame({c: np.concatenate([b[k] for b in self.blocs]) for k, c in enumerate(colonnes)})
+        for col in colonnes[:-1]:
             df[col] = df[col].astype(str).astype("category")
         return df
 
