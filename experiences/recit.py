@@ -65,6 +65,22 @@ CITATIONS = {
 }
 
 
+#: Documents de recherche cités (numéro du fichier dans `shared/seeds/` → référence lisible).
+DOCUMENTS = {
+    "003": "N. Okbani, rapport de recherche-action « MDS connectées » et médiation sociale numérique, "
+           "IRTS PACA & Corse, Bouches-du-Rhône, enquête de 2019",
+}
+
+
+def reference_lisible(ref: str) -> str:
+    """« 003:1308-1309 » → « N. Okbani, rapport …, 2019 (document 003, lignes 1308-1309) »."""
+    doc, _, lignes = ref.partition(":")
+    texte_lignes = f"ligne {lignes}" if "-" not in lignes else f"lignes {lignes}"
+    if doc in DOCUMENTS:
+        return f"{DOCUMENTS[doc]} (document {doc}, {texte_lignes})"
+    return f"document {doc}, {texte_lignes}"
+
+
 @dataclass
 class Recit:
     """Le portrait d'un ménage et ses événements racontés (date, texte, citation ou None)."""
@@ -97,8 +113,17 @@ def portrait(m, i: int) -> str:
         qui += ", maîtrise mal le français écrit"
     if M.litteratie[i] < 0.3:
         qui += ", en difficulté avec l'écrit"
-    qui += ("; un proche peut l'aider" if M.aidant[i] else "; personne autour pour l'aider") + "."
+    qui += (" ; un proche peut l'aider" if M.aidant[i] else " ; personne autour pour l'aider") + "."
     return qui
+
+
+def _de(texte: str) -> str:
+    """« de » devant un verbe, élidé devant une voyelle : « d'aller », « de payer »."""
+    return ("d'" if texte[:1] in "aeéèêiouyh" else "de ") + texte
+
+
+#: Événements répétés d'affilée (même prestation) racontés une seule fois.
+REPETITIONS_REGROUPEES = {"ne_demande_pas", "file", "guichet_refus"}
 
 
 def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
@@ -134,9 +159,10 @@ def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
     if typ == "payant":
         return f"Paie un service privé pour la démarche de {pr}.", None
     if typ == "repli":
-        return f"Après cet échec, décide de {REPLIS[CANAUX[int(det)]]}.", None
+        return f"Après cet échec, décide {_de(REPLIS[CANAUX[int(det)]])}.", None
     if typ == "file":
-        return f"S'inscrit pour être aidé par {NOMS_ACTEURS[GENRES_ACTEURS[int(det)]]} ({pr}) et attend.", None
+        objet = f"pour demander {pr}" if b >= 0 else "pour une démarche courante (impôts, papiers)"
+        return f"S'inscrit pour être aidé par {NOMS_ACTEURS[GENRES_ACTEURS[int(det)]]} {objet}, et attend.", None
     if typ == "abandon_file":
         return f"Lassé d'attendre {NOMS_ACTEURS[str(det)]}, abandonne la file.", CITATIONS["abandon_file"]
     if typ == "oriente":
@@ -179,21 +205,25 @@ def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
 
 
 def recit(m, i: int) -> Recit:
-    """Récit d'un ménage suivi (voir `ModeleNonRecours(suivre=…)`) ; les refus répétés sont regroupés."""
+    """Récit d'un ménage suivi (voir `ModeleNonRecours(suivre=…)`) ; les répétitions d'affilée sont regroupées et
+    chaque citation n'apparaît qu'une fois."""
     r = Recit(int(i), portrait(m, int(i)))
     precedent = None
+    citees = set()
     for ev in m.journal.de(int(i)):
         if ev[0] < 0:
             continue  # rodage
         cle = (ev[2], ev[3])
-        if ev[3] == "ne_demande_pas" and precedent == cle:
+        if ev[3] in REPETITIONS_REGROUPEES and precedent == cle:
             continue
         precedent = cle
         ph = _phrase(m, ev)
         if ph is None:
             continue
         date = m.calendrier.date(ev[0]).strftime("%Y-%m-%d")
-        r.lignes.append((date, ph[0], ph[1]))
+        citation = ph[1] if ph[1] not in citees else None  # chaque citation une seule fois par récit
+        citees.add(ph[1])
+        r.lignes.append((date, ph[0], citation))
     return r
 
 

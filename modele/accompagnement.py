@@ -120,6 +120,8 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     c = a.param("capacite")
     for code in (PLACE, AVEC):
         s = posture == code
+        if not s.any():  # rien à faire (aucun tirage n'aurait été consommé)
+            continue
         ii, bb, ch = i[s], b[s], cap_h[s]
         if code == PLACE:
             cap = np.maximum(ch, c)

@@ -54,7 +54,9 @@ class ActeurAccompagnement(mesa.Agent):
             self.file[c] = np.concatenate([self.file[c], nouv[c]])
 
     def garder(self, masque: np.ndarray) -> None:
-        """Ne garde dans la file que les demandes du masque."""
+        """Ne garde dans la file que les demandes du masque (ou des index, dans leur ordre)."""
+        if masque.dtype == bool and masque.all():
+            return
         for c in CHAMPS_FILE:
             self.file[c] = self.file[c][masque]
 

@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 def utilite(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray) -> np.ndarray:
     """Utilité déterministe de demander (sans le bruit)."""
     M, p, cat = m.menages, m.p, m.catalogue
-    num = M.numerique_effectif()[i] * (M.equipement[i] > 0)
+    num = M.numerique_effectif(i) * (M.equipement[i] > 0)
     acces = m.acces_guichet(i, b)
     rdv = m.rendez_vous(i, b)
     z = M.territoire[i]
@@ -38,7 +38,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Décisions des ménages dont la date de (re)considération est venue."""
     rng = m.aleas["decision"]
     M, t, p = m.menages, m.t, m.p
-    idx = np.flatnonzero((M.t_decision <= t).ravel())
+    idx = m.agenda_decision.au_plus(t)  # = flatnonzero(t_decision <= t), sans parcours
     i, b = np.divmod(idx, M.n_prestations)
     garde = M.eligible[i, b] & M.connait[i, b] & (M.statut[i, b] == AUCUN)
     M.t_decision[i[~garde], b[~garde]] = PLUS_TARD

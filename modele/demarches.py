@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.etat import (
     ACTEUR,
     ATTENTE,
@@ -51,7 +52,7 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
     """
     M, p = m.menages, m.p
     eq = M.equipement[i]
-    num = M.numerique_effectif()[i] if i.size else np.zeros(0, np.float32)
+    num = M.numerique_effectif(i)
     num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
     scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)[eq]
     x = np.stack([num, M.litteratie[i], M.francais[i], scan, M.confiance[i]], axis=1)
@@ -60,7 +61,12 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
 
 def difficultes(m: ModeleNonRecours, b: np.ndarray) -> np.ndarray:
     """Difficulté des étapes (n, 5) pour les prestations `b` (COURANTE : démarche courante)."""
-    tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
+    cle = (id(m.catalogue), id(m.p))
+    cache = getattr(m, "_difficultes", None)
+    if cache is None or cache[0] != cle:  # table recalculée quand le catalogue ou les paramètres changent
+        tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
+        cache = m._difficultes = (cle, tab, m.catalogue, m.p)  # garder les objets : leurs id restent uniques
+    tab = cache[1]
     return tab[np.where(b < 0, tab.shape[0] - 1, b)]
 
 
@@ -114,7 +120,7 @@ def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ran
     """
     p, M = m.p, m.menages
     annees = m.calendrier.annee(m.t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     u = utilites_repli(m, i, b, np.zeros(i.size))
@@ -209,8 +215,8 @@ def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ra
     patience = rng.exponential(m.p["accompagnement.patience"], size=i.size).astype(np.int32)
     urgent = np.where(b >= 0, m.catalogue.urgente[np.maximum(b, 0)], False)
     z = M.territoire[i]
-    for g in np.unique(genres):
-        for zz in np.unique(z[genres == g]):
+    for g in uniques(genres):
+        for zz in uniques(z[genres == g]):
             s = (genres == g) & (z == zz)
             m.acteur(int(g), int(zz)).ajouter(i[s], b[s], t, t + patience[s], urgent[s])
     np.add.at(m.compteurs.demandes_aide, 1 + genres, 1)
@@ -221,7 +227,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Tentatives de la semaine : demandes dont la date est venue, puis démarches courantes."""
     rng = m.aleas["demarches"]
     M, t, p = m.menages, m.t, m.p
-    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == DEMARCHE).ravel())
+    idx = m.agenda_prochain.egal(t)  # = flatnonzero(t_prochain == t), sans parcours
+    idx = idx[M.statut.reshape(-1)[idx] == DEMARCHE]
     i, b = np.divmod(idx, M.n_prestations)
     canal = M.canal[i, b]
 
@@ -275,14 +282,14 @@ def appliquer(m: ModeleNonRecours) -> None:
 def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     """Démarches courantes de la semaine (impôts, titres, santé) : en ligne seul, ou par un canal d'aide."""
     M, t, p = m.menages, m.t, m.p
-    i = np.flatnonzero(M.t_courante == t)
+    i = np.flatnonzero(M.t_courante == t)  # (N,) : un parcours dense coûte ~1 ms pour 10⁶
     if i.size == 0:
         return
     b = np.full(i.size, COURANTE)
     taux = p["demarches.demarches_courantes_par_an"] / 52.1775
     M.t_courante[i] = t + 1 + (rng.exponential(1.0 / taux, i.size).astype(np.int32) if taux > 0 else PLUS_TARD)
     annees = m.calendrier.annee(t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif()[i] - 0.5) + p["demarches.preference_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     # Seul en ligne ; en cas d'échec, abandon en ligne puis repli (autre voie ou renoncement).

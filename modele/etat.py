@@ -94,9 +94,11 @@ class Menages:
         """Index de tranche d'âge (N,)."""
         return (np.searchsorted(np.asarray(BORNES_AGE[1:-1]), self.age, side="right")).astype(np.int8)
 
-    def numerique_effectif(self) -> np.ndarray:
-        """Compétences numériques utilisables : compétences + autonomie acquise, bornées à 1."""
-        return np.minimum(self.numerique + self.autonomie, np.float32(1.0))
+    def numerique_effectif(self, i: np.ndarray | None = None) -> np.ndarray:
+        """Compétences numériques utilisables : compétences + autonomie acquise, bornées à 1 (ménages `i`, ou tous)."""
+        if i is None:
+            return np.minimum(self.numerique + self.autonomie, np.float32(1.0))
+        return np.minimum(self.numerique[i] + self.autonomie[i], np.float32(1.0))
 
     def capacite_numerique(self) -> np.ndarray:
         """Bande de capacité numérique (0 faible, 1 moyenne, 2 forte) : compétences effectives × équipement."""

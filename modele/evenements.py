@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.etat import AUCUN, PERCOIT, PLUS_TARD
 from modele.prestations import part_eligible_stationnaire
 
@@ -34,23 +35,37 @@ def appliquer(m: ModeleNonRecours) -> None:
     for b in range(M.n_prestations):
         # Sorties.
         k = rng.binomial(M.n, sortie[b])
-        c = np.unique(rng.integers(0, M.n, size=k))
-        c = c[M.eligible[c, b]]
+        c = tirage_unique(rng, M.n, k, garder=lambda x: M.eligible[x, b])
         sortir(m, c, b)
         # Entrées.
         hmax = m.entree_max[b]
         if hmax <= 0:
             continue
         k = rng.binomial(M.n, min(hmax, 1.0))
-        c = np.unique(rng.integers(0, M.n, size=k))
-        c = c[~M.eligible[c, b]]
-        h = sortie[b] * q[c, b] / (1.0 - q[c, b])
+        c = tirage_unique(rng, M.n, k, garder=lambda x: ~M.eligible[x, b])
+        qc = q[c, b]
+        h = sortie[b] * qc / (1.0 - qc)
         c = c[rng.random(c.size) < h / hmax]
         entrer(m, c, b, rng)
         if c.size:
             for bl in np.flatnonzero(cat.liee == b):
                 d = c[~M.eligible[c, bl]]
                 entrer(m, d, int(bl), rng)
+
+
+def tirage_unique(rng: np.random.Generator, n: int, k: int, garder=None) -> np.ndarray:
+    """`c = np.unique(rng.integers(0, n, size=k)); c[garder(c)]` (mêmes tirages, même résultat) : le filtre est
+    appliqué avant le dédoublonnage, par un tri si peu de candidats restent, sinon par un masque de taille n.
+    """
+    tirage = rng.integers(0, n, size=k)
+    if garder is not None:
+        tirage = tirage[garder(tirage)]
+        k = tirage.size
+    if k < n // 512:
+        return uniques(tirage)
+    vu = np.zeros(n, dtype=bool)
+    vu[tirage] = True
+    return np.flatnonzero(vu)
 
 
 def sortir(m: ModeleNonRecours, i: np.ndarray, b: int) -> None:
@@ -84,8 +99,21 @@ def entrer(m: ModeleNonRecours, i: np.ndarray, b: int, rng: np.random.Generator)
 
 
 def parts_et_entree_max(m: ModeleNonRecours) -> tuple[np.ndarray, np.ndarray]:
-    """Parts éligibles stationnaires (N, P) et hasard d'entrée maximal par prestation."""
+    """Parts éligibles stationnaires (N, P) et hasard d'entrée maximal par prestation.
+
+    La part ne dépend que du profil (âge, quintile, type de ménage) : elle est calculée une fois par profil
+    (table de ≤ 121 × 5 × 4 lignes), puis recopiée pour chaque ménage — mêmes valeurs que le calcul ménage par
+    ménage, pour un coût de copie.
+    """
     M, cat = m.menages, m.catalogue
-    q = part_eligible_stationnaire(cat, M.age, M.quintile, M.type_menage)
-    h = (1.0 / cat.duree_eligibilite)[None, :] * q / (1.0 - q)
-    return q, h.max(axis=0)
+    n_q, n_t = 5, 4
+    age = M.age.astype(np.int64)
+    n_a = int(age.max()) + 1 if age.size else 1
+    code = (age * n_q + M.quintile) * n_t + M.type_menage
+    prof = np.arange(n_a * n_q * n_t)
+    qt = part_eligible_stationnaire(cat, (prof // (n_q * n_t)).astype(M.age.dtype),
+                                    ((prof // n_t) % n_q).astype(M.quintile.dtype),
+                                    (prof % n_t).astype(M.type_menage.dtype))
+    ht = (1.0 / cat.duree_eligibilite)[None, :] * qt / (1.0 - qt)
+    present = np.bincount(code, minlength=prof.size) > 0
+    return qt[code], ht[present].max(axis=0)

@@ -17,8 +17,12 @@ import numpy as np
 import pandas as pd
 
 from modele.etat import (
+    ATTENTE,
     CAPACITES_NUMERIQUES,
+    DEMARCHE,
+    INSTRUCTION,
     PERCOIT,
+    SUSPENDU,
     TERRITOIRES,
     TRANCHES_AGE,
     Menages,
@@ -165,25 +169,42 @@ def _part(num, den):
 # --- Relevé -----------------------------------------------------------------------------------------------
 
 class Releve:
-    """Accumule les lignes du relevé mensuel et les rend en DataFrame long."""
+    """Accumule les blocs du relevé mensuel (tableaux numpy) et les rend en UN DataFrame long à la fin.
+
+    Les effectifs par groupe sont comptés par cellule (tranche d'âge × capacité numérique × territoire, 60
+    cellules) sur les seules cases éligibles, puis sommés par groupe : mêmes valeurs que le produit matriciel
+    dense (N, G) × (N, P), pour un coût proportionnel aux éligibles.
+    """
 
     def __init__(self, m: ModeleNonRecours):
         self.m = m
-        self.lignes: list[tuple[list[str], str, list[str], np.ndarray]] = []  # (dates, indic, prest, groupes...)
         self.blocs: list[tuple[np.ndarray, ...]] = []
-        self._g = None
         self._g_annee = None
+        self.cellule = None
 
     def _groupes(self):
+        """Cellule de chaque ménage et appartenance cellule → groupe (recalculées chaque année, comme `groupes`)."""
         annee = self.m.calendrier.annee(self.m.t - 1)
-        if self._g is None or self._g_annee != annee:
-            self._g, self.noms_groupes = groupes(self.m.menages)
+        if self.cellule is None or self._g_annee != annee:
+            M = self.m.menages
+            n_a, n_c, n_z = len(TRANCHES_AGE), len(CAPACITES_NUMERIQUES), len(TERRITOIRES)
+            self.cellule = ((M.tranche_age().astype(np.int64) * n_c + M.capacite_numerique()) * n_z
+                            + M.territoire).astype(np.int64)
+            self.noms_groupes = ["ensemble"] + [f"age={a}" for a in TRANCHES_AGE] + [
+                f"capacite_numerique={c}" for c in CAPACITES_NUMERIQUES] + [f"territoire={z}" for z in TERRITOIRES]
+            k = np.arange(n_a * n_c * n_z)
+            appart = np.zeros((k.size, len(self.noms_groupes)), dtype=np.int64)
+            appart[:, 0] = 1
+            appart[k, 1 + k // (n_c * n_z)] = 1
+            appart[k, 1 + n_a + (k // n_z) % n_c] = 1
+            appart[k, 1 + n_a + n_c + k % n_z] = 1
+            self.appartenance = appart
             self._g_annee = annee
-        return self._g
+        return self.cellule
 
     def _bloc(self, date, indicateur, prestations, groupes_, valeurs):
-        # Des tableaux numpy seulement : le DataFrame est construit une fois, dans `tableau()` (un DataFrame par
-        # bloc coûtait plus que la simulation elle-même sur les petites populations).
+        # Des tableaux numpy seulement, colonne par colonne (date, indicateur, prestation, groupe, valeur) : le
+        # DataFrame est construit une fois, dans `tableau()` ; la page pédagogique lit ces blocs au fil de l'eau.
         valeurs = np.asarray(valeurs, dtype=float).ravel()
         n = valeurs.size
         self.blocs.append((np.full(n, date, dtype=object), np.full(n, indicateur, dtype=object),
@@ -196,53 +217,83 @@ class Releve:
         M, cat, t, c = m.menages, m.catalogue, m.t, m.compteurs
         fin_mois = m.calendrier.date(t - 1)
         date = fin_mois.isoformat()[:7]
-        G = self._groupes()
+        cellule = self._groupes()
+        A = self.appartenance
+        n_cel = A.shape[0]
         noms_g = self.noms_groupes
         prest = list(cat.noms)
+        n_p = len(prest)
 
-        def par_groupe(masque):  # (N, P) bool → (P, G)
-            return (G.T @ masque.astype(np.float32)).T
+        # Cases éligibles (index plats croissants) et leurs états.
+        el = np.asarray(M.eligible)
+        idx = np.flatnonzero(el.reshape(-1))
+        ie, be = np.divmod(idx, n_p)
+        cle = cellule[ie] * n_p + be
+        statut = np.asarray(M.statut).reshape(-1)[idx]
+        connait = np.asarray(M.connait).reshape(-1)[idx]
 
-        el = M.eligible
-        nr = M.non_recours()
-        nc, nd, nrec = M.types_non_recours()
-        prop = nc & (M.t_contact_sans_info > t - m.p["information.fenetre_non_proposition"])
-        n_el, n_nr = par_groupe(el), par_groupe(nr)
+        def par_groupe(masque=None):  # sous-ensemble des cases éligibles → (P, G), float32 comme le produit dense
+            k = cle if masque is None else cle[masque]
+            n = np.bincount(k, minlength=n_cel * n_p).reshape(n_cel, n_p)
+            return (A.T @ n).T.astype(np.float32)
+
+        # Catégories exclusives des cases éligibles, comptées en UN passage : 0 perçoit, 1 non-connaissance sans
+        # contact muet, 2 non-connaissance avec contact muet (non-proposition), 3 non-demande, 4 non-réception.
+        benef = statut == PERCOIT
+        en_cours = (statut == DEMARCHE) | (statut == ATTENTE) | (statut == INSTRUCTION) | (statut == SUSPENDU)
+        muet = np.asarray(M.t_contact_sans_info).reshape(-1)[idx] > t - m.p["information.fenetre_non_proposition"]
+        categorie = np.where(benef, 0, np.where(~connait, np.where(muet, 2, 1), np.where(en_cours, 4, 3)))
+        n5 = np.bincount(cle * 5 + categorie, minlength=n_cel * n_p * 5).reshape(n_cel, n_p, 5)
+
+        def somme(*cats):  # (P, G), float32
+            return (A.T @ n5[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
+
+        n_el, n_nr = somme(0, 1, 2, 3, 4), somme(1, 2, 3, 4)
         self._bloc(date, "n_eligibles", prest, noms_g, n_el)
-        self._bloc(date, "n_beneficiaires", prest, noms_g, par_groupe(el & (M.statut == PERCOIT)))
+        self._bloc(date, "n_beneficiaires", prest, noms_g, somme(0))
         self._bloc(date, "taux_non_recours", prest, noms_g, taux_non_recours(n_el, n_nr))
-        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, par_groupe(nc)))
-        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, par_groupe(nd)))
-        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, par_groupe(nrec)))
-        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, par_groupe(prop)))
+        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, somme(1, 2)))
+        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, somme(3)))
+        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(4)))
+        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, somme(2)))
         self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
-        percoit = el & (M.statut == PERCOIT)
-        autre = (percoit.sum(axis=1, keepdims=True) - percoit) > 0  # (N, P) : perçoit une autre prestation
-        n_el_a = np.stack([(el & autre).sum(axis=0), (el & ~autre).sum(axis=0)], axis=1)
-        n_nr_a = np.stack([(nr & autre).sum(axis=0), (nr & ~autre).sum(axis=0)], axis=1)
+        # Perçoit déjà une AUTRE prestation : nombre de prestations perçues par le ménage, moins celle-ci.
+        n_percues = np.bincount(ie[benef], minlength=M.n)
+        autre = (n_percues[ie] - benef) > 0
+        n_el_a = np.stack([np.bincount(be[autre], minlength=n_p), np.bincount(be[~autre], minlength=n_p)], axis=1)
+        n_nr_a = np.stack([np.bincount(be[autre & ~benef], minlength=n_p),
+                           np.bincount(be[~autre & ~benef], minlength=n_p)], axis=1)
         self._bloc(date, "taux_non_recours_selon_autre", prest, ["percoit_autre=oui", "percoit_autre=non"],
                    taux_non_recours_selon_autre(n_el_a, n_nr_a))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
+            nr_dense = M.non_recours()
             M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, 100), 0)
-            M.trimestres_nr[:] = np.where(nr, np.minimum(M.trimestres_nr + 1, 100), 0)
-            e3 = M.trimestres_el >= 3
+            M.trimestres_nr[:] = np.where(nr_dense, np.minimum(M.trimestres_nr + 1, 100), 0)
+            e3 = M.trimestres_el.reshape(-1)[idx] >= 3  # trimestres_el > 0 seulement pour les éligibles
             self._bloc(date, "taux_non_recours_persistant", prest, noms_g,
-                       taux_non_recours_persistant(par_groupe(e3), par_groupe(e3 & (M.trimestres_nr >= 3))))
+                       taux_non_recours_persistant(par_groupe(e3),
+                                                   par_groupe(e3 & (M.trimestres_nr.reshape(-1)[idx] >= 3))))
         self._bloc(date, "n_ruptures", prest, ["ensemble"], c.ruptures[:, None])
         self._bloc(date, "duree_acces_droit", prest, ["ensemble"], duree_acces_droit(c.acces_somme, c.acces_n)[:, None])
 
         # Usage du numérique, sur 12 mois glissants, tous ménages (personne de référence adulte).
-        g1 = G.T
-        n_g = g1.sum(axis=1)
-        en_ligne = M.t_en_ligne > t - FENETRE_12_MOIS
-        self._bloc(date, "taux_demarche_en_ligne", ["toutes"], noms_g, _part(g1 @ en_ligne, n_g)[None, :])
-        self._bloc(date, "taux_abandon_en_ligne", ["toutes"], noms_g,
-                   _part(g1 @ (M.t_abandon > t - FENETRE_12_MOIS), n_g)[None, :])
+        # Un passage : 4 bits par ménage (en ligne, abandon en ligne, abandon définitif, aidé) × cellule.
+        f = t - FENETRE_12_MOIS
+        en_ligne = M.t_en_ligne > f
+        bits = (en_ligne.astype(np.int64) | (M.t_abandon > f) * 2 | (M.t_abandon_def > f) * 4 | (M.t_aide > f) * 8)
+        n16 = (A.T @ np.bincount(cellule * 16 + bits, minlength=n_cel * 16).reshape(n_cel, 16))  # (G, 16)
+        code = np.arange(16)
+
+        def par_groupe_m(selection):  # (G,), float32
+            return n16[:, selection].sum(axis=1).astype(np.float32)
+
+        n_g = par_groupe_m(code >= 0)
+        self._bloc(date, "taux_demarche_en_ligne", ["toutes"], noms_g, _part(par_groupe_m(code & 1 > 0), n_g)[None, :])
+        self._bloc(date, "taux_abandon_en_ligne", ["toutes"], noms_g, _part(par_groupe_m(code & 2 > 0), n_g)[None, :])
         self._bloc(date, "taux_abandon_definitif", ["toutes"], noms_g,
-                   _part(g1 @ (M.t_abandon_def > t - FENETRE_12_MOIS), n_g)[None, :])
-        sans = ~en_ligne
+                   _part(par_groupe_m(code & 4 > 0), n_g)[None, :])
         self._bloc(date, "taux_aide_sans_demarche_en_ligne", ["toutes"], noms_g,
-                   _part(g1 @ (sans & (M.t_aide > t - FENETRE_12_MOIS)), g1 @ sans)[None, :])
+                   _part(par_groupe_m((code & 1 == 0) & (code & 8 > 0)), par_groupe_m(code & 1 == 0))[None, :])
 
         # Aide : heures du mois par genre, posture, mandat, financement ; files et attentes.
         acteurs = [f"acteur={g}" for g in GENRES_AIDE]
@@ -257,7 +308,7 @@ class Releve:
         for a in m.acteurs:
             files[1 + a.g] += a.longueur_file
         self._bloc(date, "file_attente", ["toutes"], acteurs, files[None, :])
-        det = M.detenteur[el]
+        det = M.detenteur.reshape(-1)[idx]
         det = det[det >= 0]
         n_det = np.bincount(m.genre_par_id[det], minlength=len(GENRES_AIDE)) if det.size else np.zeros(len(GENRES_AIDE))
         self._bloc(date, "n_identifiants_detenus", ["toutes"], acteurs, n_det[None, :])
@@ -271,7 +322,7 @@ class Releve:
         c.remettre()
 
     def tableau(self) -> pd.DataFrame:
-        """Toutes les lignes relevées, en format long."""
+        """Toutes les lignes relevées, en format long (un seul DataFrame construit à la fin)."""
         if not self.blocs:
             return pd.DataFrame(columns=["date", "indicateur", "prestation", "groupe", "valeur"])
         colonnes = ("date", "indicateur", "prestation", "groupe", "valeur")

@@ -14,6 +14,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele import creux
+from modele.creux import uniques
 from modele.etat import AUCUN
 from modele.prestations import GENRES_ACTEURS, GLOBAUX
 
@@ -44,7 +46,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     for i, code in contacts:
         if i.size == 0:
             continue
-        i = np.unique(i)
+        i = uniques(i)
         ignorant = M.eligible[i] & ~M.connait[i] & (M.statut[i] == AUCUN)
         informe = ignorant & (rng.random(ignorant.shape) < probabilite_contact(m, code)[None, :])
         ii, bb = np.nonzero(informe)
@@ -55,17 +57,26 @@ def appliquer(m: ModeleNonRecours) -> None:
         M.t_contact_sans_info[i[ii], bb] = t
 
     # Réseau : part de connaisseurs parmi les éligibles du même territoire et du même quintile.
-    groupe = M.territoire.astype(np.int32) * 5 + M.quintile
-    for b in range(M.n_prestations):
-        ignorant = np.flatnonzero(M.eligible[:, b] & ~M.connait[:, b])
+    # Ensemble creux des ignorants (éligible, ne connaît pas) : ceux de la semaine passée et les cases dont
+    # l'éligibilité ou la connaissance a été écrite depuis (rien d'autre ne peut rendre ignorant).
+    n_p = M.n_prestations
+    cand = uniques(np.concatenate([m.ignorants, m.changements_information.lire()]))
+    el_plat, co_plat = M.eligible.reshape(-1), M.connait.reshape(-1)
+    ign = cand[el_plat[cand] & ~co_plat[cand]]
+    if creux.VERIFIER:
+        assert np.array_equal(ign, np.flatnonzero((M.eligible & ~M.connait).ravel())), "ignorants creux ≠ dense"
+    groupe = m.groupe_reseau
+    ign_i, ign_b = np.divmod(ign, n_p)
+    for b in range(n_p):
+        ignorant = ign_i[ign_b == b]
         if ignorant.size == 0:
             continue
-        el = M.eligible[:, b]
-        n_el = np.bincount(groupe[el], minlength=20)
-        n_co = np.bincount(groupe[el & M.connait[:, b]], minlength=20)
+        n_el = m.eligibles_par_groupe.colonne(b)
+        n_co = n_el - np.bincount(groupe[ignorant], minlength=20)  # éligibles qui connaissent
         part = n_co / np.maximum(n_el, 1)
         h = cat.taux_information[b] + p["information.coef_reseau"] * part[groupe[ignorant]]
         appris = ignorant[rng.random(ignorant.size) < h]
         M.connait[appris, b] = True
         M.t_decision[appris, b] = t
         m.journal.noter(appris, np.full(appris.size, b), "apprend", "reseau")
+    m.ignorants = ign  # filtré à nouveau la semaine prochaine (les informés en sortent)

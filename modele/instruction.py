@@ -4,7 +4,9 @@ Règle : à la date de décision, un dossier fait l'objet d'une demande de pièc
 (retour à l'étape « pièces », par le canal initial du ménage) ; sinon il est rejeté à tort avec
 `p_rejet_a_tort` (non-réception, découragement) ; sinon le droit est ouvert (versement, prochaine
 déclaration périodique). Les droits automatiques (CSS pour les allocataires du RSA à partir de 2022) sont
-ouverts sans démarche.
+ouverts sans démarche. Une prestation en « ouverture automatique » (croisement de fichiers, scénario
+`versement_automatique`) est ouverte sans demande aux éligibles sans dossier en cours, avec le hasard
+hebdomadaire `politiques.hasard_ouverture_automatique`.
 """
 
 from __future__ import annotations
@@ -13,8 +15,10 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele import creux
+from modele.creux import uniques
 from modele.demarches import canal_initial
-from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD
+from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, SUSPENDU
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -38,7 +42,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Décisions de la semaine et ouvertures automatiques."""
     rng = m.aleas["instruction"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
-    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == INSTRUCTION).ravel())
+    idx = m.agenda_prochain.egal(t)
+    idx = idx[M.statut.reshape(-1)[idx] == INSTRUCTION]
     i, b = np.divmod(idx, M.n_prestations)
     u = rng.random(i.size)
     pieces = (u < cat.p_pieces[b]) & (M.tentatives[i, b] < p["demarches.tentatives_max"])
@@ -65,9 +70,32 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(i[ok], b[ok], "ouverture", "droit ouvert, premier versement")
 
     # Ouvertures automatiques : bénéficiaire de la prestation source → droit ouvert sans démarche.
-    for bb in np.flatnonzero(cat.automatique_pour >= 0):
-        src = cat.automatique_pour[bb]
-        j = np.flatnonzero(M.eligible[:, bb] & (M.statut[:, bb] != PERCOIT) & (M.statut[:, src] == PERCOIT))
+    # Après un premier parcours dense, seuls les ménages dont l'éligibilité ou un statut a changé peuvent
+    # remplir la condition (les autres ont été ouverts la semaine de leur changement).
+    actifs = tuple((int(bb), int(cat.automatique_pour[bb])) for bb in np.flatnonzero(cat.automatique_pour >= 0))
+    changes = uniques(m.changements_automatique.lire() // M.n_prestations)
+    dense = actifs != m.automatiques_actifs
+    m.automatiques_actifs = actifs
+    for bb, src in actifs:
+        if dense or creux.VERIFIER:
+            j = np.flatnonzero(M.eligible[:, bb] & (M.statut[:, bb] != PERCOIT) & (M.statut[:, src] == PERCOIT))
+            if not dense:
+                jc = changes[M.eligible[changes, bb] & (M.statut[changes, bb] != PERCOIT)
+                             & (M.statut[changes, src] == PERCOIT)]
+                assert np.array_equal(j, jc), "ouvertures automatiques : ensemble creux différent du dense"
+        else:
+            j = changes[M.eligible[changes, bb] & (M.statut[changes, bb] != PERCOIT)
+                        & (M.statut[changes, src] == PERCOIT)]
         if j.size:
             ouvrir_droit(m, j, np.full(j.size, bb))
             m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert automatiquement")
+
+    # Ouverture automatique par croisement de fichiers : aucun tirage tant qu'aucune prestation ne l'a
+    # (les scénarios gardent ainsi les mêmes aléas jusqu'à la date de l'intervention).
+    for bb in np.flatnonzero(cat.ouverture_automatique):
+        st = M.statut[:, bb]
+        j = np.flatnonzero(M.eligible[:, bb] & ((st == AUCUN) | (st == DEMARCHE) | (st == SUSPENDU)))
+        j = j[rng.random(j.size) < p["politiques.hasard_ouverture_automatique"]]
+        if j.size:
+            ouvrir_droit(m, j, np.full(j.size, bb))
+            m.journal.noter(j, np.full(j.size, bb), "automatique", "droit ouvert par croisement de fichiers")

@@ -7,11 +7,14 @@ deux scénarios identiques jusqu'à une date D ont les mêmes tirages jusqu'à D
 
 from __future__ import annotations
 
+import time
+
 import mesa
 import numpy as np
 
 from modele import (
     accompagnement,
+    creux,
     decision,
     demarches,
     evenements,
@@ -23,6 +26,7 @@ from modele import (
 )
 from modele.agents import ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
+from modele.creux import uniques
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -61,6 +65,8 @@ class ModeleNonRecours(mesa.Model):
         self.catalogue = Catalogue.depuis(self.p)
         self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
         etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"])
+        self.activer_creux()
+        self.chronos: dict[str, float] | None = None  # {sous-modèle: secondes} si chronométré (benchmarks)
         self.compteurs = Compteurs(self.menages.n_prestations)
         n_z = np.bincount(self.menages.territoire, minlength=len(TERRITOIRES))
         self.acteurs = [ActeurAccompagnement(self, g, z, int(n_z[z]))
@@ -85,27 +91,69 @@ class ModeleNonRecours(mesa.Model):
         instruction, renouvellements, indicateurs.
         """
         self.journal.t = self.t
-        politiques.appliquer(self)
-        evenements.appliquer(self)
-        information.appliquer(self)
-        decision.appliquer(self)
-        demarches.appliquer(self)
-        accompagnement.appliquer(self)
-        guichets.appliquer(self)
-        instruction.appliquer(self)
-        renouvellements.appliquer(self)
+        if self.chronos is None:
+            politiques.appliquer(self)
+            evenements.appliquer(self)
+            information.appliquer(self)
+            decision.appliquer(self)
+            demarches.appliquer(self)
+            accompagnement.appliquer(self)
+            guichets.appliquer(self)
+            instruction.appliquer(self)
+            renouvellements.appliquer(self)
+            self.oublier_semaine()
+        else:  # chronométrage par sous-modèle (benchmarks) : secondes cumulées dans self.chronos
+            for nom, f in ((n, globals()[n].appliquer) for n in SOUS_MODELES[:-1]):
+                d = time.process_time()
+                f(self)
+                self.chronos[nom] = self.chronos.get(nom, 0.0) + time.process_time() - d
+            d = time.process_time()
+            self.oublier_semaine()
+            self.chronos["agendas"] = self.chronos.get("agendas", 0.0) + time.process_time() - d
         self.compteurs.semaines += 1
         self.t += 1
         if self.t <= 0:
             self.compteurs.remettre()  # rodage : rien n'est relevé avant le début
         elif self.t >= self.calendrier.n_pas or self.calendrier.debut_de_mois(self.t):
-            self.indicateurs()
+            if self.chronos is None:
+                self.indicateurs()
+            else:
+                d = time.process_time()
+                self.indicateurs()
+                self.chronos["indicateurs"] = self.chronos.get("indicateurs", 0.0) + time.process_time() - d
         if self.t >= self.calendrier.n_pas:
             self.running = False
 
     def indicateurs(self) -> None:
         """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
         self.releve.relever()
+
+    def oublier_semaine(self) -> None:
+        """Vide les files d'agenda des semaines passées (les décisions échues restent jusqu'à leur traitement)."""
+        self.agenda_prochain.oublier_avant(self.t + 1)
+        self.agenda_renouvellement.oublier_avant(self.t + 1)
+        self.agenda_decision.oublier_avant(self.t + 1, garder_passe=True)
+
+    def activer_creux(self) -> None:
+        """Suivi des écritures et agendas (modele/creux.py) : chaque semaine, seules les cases concernées sont lues.
+
+        Les sous-modèles écrivent les tableaux comme avant ; les requêtes « dates échues » passent par les agendas.
+        """
+        M = self.menages
+        for nom in ("t_prochain", "t_decision", "t_renouvellement", "eligible", "connait", "statut"):
+            setattr(M, nom, creux.TableauSuivi(getattr(M, nom)))
+        self.agenda_prochain = creux.Agenda(M.t_prochain)
+        self.agenda_decision = creux.Agenda(M.t_decision)
+        self.agenda_renouvellement = creux.Agenda(M.t_renouvellement)
+        # Réseau (information) : groupe territoire × quintile, éligibles par groupe, ignorants (cases qui ont pu
+        # le devenir : celles dont l'éligibilité ou la connaissance a été écrite).
+        self.groupe_reseau = (M.territoire.astype(np.int64) * 5 + M.quintile).astype(np.int64)
+        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, 20)
+        self.changements_information = creux.Changements(M.eligible, M.connait)
+        self.ignorants = np.flatnonzero((M.eligible & ~M.connait).ravel())
+        # Ouvertures automatiques : ménages dont l'éligibilité ou le statut a changé depuis la semaine passée.
+        self.changements_automatique = creux.Changements(M.eligible, M.statut)
+        self.automatiques_actifs: tuple = ()
 
     # --- Services communs aux sous-modèles ----------------------------------------------------------------
     def parametres_changes(self) -> None:
@@ -174,7 +222,7 @@ class ModeleNonRecours(mesa.Model):
         o = self.catalogue.organisme[b]
         z = self.menages.territoire[i]
         cle = o.astype(np.int64) * len(TERRITOIRES) + z
-        for k in np.unique(cle):
+        for k in uniques(cle):
             s = cle == k
             g = self.guichets[int(k)]
             g.demandes_menage.append(i[s])

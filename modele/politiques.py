@@ -79,6 +79,41 @@ def _texte(v, ctx):
     return v
 
 
+def _prestations_ou_toutes(v, ctx):
+    if v == "toutes":
+        return list(noms_prestations())
+    return _prestations(v, ctx)
+
+
+def _booleen(v, ctx):
+    if not isinstance(v, bool):
+        raise ErreurEntree("Booléen attendu.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="true ou false")
+    return v
+
+
+# Aidants Connect habilite des professionnels de structures (publiques ou associatives) ; la famille, les
+# bénévoles et les services payants en sont exclus (donnees/sources.md §8, règles d'habilitation).
+GENRES_AIDANTS_CONNECT = ("travailleur_social", "france_services", "conseiller_numerique", "association")
+
+
+def _genres_aidants_connect(v, ctx):
+    if v == "tous":
+        return list(GENRES_AIDANTS_CONNECT)
+    if not isinstance(v, list) or not v or any(g not in GENRES_AIDANTS_CONNECT for g in v):
+        raise ErreurEntree("Genres d'acteurs invalides pour Aidants Connect.", fichier=ctx[0], cle=ctx[1], valeur=v,
+                           attendu="\"tous\" ou une liste parmi " + ", ".join(GENRES_AIDANTS_CONNECT)
+                           + " (famille, bénévoles et services payants ne peuvent pas être habilités)")
+    return list(v)
+
+
+def _contacts(v, ctx):
+    permis = ("guichets", "acteurs")
+    if not isinstance(v, list) or not v or any(c not in permis for c in v):
+        raise ErreurEntree("Contacts invalides.", fichier=ctx[0], cle=ctx[1], valeur=v,
+                           attendu="une liste parmi " + ", ".join(permis))
+    return list(v)
+
+
 # --- Interventions ------------------------------------------------------------------------------------
 
 @dataclass
@@ -216,6 +251,121 @@ class DeclarationPreremplie(Intervention):
         return {f"prestations.{b}.declaration_preremplie": True for b in self.champs["prestations"]}
 
 
+class MaintienCanalNonNumerique(Intervention):
+    """Garde une alternative non numérique : dépôt au guichet ou sur papier permis, accueil physique minimal.
+
+    Pour chaque prestation visée, le dépôt non numérique redevient possible ; l'organisme qui la verse garde au
+    moins `part_ouverte_min` de son accueil de 2014 dans chaque territoire visé (défaut :
+    politiques.maintien_part_ouverte_min) ; `accueil_libre = true` lève en plus le rendez-vous obligatoire.
+    Placée après les fermetures dans le fichier, elle l'emporte sur elles tant qu'elle est active.
+    """
+
+    DOC = "Alternative non numérique maintenue (dépôt papier ou au guichet, accueil physique minimal)."
+    CHAMPS = {"prestations": (_prestations_ou_toutes, True, "prestations visées ou \"toutes\""),
+              "zones": (_zones, False, "territoires ou \"toutes\" (défaut : toutes)"),
+              "part_ouverte_min": (_part, False, "part minimale de l'accueil de 2014 (0-1)"),
+              "accueil_libre": (_booleen, False, "true : accueil sans rendez-vous")}
+
+    def modifications(self, p):
+        """depot_guichet vrai ; part ouverte relevée au minimum ; rendez-vous levé si demandé."""
+        out: dict[str, Any] = {f"prestations.{b}.depot_guichet": True for b in self.champs["prestations"]}
+        mini = self.champs.get("part_ouverte_min", p["politiques.maintien_part_ouverte_min"])
+        zones = self.champs.get("zones", list(range(len(TERRITOIRES))))
+        for o in sorted({p[f"prestations.{b}.operateur"] for b in self.champs["prestations"]}):
+            cle = f"guichets.{o}.part_ouverte"
+            v = list(p[cle])
+            for z in zones:
+                v[z] = max(v[z], mini)
+            out[cle] = v
+            if self.champs.get("accueil_libre", False):
+                out[f"guichets.{o}.rendez_vous_seulement"] = False
+        return out
+
+
+class OuvertureFranceServices(Intervention):
+    """Plus d'heures France Services dans des territoires : la densité de l'offre y est multipliée."""
+
+    DOC = "Ouverture de France Services (heures multipliées dans des territoires)."
+    CHAMPS = {"zones": (_zones, True, "territoires ou \"toutes\""),
+              "facteur": (_positif, True, "multiplicateur des heures dans ces territoires")}
+
+    def modifications(self, p):
+        """acteurs.france_services.densite_territoires × facteur dans les zones visées."""
+        cle = "acteurs.france_services.densite_territoires"
+        v = list(p[cle])
+        for z in self.champs["zones"]:
+            v[z] = v[z] * self.champs["facteur"]
+        return {cle: v}
+
+
+class AidantsConnect(Intervention):
+    """Habilitation Aidants Connect : « faire à la place » légal, sans garder les identifiants du ménage."""
+
+    DOC = "Habilitation Aidants Connect de genres d'acteurs."
+    CHAMPS = {"genres": (_genres_aidants_connect, True, "genres d'acteurs habilités ou \"tous\"")}
+
+    def modifications(self, p):
+        """acteurs.<genre>.aidants_connect = true."""
+        return {f"acteurs.{g}.aidants_connect": True for g in self.champs["genres"]}
+
+
+class RendezVousDesDroits(Intervention):
+    """Rendez-vous des droits : chaque passage au guichet (et chez les acteurs, si demandé) examine tous les droits.
+
+    Les probabilités qu'un contact informe d'un droit non réclamé sont relevées au moins à `p_information`
+    (défaut : politiques.rendez_vous_droits_p_information), pour les prestations de l'organisme et des autres.
+    """
+
+    DOC = "Rendez-vous des droits : information proactive lors des contacts."
+    CHAMPS = {"p_information": (_part, False, "probabilité d'informer d'un droit non réclamé (0-1)"),
+              "contacts": (_contacts, False, "liste parmi guichets, acteurs (défaut : [\"guichets\"])")}
+
+    def modifications(self, p):
+        """Probabilités d'information des contacts relevées."""
+        q = self.champs.get("p_information", p["politiques.rendez_vous_droits_p_information"])
+        cles = []
+        if "guichets" in self.champs.get("contacts", ["guichets"]):
+            cles += ["information.p_contact_guichet_propre", "information.p_contact_guichet_autre"]
+        if "acteurs" in self.champs.get("contacts", ["guichets"]):
+            cles += ["information.p_contact_global", "information.p_contact_numerique"]
+        return {c: max(p[c], q) for c in cles}
+
+
+class FormationTravailleursSociaux(Intervention):
+    """Formation des travailleurs sociaux à la médiation numérique : plus de « faire avec », plus de réussite.
+
+    La part formée est fixée à `formation` ; la capacité de l'aidant est relevée à `capacite` si elle est donnée.
+    """
+
+    DOC = "Formation des travailleurs sociaux à la médiation numérique."
+    CHAMPS = {"formation": (_part, True, "part des travailleurs sociaux formés (0-1)"),
+              "capacite": (_part, False, "capacité de l'aidant après formation (0-1)")}
+
+    def modifications(self, p):
+        """acteurs.travailleur_social.formation (et capacite) relevées."""
+        out = {"acteurs.travailleur_social.formation": max(p["acteurs.travailleur_social.formation"],
+                                                            self.champs["formation"])}
+        if "capacite" in self.champs:
+            out["acteurs.travailleur_social.capacite"] = max(p["acteurs.travailleur_social.capacite"],
+                                                             self.champs["capacite"])
+        return out
+
+
+class VersementAutomatique(Intervention):
+    """Le droit est ouvert sans demande (croisement de fichiers) et la déclaration périodique est pré-remplie."""
+
+    DOC = "Ouverture automatique des droits (sans demande) et déclaration pré-remplie."
+    CHAMPS = {"prestations": (_prestations_ou_toutes, True, "prestations visées ou \"toutes\"")}
+
+    def modifications(self, p):
+        """ouverture_automatique et declaration_preremplie vraies."""
+        out: dict[str, Any] = {}
+        for b in self.champs["prestations"]:
+            out[f"prestations.{b}.ouverture_automatique"] = True
+            out[f"prestations.{b}.declaration_preremplie"] = True
+        return out
+
+
 TYPES_INTERVENTIONS: dict[str, type[Intervention]] = {
     "changement_parametre": ChangementParametre,
     "fermeture_guichets": FermetureGuichets,
@@ -225,7 +375,14 @@ TYPES_INTERVENTIONS: dict[str, type[Intervention]] = {
     "renfort_acteurs": RenfortActeurs,
     "automatisation": Automatisation,
     "declaration_preremplie": DeclarationPreremplie,
+    "maintien_canal_non_numerique": MaintienCanalNonNumerique,
+    "ouverture_france_services": OuvertureFranceServices,
+    "aidants_connect": AidantsConnect,
+    "rendez_vous_des_droits": RendezVousDesDroits,
+    "formation_travailleurs_sociaux": FormationTravailleursSociaux,
+    "versement_automatique": VersementAutomatique,
 }
+TYPE_PAR_CLASSE = {c: t for t, c in TYPES_INTERVENTIONS.items()}
 
 
 def _date(v, fichier, cle) -> dt.date:
@@ -339,7 +496,7 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
     if not isinstance(entete, dict) or "nom" not in entete or "question" not in entete:
         raise ErreurEntree("En-tête de scénario incomplet.", fichier=chemin, cle="scenario",
                            attendu="[scenario] avec nom et question")
-    champs_entete = {"nom", "question", "description", "sources", "base", "calibration"}
+    champs_entete = {"nom", "question", "description", "sources", "base", "calibration", "sans_interventions"}
     if set(entete) - champs_entete:
         raise ErreurEntree("Champ inconnu dans [scenario].", fichier=chemin,
                            cle="scenario." + sorted(set(entete) - champs_entete)[0],
@@ -350,6 +507,15 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
     interventions = [lire_intervention(t, chemin, k, defauts) for k, t in enumerate(donnees.get("interventions", []))]
     calibration = entete.get("calibration", True)
     base = entete.get("base")
+    sans = entete.get("sans_interventions", [])
+    if not isinstance(sans, list) or any(t not in TYPES_INTERVENTIONS for t in sans):
+        raise ErreurEntree("Types d'interventions à retirer invalides.", fichier=chemin,
+                           cle="scenario.sans_interventions", valeur=sans,
+                           attendu="une liste de types parmi " + ", ".join(TYPES_INTERVENTIONS))
+    if sans and base is None:
+        raise ErreurEntree("« sans_interventions » retire des interventions héritées : il faut une base.",
+                           fichier=chemin, cle="scenario.sans_interventions", valeur=sans,
+                           attendu="base = \"reference\" (ou un autre scénario) dans [scenario]")
     if base is not None:
         # Les fichiers déjà vus (chemins résolus), pas les noms : une base donnée par chemin peut boucler aussi.
         vus = _vus + (str(chemin.resolve()),)
@@ -360,7 +526,8 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
             raise ErreurEntree("Héritage circulaire de scénarios.", fichier=chemin, cle="scenario.base", valeur=base)
         parent = charger_scenario(base, vus)
         surcharges = {**parent.surcharges, **surcharges}
-        interventions = parent.interventions + interventions
+        herites = [iv for iv in parent.interventions if TYPE_PAR_CLASSE[type(iv)] not in sans]
+        interventions = herites + interventions
         calibration = entete.get("calibration", parent.calibration)
     return Scenario(nom=entete["nom"], fichier=chemin, question=entete["question"],
                     description=entete.get("description", ""), sources=list(entete.get("sources", [])),

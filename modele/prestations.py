@@ -52,6 +52,7 @@ class Catalogue:
     depot_guichet: np.ndarray       # bool (P,)
     liee: np.ndarray                # int (P,), index de la prestation qui rend éligible, -1 sinon
     automatique_pour: np.ndarray    # int (P,), index de la prestation qui ouvre le droit automatiquement, -1
+    ouverture_automatique: np.ndarray  # bool (P,), droit ouvert sans demande (croisement de fichiers)
     delai: np.ndarray
     p_pieces: np.ndarray
     p_rejet: np.ndarray
@@ -81,7 +82,8 @@ class Catalogue:
             difficulte=v("difficulte_etapes"), stigmate=v("stigmate"),
             periode=v("periode_declaration", np.int32), preremplie=v("declaration_preremplie", bool),
             depot_guichet=v("depot_guichet", bool), liee=index("eligibilite_liee"),
-            automatique_pour=index("automatique_pour"), delai=v("delai_instruction"),
+            automatique_pour=index("automatique_pour"),
+            ouverture_automatique=v("ouverture_automatique", bool), delai=v("delai_instruction"),
             p_pieces=v("p_pieces_manquantes"), p_rejet=v("p_rejet_a_tort"),
             connaissance_initiale=v("connaissance_initiale"), connaissance_entree=v("connaissance_entree"),
             taux_information=v("taux_information"), urgente=v("urgente", bool),

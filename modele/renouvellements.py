@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.demarches import capacites, sigmoide
 from modele.etat import AUCUN, PERCOIT, PLUS_TARD, SUSPENDU
 
@@ -24,7 +25,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Déclarations échues cette semaine, puis fin des délais de régularisation."""
     rng = m.aleas["renouvellements"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
-    idx = np.flatnonzero((M.t_renouvellement == t).ravel() & (M.statut == PERCOIT).ravel())
+    idx = m.agenda_renouvellement.egal(t)
+    idx = idx[M.statut.reshape(-1)[idx] == PERCOIT]
     i, b = np.divmod(idx, M.n_prestations)
     diff = np.where(cat.preremplie[b], p["renouvellements.difficulte_preremplie"],
                     p["renouvellements.difficulte_declaration"])
@@ -36,7 +38,7 @@ def appliquer(m: ModeleNonRecours) -> None:
         cap[par_aidant] = cap_acteur
         genres = m.genre_par_id[det[par_aidant]]
         h = p["accompagnement.heures_declaration"]
-        for g in np.unique(genres):
+        for g in uniques(genres):
             nb = int((genres == g).sum())
             nom = m.noms_genre_par_code[g]
             m.compteurs.ajouter_heures(g, nb * h, "place",
@@ -53,7 +55,8 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ir, br, "rupture", "déclaration manquée : droit suspendu")
 
     # Fin du délai : régularisation ou fermeture du droit.
-    idx = np.flatnonzero((M.t_prochain == t).ravel() & (M.statut == SUSPENDU).ravel())
+    idx = m.agenda_prochain.egal(t)
+    idx = idx[M.statut.reshape(-1)[idx] == SUSPENDU]
     i, b = np.divmod(idx, M.n_prestations)
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
     rel = np.clip(cap / max(p["renouvellements.difficulte_declaration"], 1e-6), 0.0, 1.0)

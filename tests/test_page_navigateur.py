@@ -6,8 +6,8 @@ Playwright ; chaque requête du navigateur est interceptée et toute adresse non
 serveur, `SOLARA_ASSETS_CDN` pointe vers un port local fermé : une ressource absente du cache
 local donnerait une réponse en erreur, qui fait aussi échouer le test.
 
-Capture : `resultats/visualisation/page-pedagogique.png` ; avec `NONRECOURS_MAJ_CAPTURES=1`,
-copie dans `docs/images/` (versionnée, donc pas à chaque exécution).
+Captures : `resultats/visualisation/*.png` (départ, deux ans de fermetures, « Suivre un ménage ») ; avec
+`NONRECOURS_MAJ_CAPTURES=1`, copie dans `docs/enseignement/` (versionnée, donc pas à chaque exécution).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ ARGUMENTS_CHROMIUM = [
     "--disable-background-networking", "--disable-component-update", "--disable-sync",
 ]
 HOTES_LOCAUX = {"127.0.0.1", "localhost"}
-DELAI_MS = 30_000
+DELAI_MS = 40_000
 
 
 def port_libre() -> int:
@@ -50,7 +50,8 @@ def adresse(tmp_path_factory):
     port = port_libre()
     journal = tmp_path_factory.mktemp("serveur") / "solara.log"
     with open(journal, "w") as sortie:
-        processus = serveur.lancer(port=port, attendre=False, stdout=sortie, stderr=subprocess.STDOUT)
+        processus = serveur.lancer(port=port, attendre=False, scenario="fermeture", stdout=sortie,
+                                   stderr=subprocess.STDOUT)
         try:
             serveur.attendre_pret(serveur.url(port, "127.0.0.1"), delai=60, processus=processus)
             yield serveur.url(port, "127.0.0.1")
@@ -74,16 +75,16 @@ EMPREINTE_IMAGE = """async img => {
 PNG = [0x89, 0x50, 0x4E, 0x47]
 
 
+CLASSES_IMAGES = ("nr-vue-menages", "nr-graphique-causes", "nr-graphique-aide", "nr-graphique-guichets")
+
+
 def sources_images(page) -> dict[str, dict]:
     """Contenu (en-tête, SHA-256, largeur) de l'image affichée par chaque composant, par classe CSS.
 
-    Solara sert les figures matplotlib en `blob:` ; on relit ces octets dans la page, car l'adresse
-    du blob change à chaque rendu même quand l'image est identique.
+    Solara sert les images en `blob:` ; on relit ces octets dans la page, car l'adresse du blob change à
+    chaque rendu même quand l'image est identique.
     """
-    return {
-        classe: page.locator(f".{classe} img").first.evaluate(EMPREINTE_IMAGE)
-        for classe in ("nr-vue-menages", "nr-graphique-taux", "nr-graphique-effectifs")
-    }
+    return {classe: page.locator(f".{classe} img").first.evaluate(EMPREINTE_IMAGE) for classe in CLASSES_IMAGES}
 
 
 def attendre_images_changees(page, avant: dict[str, dict], classes: tuple[str, ...]) -> dict[str, dict]:
@@ -109,7 +110,16 @@ def attendre_resume(page, fragment: str) -> None:
     )
 
 
-def test_page_hors_ligne_curseur_pas_et_lecture(adresse):
+def capturer(page, nom: str) -> None:
+    """Capture dans resultats/visualisation/ ; copie versionnée dans docs/enseignement/ si demandé."""
+    captures = RACINE / "resultats" / "visualisation"
+    captures.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(captures / nom), full_page=False)
+    if os.environ.get("NONRECOURS_MAJ_CAPTURES") == "1":
+        shutil.copyfile(captures / nom, RACINE / "docs" / "enseignement" / nom)
+
+
+def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
     debut = time.monotonic()
     non_locales: list[str] = []
     erreurs_http: list[str] = []
@@ -125,56 +135,71 @@ def test_page_hors_ligne_curseur_pas_et_lecture(adresse):
 
     with sync_api.sync_playwright() as pw:
         navigateur = pw.chromium.launch(executable_path=str(CHROMIUM), args=ARGUMENTS_CHROMIUM)
-        contexte = navigateur.new_context(viewport={"width": 1400, "height": 1100}, locale="fr-FR")
+        contexte = navigateur.new_context(viewport={"width": 1500, "height": 1000}, locale="fr-FR")
         contexte.route("**/*", filtrer)
         page = contexte.new_page()
         page.on("response", lambda r: r.status >= 400 and erreurs_http.append(f"{r.status} {r.url}"))
         page.on("websocket", lambda ws: websockets.append(ws.url))
         try:
             page.goto(adresse, wait_until="load")
-            page.wait_for_selector(".nr-graphique-effectifs img", timeout=DELAI_MS)
+            page.wait_for_selector(".nr-graphique-guichets img", timeout=DELAI_MS)
 
-            # La page n'est pas blanche : contrôles Mesa, curseurs en français, trois figures.
-            assert page.get_by_role("button", name="Step").is_visible()
-            assert page.get_by_text("Nombre de ménages").is_visible()
-            assert page.get_by_text("Information /sem.").is_visible()
-            attendre_resume(page, "Semaine 0 — 2000 ménages")
+            # Page en français, vrai modèle (scénario « fermeture »), curseurs tirés des déclarations.
+            assert page.locator(".nr-lancer").inner_text().strip().endswith("LANCER")
+            assert page.get_by_text("Nombre de ménages : 2000").is_visible()
+            assert page.get_by_text("Travailleurs sociaux : heures d'aide / sem. : 20").is_visible()
+            attendre_resume(page, "(semaine 0) — 2000 ménages")
             images_initiales = sources_images(page)
             for classe, image in images_initiales.items():
                 assert image["entete"] == PNG and image["largeur"] > 100, (classe, image)
+            capturer(page, "page-depart.png")
 
-            # Curseur « Nombre de ménages » : +5 crans de 100, pris en compte au Reset.
-            curseur = page.locator(".v-input", has_text="Nombre de ménages").locator("[role=slider]")
+            # Levier « Part des guichets fermés » : +5 crans de 0,05 ; « Recommencer » l'applique (marque datée).
+            curseur = page.locator(".v-input", has_text="Part des guichets fermés").locator("[role=slider]")
             curseur.focus()
             for _ in range(5):
                 curseur.press("ArrowRight")
-            page.get_by_role("button", name="Reset").click()
-            attendre_resume(page, "Semaine 0 — 2500 ménages")
-            apres_reset = attendre_images_changees(page, images_initiales, ("nr-vue-menages",))
+            page.get_by_text("Part des guichets fermés : 0,25").wait_for(timeout=DELAI_MS)
+            annee = page.locator(".v-input", has_text="Année de la fermeture").locator("[role=slider]")
+            annee.focus()
+            annee.press("ArrowLeft")  # 2016 → 2015 : un an de fermeture visible dans les deux ans simulés
+            page.get_by_text("Année de la fermeture : 2015").wait_for(timeout=DELAI_MS)
+            page.locator(".nr-recommencer").click()
+            apres_levier = attendre_images_changees(page, images_initiales, ("nr-graphique-causes",))
 
-            # Trois pas à la main, puis lecture continue et pause.
-            for semaine in (1, 2, 3):
-                page.get_by_role("button", name="Step").click()
-                attendre_resume(page, f"Semaine {semaine} — 2500 ménages")
-            page.get_by_role("button", name="▶").click()
+            # Une semaine, puis deux ans : la carte et les trois graphiques changent.
+            page.locator(".nr-semaine").click()
+            attendre_resume(page, "(semaine 1)")
+            page.locator(".nr-an").click()
+            attendre_resume(page, "(semaine 53)")
+            page.locator(".nr-an").click()
+            attendre_resume(page, "(semaine 105)")
+            attendre_images_changees(page, apres_levier, CLASSES_IMAGES)
+            assert "non-recours" in resume(page)
+            capturer(page, "page-deux-ans-fermeture.png")
+
+            # Lecture continue puis pause (contrôleur français).
+            page.locator(".nr-lancer").click()
             page.wait_for_function(
-                "() => { const m = document.querySelector('.nr-resume').innerText.match(/Semaine (\\d+)/);"
-                " return m && Number(m[1]) >= 10; }",
-                timeout=DELAI_MS,
-            )
-            page.get_by_role("button", name="❚❚").click()
-            page.get_by_role("button", name="Step").wait_for(state="visible", timeout=DELAI_MS)
-            images_finales = attendre_images_changees(page, apres_reset, tuple(apres_reset))
-            assert all(image["entete"] == PNG for image in images_finales.values())
+                "() => { const m = document.querySelector('.nr-resume').innerText.match(/\\(semaine (\\d+)\\)/);"
+                " return m && Number(m[1]) >= 113; }", timeout=DELAI_MS)
+            page.locator(".nr-lancer").click()
+            page.get_by_role("button", name="▶ Lancer").wait_for(timeout=DELAI_MS)
 
-            captures = RACINE / "resultats" / "visualisation"
-            captures.mkdir(parents=True, exist_ok=True)
-            capture = captures / "page-pedagogique.png"
-            page.screenshot(path=str(capture), full_page=True)
-            if os.environ.get("NONRECOURS_MAJ_CAPTURES") == "1":  # copie versionnée pour la doc
-                docs = RACINE / "docs" / "images"
-                docs.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(capture, docs / "page-pedagogique.png")
+            # « Suivre un ménage » : un ménage qui renonce, son histoire en français, citée.
+            page.get_by_role("tab", name="Suivre un ménage").click()
+            page.locator(".nr-hasard-renoncent").click()
+            page.wait_for_selector(".nr-recit", timeout=DELAI_MS)
+            recit = page.locator(".nr-recit").inner_text()
+            assert "Ménage n°" in recit and "Qui ?" in recit
+            assert "Renonce à demander" in recit and "Okbani" in recit
+            capturer(page, "page-suivre-un-menage.png")
+
+            # La fiche du scénario ouvert.
+            page.get_by_role("tab", name="Fiche et choses à essayer").click()
+            page.wait_for_selector(".nr-fiche", timeout=DELAI_MS)
+            fiche = page.locator(".nr-fiche").inner_text()
+            assert "Scénario « fermeture »" in fiche and "Questions pour la classe" in fiche
         finally:
             navigateur.close()
 

@@ -1,4 +1,4 @@
-"""Page pédagogique sans navigateur : modèle de démonstration, figures, curseurs, réglages hors ligne."""
+"""Page pédagogique sans navigateur : leviers tirés des déclarations, vrai modèle, figures, CLI, hors ligne."""
 
 from __future__ import annotations
 
@@ -9,63 +9,125 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from experiences.cli import main
 from experiences.visualisation import app, serveur
-from experiences.visualisation.demo_modele import PARAMETRES, ModeleNonRecours, Situation
-from experiences.visualisation.figures import LEGENDE_SITUATIONS, figure_menages, grille_situations
+from experiences.visualisation import leviers as L
+from experiences.visualisation.figures import (
+    LEGENDE_SITUATIONS,
+    Historique,
+    figure_aide,
+    figure_causes,
+    figure_guichets,
+    figure_menages,
+    grille_situations,
+)
+from modele.etat import SITUATIONS
+from modele.modele import ModeleNonRecours
+from modele.parametres import ErreurEntree, charger_declarations
+from modele.politiques import charger_scenario, scenarios_disponibles
 
-# --- modèle de démonstration : même forme d'API que le vrai modèle -------------------------------
+RACINE = Path(__file__).resolve().parents[1]
+
+# --- leviers : une seule source de vérité (les déclarations) ---------------------------------------------------
 
 
-def test_api_du_modele_forme_attendue():
-    m = ModeleNonRecours(menages=500, graine=3)
-    assert m.situation.dtype == np.int8 and m.situation.shape == (500,)
-    for _ in range(20):
+def test_leviers_repris_des_declarations():
+    decl = charger_declarations()
+    for lv in L.leviers():
+        d = decl[lv.cle]
+        assert d.doc in lv.aide and lv.cle in lv.aide
+        if lv.genre in ("reel", "entier"):
+            assert lv.valeur == d.valeur
+            assert d.min <= lv.min < lv.max <= d.max  # affichage éventuellement resserré, jamais élargi
+            assert lv.min <= lv.valeur <= lv.max
+        elif lv.genre == "choix":
+            assert lv.choix == tuple(d.choix) and lv.valeur == d.valeur
+        else:
+            assert lv.valeur is d.valeur
+    cles = {lv.cle for lv in L.leviers()}
+    assert {"acteurs.travailleur_social.heures_pour_10000", "acteurs.france_services.aidants_connect",
+            "prestations.css_gratuite.automatique_pour", "accompagnement.coef_formation",
+            "simulation.menages"} <= cles
+
+
+def test_reglages_par_defaut_suivent_le_scenario_et_ne_surchargent_rien():
+    r = L.reglages_par_defaut("reference")
+    assert L.surcharges(r, "reference") == {}
+    assert L.fichier_scenario(r, "reference") == "reference"  # aucune fermeture en plus
+    r2 = {**r, "acteurs.association.heures_pour_10000": 40, "prestations.css_gratuite.automatique_pour": "rsa"}
+    assert L.surcharges(r2, "reference") == {"acteurs.association.heures_pour_10000": 40.0,
+                                             "prestations.css_gratuite.automatique_pour": "rsa"}
+
+
+def test_fermeture_devient_une_intervention_datee_du_scenario():
+    r = {**L.reglages_par_defaut("guichets_ouverts"), L.FERMETURE_PART: 0.5, L.FERMETURE_ANNEE: 2015,
+         L.FERMETURE_ORGANISME: "tous"}
+    sc = charger_scenario(L.fichier_scenario(r, "guichets_ouverts"))
+    assert [(iv.debut.isoformat(), iv.champs["operateur"], iv.champs["part"]) for iv in sc.interventions] == [
+        ("2015-01-01", "caf", 0.5), ("2015-01-01", "cpam", 0.5), ("2015-01-01", "carsat", 0.5)]
+
+
+def test_fermeture_avant_apres_sa_date_dans_le_modele():
+    r = {**L.reglages_par_defaut("guichets_ouverts"), "simulation.menages": 300, L.FERMETURE_PART: 0.75,
+         L.FERMETURE_ANNEE: 2015}
+    m = L.creer_modele(r)
+    assert m.t == 0 and m.menages.n == 300
+    caf = [g for g in m.guichets if g.o == 0]
+    while m.calendrier.date(m.t) < m.calendrier.date(m.calendrier.pas("2015-01-01")):
         m.step()
-    assert set(np.unique(m.situation)) <= {int(s) for s in Situation}
-    tableau = m.datacollector.get_model_vars_dataframe()
-    assert len(tableau) == 21  # état initial + 20 semaines
-    assert tableau["taux_non_recours"].between(0, 1).all()
-    assert (tableau["n_percoit"] <= tableau["n_eligibles"]).all()
+        assert all(g.ouverture == 1.0 for g in caf)
+    m.step()
+    assert all(g.ouverture == pytest.approx(0.25) for g in caf)
 
 
-def test_meme_graine_meme_trajectoire_autre_graine_autre():
-    def trajectoire(graine):
-        m = ModeleNonRecours(menages=300, graine=graine)
-        for _ in range(10):
-            m.step()
-        return m.situation
-
-    assert np.array_equal(trajectoire(5), trajectoire(5))
-    assert not np.array_equal(trajectoire(5), trajectoire(6))
-
-
-def test_sans_information_personne_ne_sort_de_la_non_connaissance():
-    m = ModeleNonRecours(menages=400, graine=1, taux_information=0.0, taux_entree_eligibilite=0.0,
-                         taux_sortie_eligibilite=0.0)
-    depart = m.situation.copy()
-    for _ in range(15):
+def test_appliquer_maintenant_change_les_parametres_a_partir_de_la_semaine_courante():
+    r = {**L.reglages_par_defaut("guichets_ouverts"), "simulation.menages": 300}
+    m = L.creer_modele(r)
+    for _ in range(10):
         m.step()
-    assert np.array_equal(m.situation, depart)
+    avant = m.acteur(0, 0).heures
+    L.appliquer(m, {**r, "acteurs.travailleur_social.heures_pour_10000": 80.0})
+    assert m.acteur(0, 0).heures == avant  # rien ne change avant le pas suivant
+    m.step()
+    assert m.acteur(0, 0).heures == pytest.approx(4 * avant)
+    assert m.menages.n == 300 and m.t == 11
 
 
-def test_plus_d_information_moins_de_non_connaissance():
-    def non_connaissance(taux):
-        m = ModeleNonRecours(menages=2000, graine=2, taux_information=taux)
-        for _ in range(20):
-            m.step()
-        return m.datacollector.get_model_vars_dataframe()["taux_non_connaissance"].iloc[-1]
-
-    assert non_connaissance(0.2) < non_connaissance(0.02)
+def test_reglage_hors_bornes_refuse_en_francais():
+    r = {**L.reglages_par_defaut("reference"), "simulation.menages": 300, "accompagnement.coef_formation": -1.0}
+    with pytest.raises(ErreurEntree, match="hors bornes"):
+        L.creer_modele(r)
 
 
-def test_parametre_inconnu_ou_hors_bornes_refuse():
-    with pytest.raises(ValueError, match="inconnu.*taux_magique"):
-        ModeleNonRecours(menages=10, taux_magique=1.0)
-    with pytest.raises(ValueError, match="taux_abandon = 2.0 hors bornes"):
-        ModeleNonRecours(menages=10, taux_abandon=2.0)
+# --- scénarios des fiches ---------------------------------------------------------------------------------------
 
 
-# --- figures -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("nom", ["guichets_ouverts", "fermeture", "mediation", "aidants_connect",
+                                 "classe_automatique"])
+def test_scenario_de_fiche_livre_valide_avec_sa_fiche(nom):
+    assert nom in scenarios_disponibles()
+    sc = charger_scenario(nom)
+    assert sc.nom == nom and sc.question
+    if nom != "guichets_ouverts":
+        fiche = (RACINE / "docs" / "enseignement" / f"{nom}.md").read_text(encoding="utf-8")
+        for titre in ("Ce que montre le modèle", "Choses à essayer", "Questions pour la classe", "Limites"):
+            assert titre in fiche, (nom, titre)
+        assert f"nonrecours visualiser --scenario {nom}" in fiche
+
+
+def test_fermeture_plus_de_non_recours_que_les_guichets_ouverts():
+    """Ce que montre la fiche « Fermer les guichets » : mêmes graines, mêmes tirages ; écart ≈ 0,07-0,09 en 2017."""
+    def non_recours_2017(nom):
+        m = ModeleNonRecours(scenario=nom, menages=1000, graine=1, fin="2017-12")
+        m.lancer()
+        h = Historique()
+        h.lire(m)
+        return h.causes().loc["2017", "taux_non_recours"].mean()
+
+    assert non_recours_2017("fermeture") > non_recours_2017("guichets_ouverts") + 0.03
+
+
+# --- figures ------------------------------------------------------------------------------------------------------
 
 
 def test_grille_presque_carree_cases_vides_en_nan():
@@ -74,40 +136,64 @@ def test_grille_presque_carree_cases_vides_en_nan():
     assert np.isnan(grille[1, 2]) and grille[1, 1] == 4
 
 
-def test_legende_en_francais_avec_effectifs():
-    situation = np.array([1, 1, 2, 0, 5], dtype=np.int8)
-    fig = figure_menages(situation, semaine=7)
-    ax = fig.axes[0]
-    libelles = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert libelles[1] == "Perçoit la prestation (2)"
-    assert len(libelles) == len(LEGENDE_SITUATIONS) == len(Situation)
-    assert ax.get_title() == "5 ménages — semaine 7"
+def test_legende_en_francais_un_code_par_situation_du_modele():
+    assert len(LEGENDE_SITUATIONS) == len(SITUATIONS)
+    situation = np.array([1, 1, 2, 0, 5, 3], dtype=np.int8)
+    territoire = np.array([0, 1, 2, 3, 0, 0], dtype=np.int8)
+    fig = figure_menages(situation, territoire, "Semaine du 5 janvier 2015", suivi=4)
+    libelles = [t.get_text() for t in fig.axes[-1].get_legend().get_texts()]
+    assert libelles[1] == "Perçoit ses droits (2)"
+    assert libelles[3] == "Non-recours : ne demande pas (1)"
+    assert [ax.get_title() for ax in fig.axes[:4]] == ["Ville (3)", "Quartiers prioritaires (1)", "Périurbain (1)",
+                                                       "Rural (1)"]
 
 
-# --- page : curseurs dérivés de la déclaration, recréation par « Reset » -------------------------
+def test_historique_incremental_et_figures_des_releves():
+    m = L.creer_modele({**L.reglages_par_defaut("fermeture"), "simulation.menages": 400})
+    h = Historique()
+    assert h.lire(m) == 0 and h.causes().empty
+    figure_causes(h, L.DEBUT, L.FIN)  # vide : un message, pas d'erreur
+    for _ in range(60):
+        m.step()
+    n = h.lire(m)
+    assert n == len(set(m.series()["date"].astype(str)))
+    causes = h.causes()
+    assert ((causes >= 0) & (causes <= 1)).all().all()
+    somme = causes[["taux_non_connaissance", "taux_non_demande", "taux_non_reception"]].sum(axis=1)
+    assert (somme <= causes["taux_non_recours"] + 1e-9).all()
+    assert set(h.par_groupe("capacite_guichets").columns) == {"caf", "cpam", "carsat"}
+    for fig in (figure_causes(h, L.DEBUT, L.FIN, [("2016-01-01", "fermeture")]),
+                figure_aide(h, m.menages.n, L.DEBUT, L.FIN), figure_guichets(h, L.DEBUT, L.FIN)):
+        assert fig.axes
 
 
-
-def test_un_curseur_par_parametre_declare_bornes_reprises():
-    for nom, decl in PARAMETRES.items():
-        curseur = app.model_params[nom]
-        assert (curseur.min, curseur.max, curseur.value) == (decl.minimum, decl.maximum, decl.valeur)
-    assert set(app.model_params) == set(PARAMETRES) | {"menages", "graine"}
-
-
-def test_reset_de_mesa_recree_le_modele_avec_les_curseurs():
-    """Reproduit l'appel de Mesa 3.5 au bouton Reset (il ajoute `scenario=`)."""
-    from mesa.visualization.solara_viz import _build_model_init_kwargs
-
-    modele = app.ModelePage(**app.valeurs_initiales(app.model_params))
-    parametres = {**app.valeurs_initiales(app.model_params), "menages": 700}
-    kwargs = _build_model_init_kwargs(modele, parametres, add_scenario_when_empty=True,
-                                      require_model_accepts_scenario=True)
-    nouveau = type(modele)(**kwargs)
-    assert nouveau.situation.size == 700
+def test_resume_de_la_page_en_francais():
+    m = app.nouveau_modele({**L.reglages_par_defaut("reference"), "simulation.menages": 300})
+    app.avancer(m, 9)
+    texte = app.resume(m)
+    assert texte.startswith("Semaine du ") and "(semaine 9) — 300 ménages — non-recours " in texte
+    assert "ms par semaine" in app.texte_mesures(m)
 
 
-# --- serveur : boucle locale, environnement hors ligne, ressources présentes en local ------------
+# --- CLI et serveur : boucle locale, environnement hors ligne, ressources présentes en local ----------------------
+
+
+def test_cli_visualiser_scenario_inconnu_code_2(capsys):
+    assert main(["visualiser", "--scenario", "inexistant"]) == 2
+    assert "Scénario inconnu" in capsys.readouterr().err
+
+
+def test_cli_visualiser_lance_le_serveur_avec_le_scenario(monkeypatch, capsys):
+    appels = []
+
+    class Fini:
+        returncode = 0
+
+    monkeypatch.setattr(serveur, "lancer", lambda **kw: appels.append(kw) or Fini())
+    assert main(["visualiser", "--scenario", "fermeture", "--port", "8800"]) == 0
+    assert appels == [{"port": 8800, "hote": "127.0.0.1", "scenario": "fermeture"}]
+    assert main(["visualiser", "--hote", "0.0.0.0"]) == 0
+    assert "visible de tout le réseau" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("hote,attendu", [("127.0.0.1", True), ("127.1.2.3", True), ("::1", True),
@@ -118,11 +204,12 @@ def test_boucle_locale(hote, attendu):
 
 
 def test_environnement_hors_ligne():
-    env = serveur.environnement_hors_ligne({"PYTHONPATH": "/ailleurs"})
+    env = serveur.environnement_hors_ligne({"PYTHONPATH": "/ailleurs"}, scenario="fermeture")
     assert env["SOLARA_ASSETS_PROXY"] == "true"
     assert env["SOLARA_ASSETS_CDN"].startswith("http://127.0.0.1:")
     assert env["SOLARA_TELEMETRY_MIXPANEL_ENABLE"] == "false"
     assert env["SOLARA_MODE"] == "production"
+    assert env["NONRECOURS_SCENARIO"] == "fermeture"
     assert env["PYTHONPATH"].split(":") == [str(serveur.RACINE_DEPOT), "/ailleurs"]
     cmd = serveur.commande(8765, "127.0.0.1", "app.py")
     assert {"--production", "--no-open", "--no-check-version"} <= set(cmd)
@@ -159,3 +246,17 @@ def test_ressources_du_gabarit_solara_presentes_dans_le_cache_local():
     manquants = sorted(d for d in demandes if not (cache / d).is_dir())
     assert manquants == [], f"absents de {cache} : {manquants}"
     assert (cache / settings.assets.fontawesome_path.lstrip("/")).is_file()
+
+
+def test_heures_par_semaine_bornees_par_les_moyens_des_aidants():
+    """Les heures des travailleurs sociaux, ramenées à la semaine et à 10 000 ménages, ne dépassent pas le curseur."""
+    r = {**L.reglages_par_defaut("fermeture"), "simulation.menages": 2000,
+         "acteurs.travailleur_social.heures_pour_10000": 20.0}
+    m = L.creer_modele(r)
+    for _ in range(40):
+        m.step()
+    h = Historique()
+    h.lire(m)
+    ts = h.par_semaine("heures_accompagnement")["travailleur_social"] * 10000 / m.menages.n
+    assert (ts > 0).any()
+    assert (ts <= 20.0 * 1.2).all()  # semaines à cheval sur deux mois ; par mois, ce serait 4 à 5 fois plus

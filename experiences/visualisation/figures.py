@@ -1,113 +1,307 @@
 """Figures matplotlib de la page pédagogique, construites à partir du modèle (sans Solara).
 
-Règle en une ligne : une figure lit les tableaux du modèle (`situation`) ou les séries du
-`datacollector` et ne modifie jamais le modèle.
+Règle en une ligne : une figure lit le modèle (situation et territoire des ménages) ou l'historique des
+relevés mensuels (`Historique`) et ne modifie jamais le modèle.
 
-Seul matplotlib est utilisé (pas d'Altair) : la page doit fonctionner hors ligne, et Altair
-demanderait vega à un CDN.
+Seul matplotlib est utilisé (pas d'Altair) : la page doit fonctionner hors ligne, et Altair demanderait
+vega à un CDN.
 """
 
 from __future__ import annotations
 
+import io
 import math
+import time
 
 import numpy as np
+import pandas as pd
 from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
-from matplotlib.ticker import MaxNLocator
 
-#: Code de situation → (libellé affiché, couleur). L'ordre est celui des codes 0..5.
+from modele.etat import SITUATIONS, TERRITOIRES
+from modele.prestations import GENRES_AIDE, ORGANISMES
+
+#: Code de situation (index dans `modele.etat.SITUATIONS`) → (libellé affiché, couleur).
 LEGENDE_SITUATIONS: dict[int, tuple[str, str]] = {
-    0: ("Non éligible", "#d9d9d9"),
-    1: ("Perçoit la prestation", "#1a9850"),
-    2: ("Non-connaissance", "#fdae61"),
-    3: ("Non-demande", "#d73027"),
-    4: ("Non-réception", "#762a83"),
-    5: ("Démarche en cours", "#4575b4"),
+    SITUATIONS.index("non_eligible"): ("Non éligible", "#d9d9d9"),
+    SITUATIONS.index("percoit"): ("Perçoit ses droits", "#1a9850"),
+    SITUATIONS.index("non_connaissance"): ("Non-recours : ne connaît pas son droit", "#fdae61"),
+    SITUATIONS.index("non_demande"): ("Non-recours : ne demande pas", "#d73027"),
+    SITUATIONS.index("non_reception"): ("Non-recours : demande sans réponse", "#762a83"),
+    SITUATIONS.index("en_demarche"): ("Démarche en cours", "#4575b4"),
 }
-
-#: Séries du datacollector tracées sur le graphique des taux → (libellé, couleur).
-SERIES_TAUX: dict[str, tuple[str, str]] = {
-    "taux_non_recours": ("Non-recours (total)", "#000000"),
-    "taux_non_connaissance": ("dont non-connaissance", LEGENDE_SITUATIONS[2][1]),
-    "taux_non_demande": ("dont non-demande", LEGENDE_SITUATIONS[3][1]),
-    "taux_non_reception": ("dont non-réception", LEGENDE_SITUATIONS[4][1]),
-}
-
-#: Séries tracées sur le graphique des effectifs → (libellé, couleur).
-SERIES_EFFECTIFS: dict[str, tuple[str, str]] = {
-    "n_eligibles": ("Ménages éligibles", "#636363"),
-    "n_percoit": ("Ménages qui perçoivent", LEGENDE_SITUATIONS[1][1]),
-}
+NOMS_TERRITOIRES = {"urbain": "Ville", "qpv": "Quartiers prioritaires", "periurbain": "Périurbain",
+                    "rural": "Rural"}
+NOMS_AIDE = {"famille": "Entourage", "travailleur_social": "Travailleurs sociaux",
+             "france_services": "France Services", "conseiller_numerique": "Conseillers numériques",
+             "association": "Associations", "prestataire_prive": "Services payants"}
+COULEURS_AIDE = {"famille": "#bdbdbd", "travailleur_social": "#e41a1c", "france_services": "#377eb8",
+                 "conseiller_numerique": "#4daf4a", "association": "#984ea3", "prestataire_prive": "#ff7f00"}
+POSTURES = {"heures_faire_a_la_place": ("Faire à la place", "#d73027"),
+            "heures_faire_avec": ("Faire avec (apprendre)", "#1a9850"),
+            "heures_orienter": ("Orienter ailleurs", "#fee08b")}
+CAUSES = {"taux_non_connaissance": LEGENDE_SITUATIONS[2], "taux_non_demande": LEGENDE_SITUATIONS[3],
+          "taux_non_reception": LEGENDE_SITUATIONS[4]}
+NOMS_ORGANISMES = {"caf": "CAF", "cpam": "CPAM", "carsat": "CARSAT"}
+COULEURS_ORGANISMES = {"caf": "#08519c", "cpam": "#6baed6", "carsat": "#31a354"}
 
 _CARTE = ListedColormap([couleur for _, couleur in LEGENDE_SITUATIONS.values()]).with_extremes(bad="white")
 _NORME = BoundaryNorm(np.arange(-0.5, len(LEGENDE_SITUATIONS) + 0.5), _CARTE.N)
+TAILLE = (5.6, 3.3)
 
 
-def grille_situations(situation: np.ndarray) -> np.ndarray:
+def grille_situations(situation: np.ndarray, largeur: int | None = None) -> np.ndarray:
     """Range les codes de situation dans une grille presque carrée (cases vides en NaN).
 
-    Le ménage d'indice `i` occupe la ligne `i // largeur`, la colonne `i % largeur`.
+    Le k-ième ménage occupe la ligne `k // largeur`, la colonne `k % largeur`.
     """
     n = int(situation.size)
-    largeur = max(1, math.ceil(math.sqrt(n)))
+    largeur = largeur or max(1, math.ceil(math.sqrt(n)))
     hauteur = max(1, math.ceil(n / largeur))
     grille = np.full(largeur * hauteur, np.nan, dtype=np.float32)
     grille[:n] = situation
     return grille.reshape(hauteur, largeur)
 
 
-def figure_menages(situation: np.ndarray, semaine: int | None = None) -> Figure:
-    """Carré coloré par ménage selon sa situation, avec une légende en français et les effectifs."""
-    # Paysage, légende à droite : la figure tient dans une case de la grille SolaraViz.
-    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
-    ax = fig.add_subplot()
-    ax.imshow(grille_situations(situation), cmap=_CARTE, norm=_NORME, interpolation="nearest")
-    ax.set_xticks([])
-    ax.set_yticks([])
-    titre = f"{situation.size} ménages"
-    if semaine is not None:
-        titre += f" — semaine {semaine}"
-    ax.set_title(titre, fontsize="medium")
+def figure_menages(situation: np.ndarray, territoire: np.ndarray, titre: str = "",
+                   suivi: int | None = None) -> Figure:
+    """Carte des quatre territoires : un carré par ménage, coloré selon sa situation ; légende en français.
+
+    Le ménage `suivi` (« Suivre un ménage ») est entouré.
+    """
+    fig = Figure(figsize=(7.6, 4.4), layout="constrained")
+    grille = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.15])
     comptes = np.bincount(situation.astype(np.intp), minlength=len(LEGENDE_SITUATIONS))
-    poignees = [
-        Patch(facecolor=couleur, edgecolor="#555555", label=f"{libelle} ({comptes[code]})")
-        for code, (libelle, couleur) in LEGENDE_SITUATIONS.items()
-    ]
-    ax.legend(handles=poignees, loc="center left", bbox_to_anchor=(1.02, 0.5), frameon=False,
-              fontsize="small", title="Situation", title_fontsize="small")
+    for z, nom in enumerate(TERRITOIRES):
+        ax = fig.add_subplot(grille[z // 2, z % 2])
+        indices = np.flatnonzero(territoire == z)
+        g = grille_situations(situation[indices])
+        ax.imshow(g, cmap=_CARTE, norm=_NORME, interpolation="nearest", aspect="equal")
+        ax.set_xticks([])
+        ax.set_yticks([])
+        ax.set_title(f"{NOMS_TERRITOIRES[nom]} ({indices.size})", fontsize="small")
+        if suivi is not None and 0 <= suivi < territoire.size and territoire[suivi] == z:
+            k = int(np.searchsorted(indices, suivi))
+            ax.plot(k % g.shape[1], k // g.shape[1], marker="o", markersize=9, markerfacecolor="none",
+                    markeredgecolor="black", markeredgewidth=2)
+    ax_leg = fig.add_subplot(grille[:, 2])
+    ax_leg.axis("off")
+    poignees = [Patch(facecolor=couleur, edgecolor="#555555", label=f"{libelle} ({comptes[code]})")
+                for code, (libelle, couleur) in LEGENDE_SITUATIONS.items()]
+    ax_leg.legend(handles=poignees, loc="center left", frameon=False, fontsize="small",
+                  title="Situation du ménage", title_fontsize="small")
+    if titre:
+        fig.suptitle(titre, fontsize="medium")
     return fig
 
 
-def _tracer(ax, tableau, series: dict[str, tuple[str, str]]) -> None:
-    for colonne, (libelle, couleur) in series.items():
-        if colonne in tableau.columns:
-            ax.plot(tableau.index, tableau[colonne], label=libelle, color=couleur)
-    ax.set_xlabel("Semaine")
-    ax.set_xlim(0, max(1, len(tableau) - 1))
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
-    ax.legend(loc="best", fontsize="small")
+def png(fig: Figure, dpi: int = 80) -> tuple[bytes, float]:
+    """Image PNG d'une figure et durée du dessin (secondes), pour mesurer la fluidité de la page."""
+    debut = time.perf_counter()
+    tampon = io.BytesIO()
+    fig.savefig(tampon, format="png", dpi=dpi)
+    return tampon.getvalue(), time.perf_counter() - debut
+
+
+def _colonnes(bloc) -> tuple[np.ndarray, ...]:
+    """(date, indicateur, prestation, groupe, valeur) d'un bloc du relevé : tuple de tableaux ou DataFrame."""
+    if isinstance(bloc, pd.DataFrame):
+        return tuple(np.asarray(bloc[c].astype(str) if c != "valeur" else bloc[c])
+                     for c in ("date", "indicateur", "prestation", "groupe", "valeur"))
+    return tuple(np.asarray(x) for x in bloc)
+
+
+class Historique:
+    """Relevés mensuels utiles aux graphiques, lus au fil de l'eau dans `m.releve.blocs` (sans tout recopier)."""
+
+    INDICATEURS = ("n_eligibles", "taux_non_recours", *CAUSES, "heures_accompagnement", *POSTURES,
+                   "attente_moyenne", "file_attente", "capacite_guichets")
+
+    def __init__(self):
+        self.lus = 0
+        self.morceaux: list[pd.DataFrame] = []
+        self.dates: set[str] = set()
+        self._table: pd.DataFrame | None = None
+        self._causes: pd.DataFrame | None = None
+
+    def lire(self, m) -> int:
+        """Ajoute les relevés parus depuis le dernier appel ; rend le nombre de mois relevés."""
+        blocs = m.releve.blocs
+        if len(blocs) > self.lus:
+            for b in blocs[self.lus:]:
+                date, indicateur, prestation, groupe, valeur = _colonnes(b)
+                if len(indicateur) == 0 or indicateur[0] not in self.INDICATEURS:
+                    continue
+                garde = np.fromiter((g == "ensemble" or g.startswith(("acteur=", "operateur=")) for g in groupe),
+                                    dtype=bool, count=len(groupe))
+                self.morceaux.append(pd.DataFrame({"date": date[garde], "indicateur": indicateur[garde],
+                                                   "prestation": prestation[garde], "groupe": groupe[garde],
+                                                   "valeur": valeur[garde]}))
+                self.dates.add(str(date[0]))
+            self.lus = len(blocs)
+            self._table = None
+            self._causes = None
+        return self.n_mois
+
+    @property
+    def table(self) -> pd.DataFrame:
+        """Tableau long (date, indicateur, prestation, groupe, valeur) des indicateurs gardés."""
+        if self._table is None:
+            self._table = (pd.concat(self.morceaux, ignore_index=True) if self.morceaux else
+                           pd.DataFrame(columns=["date", "indicateur", "prestation", "groupe", "valeur"]))
+            for c in ("indicateur", "prestation", "groupe"):
+                self._table[c] = self._table[c].astype(str)
+        return self._table
+
+    @property
+    def n_mois(self) -> int:
+        """Nombre de mois relevés."""
+        return len(self.dates)
+
+    def par_groupe(self, indicateur: str) -> pd.DataFrame:
+        """Dates × groupes (sans le préfixe « acteur= » / « operateur= ») d'un indicateur « toutes »."""
+        t = self.table
+        t = t[t["indicateur"] == indicateur]
+        if t.empty:
+            return pd.DataFrame()
+        tab = t.pivot_table(index="date", columns="groupe", values="valeur", aggfunc="sum")
+        tab.columns = [c.split("=", 1)[1] for c in tab.columns]
+        tab.index = pd.to_datetime(tab.index)
+        return tab
+
+    def par_semaine(self, indicateur: str) -> pd.DataFrame:
+        """Comme `par_groupe`, pour un flux mensuel ramené à la semaine (divisé par le nombre de lundis du mois :
+        un pas du modèle commence un lundi), pour que les mois de 4 et de 5 semaines se comparent."""
+        tab = self.par_groupe(indicateur)
+        if tab.empty:
+            return tab
+        mois = tab.index.values.astype("datetime64[M]")
+        suivant = (mois + np.timedelta64(1, "M")).astype("datetime64[D]")
+        lundis = np.busday_count(mois.astype("datetime64[D]"), suivant, weekmask="Mon")
+        return tab.div(np.maximum(lundis, 1), axis=0)
+
+    def causes(self) -> pd.DataFrame:
+        """Part des droits non perçus, toutes prestations (pondérée par les éligibles), par cause et au total."""
+        if self._causes is None:
+            self._causes = self._calculer_causes()
+        return self._causes
+
+    def _calculer_causes(self) -> pd.DataFrame:
+        t = self.table
+        t = t[t["groupe"] == "ensemble"]
+        if t.empty:
+            return pd.DataFrame()
+        large = t.pivot_table(index=["date", "prestation"], columns="indicateur", values="valeur")
+        n = large["n_eligibles"]
+        out = pd.DataFrame({c: (large[c] * n).groupby(level="date").sum() for c in ("taux_non_recours", *CAUSES)})
+        out = out.div(n.groupby(level="date").sum().replace(0, np.nan), axis=0)
+        out.index = pd.to_datetime(out.index)
+        return out
+
+
+def _axe_dates(ax, debut: str, fin: str) -> None:
+    ax.set_xlim(pd.Timestamp(debut), pd.Timestamp(fin) + pd.offsets.MonthEnd(0))
+    ax.xaxis.set_major_locator(YearLocator(2))
+    ax.xaxis.set_major_formatter(DateFormatter("%Y"))
     ax.grid(alpha=0.3)
 
 
-def figure_taux(tableau) -> Figure:
-    """Taux de non-recours parmi les éligibles et sa décomposition par type (ODENORE)."""
-    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
+def _vide(ax, texte="Courbes : dès la fin\ndu premier mois simulé") -> None:
+    ax.text(0.5, 0.5, texte, ha="center", va="center", transform=ax.transAxes, fontsize="small", color="#555555")
+
+
+def figure_causes(h: Historique, debut: str, fin: str, marques=()) -> Figure:
+    """Non-recours par cause (typologie de l'ODENORE), en part des droits ouverts, toutes prestations."""
+    fig = Figure(figsize=TAILLE, layout="constrained")
     ax = fig.add_subplot()
-    _tracer(ax, tableau, SERIES_TAUX)
+    tab = h.causes()
+    if tab.empty:
+        _vide(ax)
+    else:
+        ax.stackplot(tab.index, *(tab[c].fillna(0) for c in CAUSES), labels=[v[0] for v in CAUSES.values()],
+                     colors=[v[1] for v in CAUSES.values()], alpha=0.9)
+        ax.plot(tab.index, tab["taux_non_recours"], color="black", lw=1.2, label="Non-recours total")
+        ax.legend(loc="upper left", fontsize="x-small")
+    _axe_dates(ax, debut, fin)
+    _marque(ax, marques)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("Part des éligibles")
-    ax.set_title("Taux de non-recours")
+    ax.set_ylabel("Part des droits")
+    ax.set_title("Non-recours par cause (toutes prestations)", fontsize="medium")
     return fig
 
 
-def figure_effectifs(tableau) -> Figure:
-    """Nombre de ménages éligibles et de ménages qui perçoivent, semaine après semaine."""
-    fig = Figure(figsize=(5.2, 3.4), layout="constrained")
-    ax = fig.add_subplot()
-    _tracer(ax, tableau, SERIES_EFFECTIFS)
-    ax.set_ylim(bottom=0)
-    ax.set_ylabel("Ménages")
-    ax.set_title("Éligibles et allocataires")
+def _marque(ax, marques) -> None:
+    """Lignes verticales aux dates où un levier a changé (fermeture, « Appliquer maintenant »)."""
+    for date, texte in marques or ():
+        ax.axvline(pd.Timestamp(date), color="#444444", ls="--", lw=1)
+        ax.text(pd.Timestamp(date), 0.98, f" {texte}", transform=ax.get_xaxis_transform(), va="top",
+                fontsize="x-small", color="#444444")
+
+
+def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=()) -> Figure:
+    """Heures d'aide aux démarches par semaine pour 10 000 ménages (l'unité des curseurs) : par genre d'aidant
+    professionnel (gauche) et par posture (droite)."""
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, sharex=True)
+    echelle = 10000.0 / max(n_menages, 1)
+    tab = h.par_semaine("heures_accompagnement")
+    if tab.empty:
+        _vide(ax1)
+    else:
+        genres = [g for g in GENRES_AIDE if g in tab.columns and g != "famille"]
+        ax1.stackplot(tab.index, *(tab[g] * echelle for g in genres), labels=[NOMS_AIDE[g] for g in genres],
+                      colors=[COULEURS_AIDE[g] for g in genres], alpha=0.9)
+        ax1.legend(loc="upper left", fontsize="x-small")
+    ax1.set_title("Qui aide ? (professionnels, hors entourage)", fontsize="small")
+    ax1.set_ylabel("Heures par semaine pour 10 000 ménages", fontsize="x-small")
+    series = {k: h.par_semaine(k) for k in POSTURES}
+    if all(s.empty for s in series.values()):
+        _vide(ax2, "")
+    else:
+        pros = [g for g in GENRES_AIDE if g != "famille"]
+        cols = {k: s[[g for g in pros if g in s.columns]].sum(axis=1) * echelle for k, s in series.items()}
+        idx = next(iter(cols.values())).index
+        ax2.stackplot(idx, *(cols[k].reindex(idx).fillna(0) for k in POSTURES),
+                      labels=[v[0] for v in POSTURES.values()], colors=[v[1] for v in POSTURES.values()], alpha=0.9)
+        ax2.legend(loc="upper left", fontsize="x-small")
+    ax2.set_title("Comment aident-ils ?", fontsize="small")
+    for ax in (ax1, ax2):
+        _axe_dates(ax, debut, fin)
+        _marque(ax, marques)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize="x-small")
+    return fig
+
+
+def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
+    """Guichets ouverts (capacité d'accueil par organisme) et attente chez les aidants."""
+    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    ax1, ax2 = fig.subplots(1, 2, sharex=True)
+    cap = h.par_groupe("capacite_guichets")
+    if cap.empty:
+        _vide(ax1)
+    else:
+        for o in ORGANISMES:
+            if o in cap.columns:
+                ax1.plot(cap.index, cap[o], label=NOMS_ORGANISMES[o], color=COULEURS_ORGANISMES[o])
+        ax1.legend(loc="upper right", fontsize="x-small")
+    ax1.set_title("Guichets ouverts : visites / semaine", fontsize="small")
+    att = h.par_groupe("attente_moyenne")
+    fil = h.par_groupe("file_attente")
+    if att.empty:
+        _vide(ax2, "")
+    else:
+        for g in ("travailleur_social", "france_services", "conseiller_numerique", "association"):
+            if g in att.columns:
+                ax2.plot(att.index, att[g], label=NOMS_AIDE[g], color=COULEURS_AIDE[g])
+        ax2.legend(loc="upper left", fontsize="x-small")
+    en_file = int(round(fil.iloc[-1].drop(labels=["famille"], errors="ignore").sum())) if not fil.empty else 0
+    ax2.set_title(f"Attente chez les aidants (sem.) — {en_file} en file", fontsize="small")
+    for ax in (ax1, ax2):
+        _axe_dates(ax, debut, fin)
+        _marque(ax, marques)
+        ax.set_ylim(bottom=0)
+        ax.tick_params(labelsize="x-small")
     return fig

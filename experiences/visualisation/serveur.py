@@ -49,9 +49,14 @@ def est_boucle_locale(hote: str) -> bool:
         return False
 
 
-def environnement_hors_ligne(base: dict[str, str] | None = None) -> dict[str, str]:
-    """Variables d'environnement de `solara run` pour une page sans aucune ressource distante."""
+def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str | None = None) -> dict[str, str]:
+    """Variables d'environnement de `solara run` pour une page sans aucune ressource distante.
+
+    `scenario` (nom livré ou chemin .toml) devient `NONRECOURS_SCENARIO`, lu par la page au démarrage.
+    """
     env = dict(os.environ if base is None else base)
+    if scenario:
+        env["NONRECOURS_SCENARIO"] = scenario
     env.update(
         {
             "SOLARA_ASSETS_PROXY": "true",
@@ -103,6 +108,7 @@ def lancer(
     hote: str = "127.0.0.1",
     fichier_app: Path | str = FICHIER_APP,
     attendre: bool = True,
+    scenario: str | None = None,
     **options_popen,
 ) -> subprocess.Popen:
     """Démarre `solara run` sur `hote:port` avec les réglages hors ligne.
@@ -120,7 +126,7 @@ def lancer(
         )
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
-        env=environnement_hors_ligne(options_popen.pop("env", None)),
+        env=environnement_hors_ligne(options_popen.pop("env", None), scenario),
         cwd=str(RACINE_DEPOT),
         **options_popen,
     )
@@ -143,8 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     analyseur = argparse.ArgumentParser(description="Page pédagogique du non-recours (hors ligne).")
     analyseur.add_argument("--port", type=int, default=8765, help="port d'écoute (défaut : 8765)")
     analyseur.add_argument("--hote", default="127.0.0.1", help="adresse d'écoute (défaut : 127.0.0.1)")
+    analyseur.add_argument("--scenario", default=None, help="scénario de départ (défaut : reference)")
     args = analyseur.parse_args(argv)
-    processus = lancer(port=args.port, hote=args.hote)
+    processus = lancer(port=args.port, hote=args.hote, scenario=args.scenario)
     return processus.returncode or 0
 
 

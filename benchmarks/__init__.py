@@ -1,0 +1,1 @@
+"""Benchmarks de performance et étalon « un agent par ménage » (hors suite de tests)."""

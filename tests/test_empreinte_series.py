@@ -1,0 +1,33 @@
+"""Empreinte d'une petite exécution : les optimisations de performance ne doivent changer aucun résultat.
+
+L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
+(issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
+acteurs, mandat du service payant) : elle est la même avec et sans elles. Si un changement voulu du modèle
+change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
+dans le message de commit ; une optimisation pure doit la laisser inchangée.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+import numpy as np
+
+EMPREINTE = "bbfdc7616cc32e5bd25552e29badbded1fa2c1c052e7654c4cbf889041b9a823"
+
+
+def empreinte(series) -> str:
+    """SHA-256 du tableau long trié (étiquettes puis valeurs arrondies, NaN codés -999)."""
+    s = series.sort_values(["date", "indicateur", "prestation", "groupe"]).reset_index(drop=True)
+    h = hashlib.sha256()
+    for c in ("date", "indicateur", "prestation", "groupe"):
+        h.update("|".join(s[c].astype(str)).encode())
+    v = np.round(s["valeur"].to_numpy(float), 9)
+    h.update(np.nan_to_num(v, nan=-999.0).tobytes())
+    return h.hexdigest()
+
+
+def test_empreinte_petite_execution_inchangee(run_court):
+    r = run_court("reference", 7, 3000, "2014-01", "2016-12")
+    assert len(r.series) == 28542
+    assert empreinte(r.series) == EMPREINTE

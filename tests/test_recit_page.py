@@ -1,0 +1,57 @@
+"""« Suivre un ménage » dans la page : références lisibles, récit en Markdown mis à jour pendant la simulation."""
+
+from experiences.recit import CITATIONS, choisir_menage, recit, reference_lisible
+from experiences.visualisation import app
+from experiences.visualisation import leviers as L
+
+
+def test_reference_lisible():
+    assert reference_lisible("003:1308-1309").startswith("N. Okbani, rapport de recherche-action")
+    assert reference_lisible("003:1308-1309").endswith("(document 003, lignes 1308-1309)")
+    assert reference_lisible("003:1709").endswith("(document 003, ligne 1709)")
+    assert reference_lisible("004:12") == "document 004, ligne 12"
+    assert all(reference_lisible(ref).startswith("N. Okbani") for _, ref in CITATIONS.values())
+
+
+def test_recit_de_la_page_s_allonge_avec_la_simulation_et_cite_ses_sources():
+    m = app.nouveau_modele({**L.reglages_par_defaut("fermeture"), "simulation.menages": 400, "graine": 2})
+    app.avancer(m, 52)
+    i = choisir_menage(m, "renoncent")
+    assert i is not None
+    avant = len(recit(m, i).lignes)
+    texte = app.recit_markdown(m, i)
+    assert texte.startswith(f"### Ménage n° {i}\n**Qui ?** ")
+    assert "Renonce à demander" in texte and "N. Okbani (enquête de 2019), doc. 003, l. 2758-2759" in texte
+    assert "le ménage est simulé" in texte
+    assert "**Aujourd'hui (" in texte
+    app.avancer(m, 104)
+    assert len(recit(m, i).lignes) >= avant
+    # Mois en français, jamais de date ISO dans le récit affiché.
+    assert any(mois in texte for mois in app.MOIS) and "2014-" not in texte.replace("2014 —", "")
+
+
+def test_menage_sans_evenement():
+    m = app.nouveau_modele({**L.reglages_par_defaut("reference"), "simulation.menages": 300})
+    texte = app.recit_markdown(m, 0)
+    assert "### Ménage n° 0" in texte and "Rien de notable pour l'instant" in texte
+
+
+def test_phrases_elision_sans_parentheses_imbriquees_citation_unique():
+    from experiences.recit import _de
+
+    assert _de("aller au guichet") == "d'aller au guichet"
+    assert _de("payer un service privé") == "de payer un service privé"
+    m = app.nouveau_modele({**L.reglages_par_defaut("fermeture"), "simulation.menages": 300, "graine": 3})
+    app.avancer(m, 156)
+    vus = 0
+    for i in range(m.menages.n):
+        r = recit(m, i)
+        textes = [t for _, t, _ in r.lignes]
+        assert not any("décide de aller" in t or "((" in t or "))" in t for t in textes), textes
+        citations = [c for _, _, c in r.lignes if c is not None]
+        assert len(citations) == len(set(citations))
+        for (_, t1, _), (_, t2, _) in zip(r.lignes, r.lignes[1:]):
+            if t1.startswith(("S'inscrit pour être aidé", "Connaît son droit")):
+                assert t1 != t2
+        vus += bool(r.lignes)
+    assert vus > 50
