@@ -72,3 +72,27 @@ def test_valider_petit_rapport_complet(tmp_path):
             "usage_numerique_age"} <= set(grad["motif"])
     html = (sortie / "rapport.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "Effet des fermetures" in html and "Cibles publiées" in html
+
+
+def test_non_recours_selon_autre_prestation_egal_au_calcul_dense():
+    import numpy as np
+
+    from modele.etat import PERCOIT
+    from modele.modele import ModeleNonRecours
+
+    m = ModeleNonRecours(menages=800, graine=5, debut="2021-01", fin="2021-03")
+    m.lancer()
+    M = m.menages
+    el = np.asarray(M.eligible)
+    percoit = el & (np.asarray(M.statut) == PERCOIT)
+    autre = (percoit.sum(axis=1, keepdims=True) - percoit) > 0
+    s = m.series()
+    s = s[(s["indicateur"] == "taux_non_recours_selon_autre") & (s["date"] == "2021-03")]
+    for b, nom in enumerate(m.catalogue.noms):
+        for groupe, masque in (("percoit_autre=oui", autre[:, b]), ("percoit_autre=non", ~autre[:, b])):
+            n_el = (el[:, b] & masque).sum()
+            attendu = ((el[:, b] & masque & ~percoit[:, b]).sum() / n_el) if n_el else np.nan
+            v = s[(s["prestation"] == nom) & (s["groupe"] == groupe)]["valeur"].iloc[0]
+            assert (np.isnan(v) and np.isnan(attendu)) or v == pytest.approx(attendu), (nom, groupe)
+    # Le motif existe : au moins une prestation a des éligibles dans les deux groupes.
+    assert s["valeur"].notna().sum() >= 2
