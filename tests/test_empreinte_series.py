@@ -27,7 +27,13 @@ def empreinte(series) -> str:
     return h.hexdigest()
 
 
-def test_empreinte_petite_execution_inchangee(run_court):
-    r = run_court("reference", 7, 3000, "2014-01", "2016-12")
-    assert len(r.series) == 28542
-    assert empreinte(r.series) == EMPREINTE
+def test_empreinte_petite_execution_inchangee(run_court, tmp_path_factory):
+    # Référence SANS la calibration livrée (l'empreinte ne doit pas changer à chaque recalibration) ; l'indicateur
+    # taux_non_recours_selon_autre, ajouté après le calcul de l'empreinte, est retiré (il n'ajoute que des lignes).
+    sans_cal = tmp_path_factory.mktemp("empreinte") / "reference_sans_calibration.toml"
+    sans_cal.write_text('[scenario]\nnom = "reference_sans_calibration"\nquestion = "empreinte"\nbase = "reference"\n'
+                        'calibration = false\n', encoding="utf-8")
+    r = run_court(str(sans_cal), 7, 3000, "2014-01", "2016-12")
+    s = r.series[r.series["indicateur"].astype(str) != "taux_non_recours_selon_autre"]
+    assert len(s) == 28542
+    assert empreinte(s) == EMPREINTE
