@@ -77,7 +77,7 @@ class Menage(mesa.Agent):
                         if not self.eligible[bl]:
                             self.entrer(bl)
                 continue
-            if r() < m.sortie[b]:
+            if r() < m.sortie[b] and not (m.source[b] >= 0 and self.eligible[m.source[b]]):
                 self.sortir(b)
                 continue
             if not self.connait[b]:
@@ -315,6 +315,7 @@ class ModeleEtalon(mesa.Model):
         q = src.parts_eligibles
         self.entree = (np.asarray(self.sortie)[None, :] * q / (1.0 - q)).tolist()
         self.liees = [[int(x) for x in np.flatnonzero(cat.liee == b)] for b in range(P)]
+        self.source = [int(x) for x in cat.liee]  # on reste éligible à la CSS tant qu'on l'est au RSA
         self.meme_organisme = [[int(c) for c in np.flatnonzero(cat.organisme == cat.organisme[b])] for b in range(P)]
         self.connaissance_entree = [float(x) for x in cat.connaissance_entree]
         self.taux_information = [float(x) for x in cat.taux_information]

@@ -1,10 +1,11 @@
-"""Événements : vieillissement, entrées dans l'éligibilité et sorties (flux selon le profil du ménage).
+"""Événements : vieillissement et renouvellement des ménages, entrées dans l'éligibilité et sorties.
 
 Règle : pour chaque prestation, la sortie d'éligibilité a un hasard hebdomadaire 1 / durée moyenne ; l'entrée,
 un hasard h_i = sortie × q_i / (1 − q_i), où q_i est la part éligible stationnaire du profil (quintile, type,
 âge) : la part éligible reste stable et le renouvellement des éligibles crée du non-recours transitoire.
 Tirage creux : on tire le nombre de candidats par une loi binomiale puis on accepte chacun avec h_i / h_max,
-sans parcourir tous les ménages. Devenir éligible à une prestation liée (RSA) rend éligible à l'autre (CSS).
+sans parcourir tous les ménages. Devenir éligible à une prestation liée (RSA) rend éligible à l'autre (CSS), et
+on ne sort pas de la prestation liée tant qu'on reste éligible à la source.
 Un nouvel éligible connaît son droit avec `connaissance_entree` (doublée s'il perçoit déjà une prestation du
 même organisme) et le considère aussitôt.
 """
@@ -16,7 +17,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.creux import uniques
-from modele.etat import AUCUN, PERCOIT, PLUS_TARD
+from modele.etat import AUCUN, JAMAIS, PERCOIT, PLUS_TARD
+from modele.population import creer_menages
 from modele.prestations import part_eligible_stationnaire
 
 if TYPE_CHECKING:
@@ -27,15 +29,19 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Vieillissement (au nouvel an), puis flux d'éligibilité de la semaine."""
     rng = m.aleas["evenements"]
     M, cat = m.menages, m.catalogue
-    if m.t > 0 and m.calendrier.nouvel_an(m.t):
-        M.age += 1
+    if m.calendrier.nouvel_an(m.t):  # rodage compris : la pyramide est stationnaire
+        renouveler(m, rng)
         m.recalculer_parts_eligibles()
     q = m.parts_eligibles
     sortie = 1.0 / cat.duree_eligibilite
     for b in range(M.n_prestations):
         # Sorties.
         k = rng.binomial(M.n, sortie[b])
-        c = tirage_unique(rng, M.n, k, garder=lambda x: M.eligible[x, b])
+        src = cat.liee[b]
+        if src >= 0:  # éligible à la prestation source (RSA) → reste éligible à la prestation liée (CSS)
+            c = tirage_unique(rng, M.n, k, garder=lambda x: M.eligible[x, b] & ~M.eligible[x, src])
+        else:
+            c = tirage_unique(rng, M.n, k, garder=lambda x: M.eligible[x, b])
         sortir(m, c, b)
         # Entrées.
         hmax = m.entree_max[b]
@@ -51,6 +57,40 @@ def appliquer(m: ModeleNonRecours) -> None:
             for bl in np.flatnonzero(cat.liee == b):
                 d = c[~M.eligible[c, bl]]
                 entrer(m, d, int(bl), rng)
+
+
+ATTRIBUTS_RENOUVELES = ("age", "type_menage", "diplome", "equipement", "numerique", "litteratie", "francais",
+                        "confiance", "aidant", "capacite_aidant", "autonomie", "t_en_ligne", "t_abandon",
+                        "t_abandon_def", "t_aide")
+
+
+def renouveler(m: ModeleNonRecours, rng: np.random.Generator) -> None:
+    """Au nouvel an : des ménages se dissolvent (hasard μ(âge)), les autres vieillissent d'un an, et de nouveaux
+    ménages (âges tirés selon g) prennent les places libérées, dans le même territoire et le même quintile.
+
+    μ et g rendent la pyramide des âges stationnaire (`population.renouvellement_stationnaire`) : sans ce
+    renouvellement, la population vieillirait de 14 ans sur la période et les jeunes ménages disparaîtraient.
+    Les nouveaux ménages n'ont encore ni droit, ni connaissance, ni historique.
+    """
+    M = m.menages
+    mu, g = m.renouvellement
+    i = np.flatnonzero(rng.random(M.n) < mu[M.age])
+    M.age += 1
+    if i.size == 0:
+        return
+    nouveaux = creer_menages(m.p, i.size, rng, ages=rng.choice(g.size, size=i.size, p=g))
+    for nom in ATTRIBUTS_RENOUVELES:
+        getattr(M, nom)[i] = getattr(nouveaux, nom)
+    for b in range(M.n_prestations):
+        sortir(m, i[M.eligible[i, b]], b)
+        bb = np.full(i.size, b)
+        M.connait[i, bb] = False
+        M.perception[i, bb] = np.float32(m.p["decision.perception_initiale"])
+        M.t_contact_sans_info[i, bb] = JAMAIS
+        M.t_debut_eligibilite[i, bb] = JAMAIS
+        M.trimestres_nr[i, bb] = 0
+        M.trimestres_el[i, bb] = 0
+    m.journal.noter(i, -1, "nouveau_menage", "un nouveau ménage s'installe")
 
 
 def tirage_unique(rng: np.random.Generator, n: int, k: int, garder=None) -> np.ndarray:

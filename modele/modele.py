@@ -31,7 +31,7 @@ from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
 from modele.parametres import ErreurEntree
-from modele.population import creer_menages, etat_initial
+from modele.population import creer_menages, etat_initial, renouvellement_stationnaire
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
 
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
@@ -159,6 +159,7 @@ class ModeleNonRecours(mesa.Model):
     def parametres_changes(self) -> None:
         """Recalcule ce qui dérive des paramètres (catalogue, parts éligibles, capacités des acteurs)."""
         self.catalogue = Catalogue.depuis(self.p)
+        self.renouvellement = renouvellement_stationnaire(self.p)
         self.recalculer_parts_eligibles()
         for a in self.acteurs:
             self.genre_par_id[a.unique_id] = 1 + a.g

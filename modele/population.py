@@ -36,12 +36,58 @@ def _parts(v) -> np.ndarray:
     return v / v.sum()
 
 
-def creer_menages(p: Parametres, n: int, rng: np.random.Generator) -> Menages:
-    """Tire `n` ménages et leur état initial (sans éligibilité : voir `etat_initial`)."""
-    t_age = rng.choice(5, size=n, p=_parts(p["population.parts_tranches_age"]))
-    bas = np.asarray(BORNES_AGE[:-1])[t_age]
-    haut = np.minimum(np.asarray(BORNES_AGE[1:])[t_age], 96)
-    age = rng.integers(bas, haut).astype(np.int16)
+AGE_MAX = 95
+
+
+def densite_ages(p: Parametres) -> np.ndarray:
+    """Densité des âges 0…120 : interpolation linéaire entre les milieux des tranches (nulle à 96 ans), remise à
+    l'échelle dans chaque tranche pour respecter exactement `parts_tranches_age`."""
+    parts = _parts(p["population.parts_tranches_age"])
+    bornes = list(BORNES_AGE[:-1]) + [AGE_MAX + 1]
+    milieux = [(bornes[k] + bornes[k + 1] - 1) / 2 for k in range(5)] + [AGE_MAX + 1]
+    dens = [parts[k] / (bornes[k + 1] - bornes[k]) for k in range(5)] + [0.0]
+    n = np.zeros(121)
+    a = np.arange(18, AGE_MAX + 1)
+    n[18:AGE_MAX + 1] = np.maximum(np.interp(a, milieux, dens), 1e-6)
+    for k in range(5):
+        n[bornes[k]:bornes[k + 1]] *= parts[k] / n[bornes[k]:bornes[k + 1]].sum()
+    return n
+
+
+def renouvellement_stationnaire(p: Parametres) -> tuple[np.ndarray, np.ndarray]:
+    """Hasards annuels de dissolution par âge μ(a) et âges des nouveaux ménages g(a), tels que la densité des âges
+    (`densite_ages`) soit stationnaire : n(a) = n(a−1)·(1 − μ(a−1)) + B·g(a).
+
+    Avant 45 ans, μ vaut `population.dissolution_avant_45` (recompositions) et la formation de ménages comble la
+    densité ; à partir de 45 ans, μ suit la baisse de la densité (décès, établissements) et aucun ménage ne se
+    forme, sauf là où la densité remonte. Rend (μ, g) indexés par l'âge 0…120.
+    """
+    n = densite_ages(p)
+    mu = np.zeros(121)
+    mu[18:45] = p["population.dissolution_avant_45"]
+    mu[AGE_MAX:] = 1.0
+    g = np.zeros(121)
+    g[18] = n[18]
+    for a in range(19, AGE_MAX + 1):
+        if a > 45:
+            mu[a - 1] = max(0.0, 1.0 - n[a] / n[a - 1])
+        survivants = n[a - 1] * (1.0 - mu[a - 1])
+        if survivants > n[a]:
+            mu[a - 1] = 1.0 - n[a] / n[a - 1]
+            survivants = n[a]
+        g[a] = n[a] - survivants
+    return mu, g / g.sum()
+
+
+def creer_menages(p: Parametres, n: int, rng: np.random.Generator, ages: np.ndarray | None = None) -> Menages:
+    """Tire `n` ménages et leur état initial (sans éligibilité : voir `etat_initial`) ; `ages` impose les âges
+    (nouveaux ménages du renouvellement démographique)."""
+    if ages is None:
+        dens = densite_ages(p)
+        age = rng.choice(dens.size, size=n, p=dens / dens.sum()).astype(np.int16)
+    else:
+        age = np.asarray(ages, dtype=np.int16)
+    t_age = np.searchsorted(np.asarray(BORNES_AGE[1:-1]), age, side="right")
     type_menage = rng.choice(4, size=n, p=_parts(p["population.parts_types_menage"])).astype(np.int8)
     territoire = rng.choice(4, size=n, p=_parts(p["population.parts_territoires"])).astype(np.int8)
 

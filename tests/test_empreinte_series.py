@@ -2,7 +2,8 @@
 
 L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
-acteurs, mandat du service payant) : elle est la même avec et sans elles. Si un changement voulu du modèle
+acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS) : elle est la même
+avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """
@@ -13,7 +14,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "bbfdc7616cc32e5bd25552e29badbded1fa2c1c052e7654c4cbf889041b9a823"
+EMPREINTE = "bca7247483a5d724c5f1f404306e8a823aaaf61382505874f7dcd92ec3b4f7bf"
 
 
 def empreinte(series) -> str:

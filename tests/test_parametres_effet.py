@@ -55,6 +55,12 @@ CONTEXTES["information.p_contact_numerique"] = {"acteurs.conseiller_numerique.he
 CONTEXTES["prestations.aspa.p_pieces_manquantes"] = {"prestations.aspa.stigmate": 0.0,
                                                      "prestations.aspa.delai_instruction": 1.0,
                                                      "prestations.aspa.connaissance_initiale": 1.0}
+CONTEXTES["prestations.aspa.p_rejet_a_tort"] = CONTEXTES["prestations.aspa.p_pieces_manquantes"]
+# Entrées dans l'ASPA rares en six mois sur 1 000 ménages : épisodes d'éligibilité raccourcis.
+CONTEXTES["prestations.aspa.connaissance_entree"] = {"prestations.aspa.duree_eligibilite": 20.0}
+# Guichet CARSAT (ASPA seulement) : peu de visites en six mois ; demandes plus nombreuses et repli au guichet.
+CONTEXTES["guichets.carsat.capacite_agent"] = {"prestations.aspa.stigmate": 0.0, "demarches.repli_guichet": 3.0,
+                                               "prestations.aspa.connaissance_initiale": 1.0}
 
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).

@@ -30,10 +30,12 @@ from modele.etat import (
     FAMILLE,
     GUICHET,
     INSTRUCTION,
+    JAMAIS,
     PERCOIT,
     PLUS_TARD,
     SUSPENDU,
 )
+from modele.modele import ModeleNonRecours
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES
 
 CINQ = np.array([0, 1, 2, 3, 4])
@@ -143,8 +145,37 @@ def test_evenements_vieillissement_au_nouvel_an(tmp_path):
     evenements.appliquer(m)
     assert (m.menages.age == age).all()
     m.t = t_janv
+    t_en_ligne = m.menages.t_en_ligne.copy()
+    t_en_ligne[:] = 0
+    m.menages.t_en_ligne[:] = t_en_ligne
     evenements.appliquer(m)
-    assert (m.menages.age == age + 1).all()
+    vieilli = m.menages.age == age + 1
+    nouveaux = ~vieilli
+    # Renouvellement : la plupart vieillissent d'un an ; les ménages dissous sont remplacés par des ménages neufs.
+    assert vieilli.mean() > 0.9 and nouveaux.any()
+    assert (m.menages.t_en_ligne[nouveaux] == JAMAIS).all() and (m.menages.t_en_ligne[vieilli] == 0).all()
+    assert (m.menages.age[nouveaux] >= 18).all() and (m.menages.age[nouveaux] <= 95).all()
+
+
+def test_pyramide_des_ages_stationnaire():
+    m = ModeleNonRecours(menages=4000, graine=2, debut="2014-01", fin="2027-12")
+    parts0 = np.bincount(m.menages.tranche_age(), minlength=5) / m.menages.n
+    m.lancer()
+    parts1 = np.bincount(m.menages.tranche_age(), minlength=5) / m.menages.n
+    assert np.abs(parts1 - parts0).max() < 0.02, (parts0, parts1)
+
+
+def test_css_gardee_tant_que_eligible_au_rsa(tmp_path):
+    m = petit_modele(tmp_path, {"prestations.css_gratuite.duree_eligibilite": 4.0}, menages=500)
+    M, rsa, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
+    M.eligible[:40, rsa] = True
+    M.eligible[:80, css] = True
+    for _ in range(8):
+        evenements.appliquer(m)
+        m.t += 1
+    tient = M.eligible[:40, rsa]
+    assert tient.sum() > 20 and M.eligible[:40, css][tient].all()
+    assert not M.eligible[40:80, css].all()  # sans RSA, la CSS s'arrête au hasard de sa durée
 
 
 def test_evenements_entree_rsa_rend_eligible_css(tmp_path):
