@@ -19,12 +19,13 @@ from modele.modele import ModeleNonRecours
 
 N = 2000
 GRAINES = (0, 1, 2)
+# Fenêtre février-décembre 2014 : pas de nouvel an, donc pas de renouvellement démographique (absent de l'étalon).
 SIMPLIFIE = {"simulation.rodage_semaines": 0, **{f"information.p_contact_{k}": 0.0 for k in (
     "global", "guichet_propre", "guichet_autre", "numerique", "famille")}}
 
 
 def _vectorise(graine):
-    m = ModeleNonRecours(menages=N, graine=graine, debut="2014-01", fin="2014-12", surcharges=SIMPLIFIE)
+    m = ModeleNonRecours(menages=N, graine=graine, debut="2014-02", fin="2014-12", surcharges=SIMPLIFIE)
     m.lancer()
     s = m.series()
     s = s[s["groupe"] == "ensemble"]
@@ -35,7 +36,7 @@ def _vectorise(graine):
 
 
 def _etalon(graine):
-    e = ModeleEtalon(menages=N, graine=graine, debut="2014-01", fin="2014-12", surcharges=SIMPLIFIE)
+    e = ModeleEtalon(menages=N, graine=graine, debut="2014-02", fin="2014-12", surcharges=SIMPLIFIE)
     e.lancer()
     r = pd.DataFrame(e.releves).set_index("date")
     noms = e.noms
