@@ -129,15 +129,25 @@ def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ran
     return np.where(en_ligne, EN_LIGNE, autre).astype(np.int8)
 
 
-def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
-    """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
+def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
+               garder_etape: bool = False) -> None:
+    """La demande (ou le droit) s'arrête sur un échec : statut AUCUN, réussite perçue réduite de
+    `perte_perception_echec`, reconsidération après un délai géométrique de moyenne `reconsideration`.
+    Sert au renoncement (les étapes franchies restent acquises), au rejet et à la fermeture d'un droit."""
     M, p, t = m.menages, m.p, m.t
     M.statut[i, b] = AUCUN
+    if not garder_etape:
+        M.etape[i, b] = 0
     M.tentatives[i, b] = 0
     M.t_prochain[i, b] = PLUS_TARD
     M.perception[i, b] *= np.float32(1.0 - p["decision.perte_perception_echec"])
     M.t_decision[i, b] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=i.size)
-    M.t_abandon_def[i] = t
+
+
+def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
+    """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
+    decourager(m, i, b, rng, garder_etape=True)
+    m.menages.t_abandon_def[i] = m.t
     m.journal.noter(i, b, "renonce", "renonce à sa demande")
 
 
@@ -227,9 +237,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Tentatives de la semaine : demandes dont la date est venue, puis démarches courantes."""
     rng = m.aleas["demarches"]
     M, t, p = m.menages, m.t, m.p
-    idx = m.agenda_prochain.egal(t)  # = flatnonzero(t_prochain == t), sans parcours
-    idx = idx[M.statut.reshape(-1)[idx] == DEMARCHE]
-    i, b = np.divmod(idx, M.n_prestations)
+    i, b = m.echus(m.agenda_prochain, DEMARCHE)  # = couples où t_prochain == t, sans parcours
     canal = M.canal[i, b]
 
     # Seul en ligne.

@@ -17,7 +17,7 @@ import numpy as np
 
 from modele import creux
 from modele.creux import uniques
-from modele.demarches import canal_initial
+from modele.demarches import canal_initial, decourager
 from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, SUSPENDU
 
 if TYPE_CHECKING:
@@ -42,9 +42,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Décisions de la semaine et ouvertures automatiques."""
     rng = m.aleas["instruction"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
-    idx = m.agenda_prochain.egal(t)
-    idx = idx[M.statut.reshape(-1)[idx] == INSTRUCTION]
-    i, b = np.divmod(idx, M.n_prestations)
+    i, b = m.echus(m.agenda_prochain, INSTRUCTION)
     u = rng.random(i.size)
     pieces = (u < cat.p_pieces[b]) & (M.tentatives[i, b] < p["demarches.tentatives_max"])
     rejet = ~pieces & (rng.random(i.size) < cat.p_rejet[b])
@@ -59,11 +57,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ip, bp, "pieces", "l'organisme demande des pièces")
 
     ir, br = i[rejet], b[rejet]
-    M.statut[ir, br] = AUCUN
-    M.etape[ir, br] = 0
-    M.t_prochain[ir, br] = PLUS_TARD
-    M.perception[ir, br] *= np.float32(1.0 - p["decision.perte_perception_echec"])
-    M.t_decision[ir, br] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=ir.size)
+    decourager(m, ir, br, rng)
     m.journal.noter(ir, br, "rejet", "demande rejetée")
 
     ouvrir_droit(m, i[ok], b[ok])

@@ -203,6 +203,12 @@ class ModeleNonRecours(mesa.Model):
         self.ouverture_guichets()
         return self._ouverture[1][self.catalogue.organisme[np.maximum(b, 0)], self.menages.territoire[i]]
 
+    def echus(self, agenda, statut: int) -> tuple[np.ndarray, np.ndarray]:
+        """Couples (ménages, prestations) dont la date de l'agenda vaut ce pas et dont le statut est `statut`."""
+        idx = agenda.egal(self.t)
+        idx = idx[self.menages.statut.reshape(-1)[idx] == statut]
+        return np.divmod(idx, self.menages.n_prestations)
+
     def acteur(self, g: int, z: int) -> ActeurAccompagnement:
         """L'acteur de genre g dans le territoire z."""
         return self.acteurs[g * len(TERRITOIRES) + z]

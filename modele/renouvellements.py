@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.creux import uniques
-from modele.demarches import capacites, sigmoide
-from modele.etat import AUCUN, PERCOIT, PLUS_TARD, SUSPENDU
+from modele.demarches import capacites, decourager, sigmoide
+from modele.etat import PERCOIT, PLUS_TARD, SUSPENDU
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -25,9 +25,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Déclarations échues cette semaine, puis fin des délais de régularisation."""
     rng = m.aleas["renouvellements"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
-    idx = m.agenda_renouvellement.egal(t)
-    idx = idx[M.statut.reshape(-1)[idx] == PERCOIT]
-    i, b = np.divmod(idx, M.n_prestations)
+    i, b = m.echus(m.agenda_renouvellement, PERCOIT)
     diff = np.where(cat.preremplie[b], p["renouvellements.difficulte_preremplie"],
                     p["renouvellements.difficulte_declaration"])
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
@@ -55,9 +53,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ir, br, "rupture", "déclaration manquée : droit suspendu")
 
     # Fin du délai : régularisation ou fermeture du droit.
-    idx = m.agenda_prochain.egal(t)
-    idx = idx[M.statut.reshape(-1)[idx] == SUSPENDU]
-    i, b = np.divmod(idx, M.n_prestations)
+    i, b = m.echus(m.agenda_prochain, SUSPENDU)
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
     rel = np.clip(cap / max(p["renouvellements.difficulte_declaration"], 1e-6), 0.0, 1.0)
     reg = rng.random(i.size) < p["renouvellements.p_regularisation"] * rel
@@ -67,9 +63,5 @@ def appliquer(m: ModeleNonRecours) -> None:
     M.t_renouvellement[ig, bg] = t + cat.periode[bg]
     m.journal.noter(ig, bg, "regularisation", "droit rétabli")
     ic, bc = i[~reg], b[~reg]
-    M.statut[ic, bc] = AUCUN
-    M.etape[ic, bc] = 0
-    M.t_prochain[ic, bc] = PLUS_TARD
-    M.perception[ic, bc] *= np.float32(1.0 - p["decision.perte_perception_echec"])
-    M.t_decision[ic, bc] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=ic.size)
+    decourager(m, ic, bc, rng)
     m.journal.noter(ic, bc, "fermeture", "droit fermé faute de régularisation")
