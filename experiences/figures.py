@@ -94,19 +94,17 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> 
     fig.suptitle("Non-recours par cause (ODENORE), % des éligibles")
     chemins.append(_sauver(fig, dossier / "non_recours_par_cause.png"))
 
-    fig, ax = plt.subplots(figsize=(9, 5))
-    courbes(ax, series, "heures_accompagnement", "groupe", pourcent=False)
-    ax.set_ylabel("heures d'aide aux démarches par mois (population simulée)")
-    ax.set_title("Travail transféré : heures d'aide par genre d'aidant")
-    ax.legend(fontsize=8)
-    chemins.append(_sauver(fig, dossier / "heures_aide_par_acteur.png"))
-
-    fig, ax = plt.subplots(figsize=(9, 5))
-    courbes(ax, series, "capacite_guichets", "groupe", pourcent=False)
-    ax.set_ylabel("visites possibles par semaine (population simulée)")
-    ax.set_title("Capacité d'accueil physique des organismes")
-    ax.legend(fontsize=8)
-    chemins.append(_sauver(fig, dossier / "capacite_guichets.png"))
+    for indicateur, ordonnee, titre, fichier in (
+            ("heures_accompagnement", "heures d'aide aux démarches par mois (population simulée)",
+             "Travail transféré : heures d'aide par genre d'aidant", "heures_aide_par_acteur.png"),
+            ("capacite_guichets", "visites possibles par semaine (population simulée)",
+             "Capacité d'accueil physique des organismes", "capacite_guichets.png")):
+        fig, ax = plt.subplots(figsize=(9, 5))
+        courbes(ax, series, indicateur, "groupe", pourcent=False)
+        ax.set_ylabel(ordonnee)
+        ax.set_title(titre)
+        ax.legend(fontsize=8)
+        chemins.append(_sauver(fig, dossier / fichier))
     return chemins
 
 
