@@ -101,8 +101,10 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     u[:, GUICHET] = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
                              - np.asarray(p["decision.cout_distance"])[z], -np.inf)
     offre = m.offre_acteurs()[:, z].sum(axis=0) > 0
-    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] - 0.5 * np.asarray(p["decision.cout_distance"])[z],
-                            -np.inf)
+    # Proximité : l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets).
+    densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
+    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"] * np.log(densite)
+                            - 0.5 * np.asarray(p["decision.cout_distance"])[z], -np.inf)
     u[:, PAYANT] = p["demarches.repli_payant"]
     u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
     u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives

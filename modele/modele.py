@@ -180,6 +180,15 @@ class ModeleNonRecours(mesa.Model):
             self._offre = off
         return self._offre
 
+    def densite_acteurs(self) -> np.ndarray:
+        """Heures hebdomadaires d'accompagnement gratuit pour 10 000 ménages, par territoire (hors service payant)."""
+        off = self.offre_acteurs()
+        n = np.zeros(len(TERRITOIRES))
+        for a in self.acteurs:
+            n[a.territoire] = a.n_menages_territoire
+        gratuits = [g for g, nom in enumerate(GENRES_ACTEURS) if nom != "prestataire_prive"]
+        return off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * 10000.0
+
     def ouverture_guichets(self) -> np.ndarray:
         """Part ouverte (× facteur rendez-vous) par (organisme, territoire)."""
         if self._ouverture is None:

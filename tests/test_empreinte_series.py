@@ -2,7 +2,7 @@
 
 L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
-acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS) : elle est la même
+acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre d'accompagnement sur le repli) : elle est la même
 avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
@@ -14,7 +14,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "bca7247483a5d724c5f1f404306e8a823aaaf61382505874f7dcd92ec3b4f7bf"
+EMPREINTE = "59d4fd4d7e263b4739ef21c0f909bb12f8471634f784035906cba6300834fd26"
 
 
 def empreinte(series) -> str:

@@ -61,6 +61,10 @@ CONTEXTES["prestations.aspa.connaissance_entree"] = {"prestations.aspa.duree_eli
 # Guichet CARSAT (ASPA seulement) : peu de visites en six mois ; demandes plus nombreuses et repli au guichet.
 CONTEXTES["guichets.carsat.capacite_agent"] = {"prestations.aspa.stigmate": 0.0, "demarches.repli_guichet": 3.0,
                                                "prestations.aspa.connaissance_initiale": 1.0}
+# Déclarations faites par un aidant qui garde les identifiants : il faut des « faire à la place » sans Aidants
+# Connect avant une échéance, donc plus de recours aux acteurs et des identifiants gardés à coup sûr.
+CONTEXTES["accompagnement.heures_declaration"] = {"demarches.repli_acteur": 2.0,
+                                                  "accompagnement.p_garde_identifiants": 1.0}
 
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
