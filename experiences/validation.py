@@ -5,7 +5,8 @@ mêmes graines, la référence privée de ses fermetures de guichets (contrefact
 - pour chaque cible : valeur publiée, valeur du modèle et IC 95 % sur les réplicats, tolérance, verdict ;
 - les motifs NON ajustés (on les rapporte, on ne règle rien dessus) : non-recours par prestation, par tranche
   d'âge, par capacité numérique, par montant dû, selon que le ménage perçoit déjà une autre prestation, par
-  territoire ; l'effet dans le temps des fermetures de guichets ; l'usage du numérique par âge.
+  territoire ; l'effet dans le temps des fermetures de guichets ; l'usage du numérique par âge ; le volume annuel
+  des demandes adressées aux acteurs d'accompagnement (France Services face au chiffre publié de 2020, non ajusté).
 Sorties : rapport.html (autonome, figures incluses), CSV, PNG, series.parquet, provenance.json.
 """
 
@@ -149,6 +150,30 @@ def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
     return pd.DataFrame(lignes)
 
 
+# Volume France Services publié et non ajusté (la cible C7 est 2023) : 1,17 M de demandes en 2020 (Cour des comptes,
+# Programme France services 2020-2023, sept. 2024 ; donnees/sources.md §8) pour ≈ 67,4 M d'habitants (INSEE,
+# population au 1er janvier 2021), soit ≈ 17,4 pour 1 000. Le réseau ne comptait alors qu'une partie de ses sites
+# labellisés (2 055 fin 2021, 2 840 en 2023) : ordre de grandeur, pas une cible.
+FRANCE_SERVICES_PUBLIE = {2020: 1.17e6 / 67.4e6 * 1000.0}
+
+
+def volume_aide_par_annee(series: pd.DataFrame, menages: int, personnes_par_menage: float,
+                          indicateur: str = "n_demandes_aide") -> pd.DataFrame:
+    """Par (acteur, année complète) : demandes adressées à l'acteur pour 1 000 habitants (même calcul que C7 :
+    somme des relevés mensuels de l'année / (ménages × personnes par ménage) × 1 000), moyenne sur les réplicats et
+    IC 95 %. Les années sans leurs 12 relevés sont omises.
+    """
+    d = series[(series["indicateur"].astype(str) == indicateur) & series["groupe"].astype(str).str.startswith("acteur=")
+               & (series["prestation"].astype(str) == "toutes")]
+    d = d.assign(acteur=d["groupe"].astype(str).str.split("=").str[1], annee=_annee(d),
+                 mois=d["date"].astype(str).str[:7])
+    g = d.groupby(["replicat", "acteur", "annee"]).agg(valeur=("valeur", "sum"), mois=("mois", "nunique"))
+    g = g[g["mois"] == 12].reset_index()
+    g["valeur"] = g["valeur"] / (menages * personnes_par_menage) * 1000.0
+    out = moyenne_ic(g, ["acteur", "annee"]).rename(columns={"mean": "moyenne", "count": "replicats"})
+    return out.drop(columns=["std"])
+
+
 # --- Figures --------------------------------------------------------------------------------------------------
 
 def _sauver(fig, chemin: Path) -> Path:
@@ -255,6 +280,24 @@ def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
 
 # --- Rapport ----------------------------------------------------------------------------------------------------
 
+def figure_volume_aide(vol: pd.DataFrame, c7: float, chemin: Path) -> Path:
+    """Demandes aux acteurs pour 1 000 habitants par année, avec les chiffres publiés de France Services."""
+    fig, ax = plt.subplots(figsize=(8, 4.5))
+    for acteur, d in vol.groupby("acteur"):
+        if d["moyenne"].max() <= 0:
+            continue
+        ax.plot(d["annee"], d["moyenne"], marker="o", label=acteur.replace("_", " "))
+        ax.fill_between(d["annee"], d["bas"], d["haut"], alpha=0.2)
+    ax.scatter(list(FRANCE_SERVICES_PUBLIE), list(FRANCE_SERVICES_PUBLIE.values()), marker="s", color="k", zorder=5,
+               label="France Services publié (non ajusté)")
+    ax.scatter([2023], [c7], marker="*", s=120, color="k", zorder=5, label="France Services publié (cible C7)")
+    ax.set_xlabel("année")
+    ax.set_ylabel("demandes par an pour 1 000 habitants")
+    ax.set_title("Demandes adressées aux acteurs d'accompagnement")
+    ax.legend(fontsize=8)
+    return _sauver(fig, chemin)
+
+
 def _img(chemin: Path) -> str:
     donnees = base64.b64encode(chemin.read_bytes()).decode()
     return f'<img alt="{html.escape(chemin.stem)}" src="data:image/png;base64,{donnees}">'
@@ -285,7 +328,7 @@ def _md(df: pd.DataFrame) -> str:
     return "\n".join(lignes)
 
 
-def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args, annee) -> str:
+def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args, annee, vol_fs=None) -> str:
     """Résumé Markdown du rapport (à recopier dans docs/calibration.md)."""
     pc = lambda v: f"{100 * v:.1f} %"  # noqa: E731
     t = syn.assign(publie=[f"{v:g}" for v in syn["valeur_publiee"]],
@@ -306,6 +349,10 @@ def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args,
     u = usage_age[usage_age["indicateur"] == "taux_demarche_en_ligne"]
     parts += ["- démarche en ligne par âge : " + ", ".join(
         f"{g.split('=')[1]} {pc(v)}" for g, v in zip(u["groupe"], u["moyenne"]))]
+    if vol_fs is not None and len(vol_fs):
+        parts += ["- demandes à France Services (MSAP avant 2020) pour 1 000 habitants : " + ", ".join(
+            f"{int(an)} {v:.1f}" for an, v in zip(vol_fs["annee"], vol_fs["moyenne"]))
+            + f" (publié, non ajusté : 2020 ≈ {FRANCE_SERVICES_PUBLIE[2020]:.1f})"]
     if eff_annuel is not None:
         parts += ["", "Effet des fermetures (référence − sans fermetures, points de non-recours) :", "",
                   _md(eff_annuel.assign(ecart=(eff_annuel["ecart"] * 100).round(2), bas=(eff_annuel["bas"] * 100)
@@ -404,6 +451,12 @@ def commande(args) -> int:
         pd.concat(gradients, ignore_index=True)[["motif", "indicateur", "prestation", "groupe", "moyenne", "bas",
                                                  "haut", "replicats"]].to_csv(tmp / "gradients.csv", index=False)
 
+        vol = volume_aide_par_annee(ref, args.menages, ppm)
+        vol.to_csv(tmp / "volume_aide.csv", index=False)
+        c7 = next((c.valeur for c in cibles if c.id == "C7"), float("nan"))
+        figs["volume_aide"] = figure_volume_aide(vol, c7, tmp / "volume_aide.png")
+        vol_fs = vol[vol["acteur"] == "france_services"]
+
         eff = None
         dates_f = sorted({iv.debut.isoformat() for iv in scenario.interventions if isinstance(iv, FermetureGuichets)})
         if var is not None:
@@ -468,7 +521,14 @@ def commande(args) -> int:
               "<h3>Usage du numérique par âge</h3>",
               _table(usage_age.assign(groupe=usage_age["groupe"].str.split("=").str[1])[
                   ["indicateur", "groupe", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
-              _img(figs["en_ligne_age"])]
+              _img(figs["en_ligne_age"]),
+              "<h3>Volume des demandes d'accompagnement par année</h3>",
+              "<p class='note'>Demandes déposées dans la file de chaque acteur, pour 1 000 habitants (calcul de C7). "
+              "Seule l'année 2023 de France Services est une cible (C7) ; le chiffre publié de 2020 (1,17 M de "
+              "demandes, ≈ 17 pour 1 000, réseau encore en déploiement et confinement) est un ordre de grandeur "
+              "rapporté sans ajustement. Avant 2020, « france_services » représente les MSAP.</p>",
+              _table(vol_fs[["annee", "moyenne", "bas", "haut", "replicats"]], decimales=1),
+              _img(figs["volume_aide"])]
         if eff is not None:
             h += ["<h3>Effet des fermetures de guichets dans la référence</h3>",
                   "<p class='note'>Écart apparié (mêmes graines) entre la référence et la même référence sans ses "
@@ -480,10 +540,10 @@ def commande(args) -> int:
                                            haut=eff_annuel["haut"] * 100), decimales=2),
                   _img(figs["fermetures"])]
         h += ["<h2>3. Fichiers</h2><p class='note'>cibles.csv, cibles_par_replicat.csv, gradients.csv, "
-              "effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG.</p></body></html>"]
+              "volume_aide.csv, effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG.</p></body></html>"]
         (tmp / "rapport.html").write_text("\n".join(h), encoding="utf-8")
         (tmp / "resume.md").write_text(resume_markdown(syn, extremes, montant_df, rho, usage_age,
-                                                       eff_annuel if eff is not None else None, args, a),
+                                                       eff_annuel if eff is not None else None, args, a, vol_fs),
                                        encoding="utf-8")
     print(f"Rapport écrit dans {atom.cible / 'rapport.html'}")
     for _, r in syn.iterrows():

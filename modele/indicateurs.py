@@ -140,6 +140,17 @@ def taux_non_recours_selon_autre(eligibles, non_recourants):
     return _part(non_recourants, eligibles)
 
 
+def masque_autres_prestations(automatique_pour: np.ndarray) -> np.ndarray:
+    """Pour chaque prestation b, bits des « autres » prestations c comptées par `taux_non_recours_selon_autre` :
+    c ≠ b, et ni c ouverte automatiquement par b, ni b par c (`automatique_pour`, -1 : aucune)."""
+    n_p = automatique_pour.size
+    lie = np.eye(n_p, dtype=bool)
+    for c, b in enumerate(automatique_pour):
+        if b >= 0:
+            lie[c, b] = lie[b, c] = True
+    return np.array([sum(1 << c for c in range(n_p) if not lie[b, c]) for b in range(n_p)], dtype=np.int64)
+
+
 def montant_non_verse(montant_mensuel, non_recourants):
     """Euros par mois dus aux ménages éligibles non bénéficiaires (population simulée)."""
     return montant_mensuel * non_recourants
@@ -257,9 +268,12 @@ class Releve:
         self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(4)))
         self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, somme(2)))
         self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
-        # Perçoit déjà une AUTRE prestation : nombre de prestations perçues par le ménage, moins celle-ci.
-        n_percues = np.bincount(ie[benef], minlength=M.n)
-        autre = (n_percues[ie] - benef) > 0
+        # Perçoit déjà une AUTRE prestation, hors celles que le droit étudié ouvre automatiquement ou qui l'ouvrent
+        # (CSS sans participation des allocataires du RSA dès 2022 : sinon « perçoit une autre » = « perçoit
+        # celle-ci » par construction). Prestations perçues du ménage en bits ; masque des autres admises par b.
+        bits = np.bincount(ie[benef], weights=(1 << be[benef]).astype(np.float64), minlength=M.n).astype(np.int64)
+        autres_admises = masque_autres_prestations(cat.automatique_pour)
+        autre = (bits[ie] & autres_admises[be]) != 0
         n_el_a = np.stack([np.bincount(be[autre], minlength=n_p), np.bincount(be[~autre], minlength=n_p)], axis=1)
         n_nr_a = np.stack([np.bincount(be[autre & ~benef], minlength=n_p),
                            np.bincount(be[~autre & ~benef], minlength=n_p)], axis=1)

@@ -43,6 +43,24 @@ def test_effet_fermetures_apparie_par_replicat():
     assert eff["haut"].iloc[0] - eff["bas"].iloc[0] == pytest.approx(0.0, abs=1e-12)
 
 
+def test_volume_aide_par_annee_pour_1000_habitants():
+    lignes = []
+    for r, n in enumerate((10, 14)):  # demandes par mois dans chaque réplicat
+        for m in range(1, 13):
+            lignes.append((r, f"2023-{m:02d}", "n_demandes_aide", "toutes", "acteur=france_services", n))
+            lignes.append((r, f"2023-{m:02d}", "n_demandes_aide", "toutes", "acteur=association", 1))
+            lignes.append((r, f"2023-{m:02d}", "n_episodes_aide", "toutes", "acteur=france_services", 99))
+        for m in range(1, 7):  # 2024 incomplète : omise
+            lignes.append((r, f"2024-{m:02d}", "n_demandes_aide", "toutes", "acteur=france_services", 50))
+    vol = V.volume_aide_par_annee(_serie(lignes), menages=500, personnes_par_menage=2.0)
+    t = vol.set_index(["acteur", "annee"])
+    assert set(vol["annee"]) == {2023}
+    # 12 × 10 = 120 et 12 × 14 = 168 demandes pour 1 000 habitants : 120 et 168 pour 1 000 ; moyenne 144.
+    assert t.loc[("france_services", 2023), "moyenne"] == pytest.approx(144.0)
+    assert t.loc[("association", 2023), "moyenne"] == pytest.approx(12.0)
+    assert t.loc[("france_services", 2023), "replicats"] == 2
+
+
 def test_valider_annee_hors_periode_code_2(tmp_path, capsys):
     code = main(["valider", "--debut", "2021-01", "--fin", "2023-12", "--annee", "2025", "--sortie",
                  str(tmp_path / "v")])
@@ -60,7 +78,7 @@ def test_valider_petit_rapport_complet(tmp_path):
               "series.parquet", "provenance.json", "cibles.png", "non_recours_par_age.png",
               "non_recours_par_capacite_numerique.png", "non_recours_par_territoire.png",
               "non_recours_par_percoit_autre.png", "non_recours_par_montant.png", "usage_en_ligne_par_age.png",
-              "effet_fermetures.png"):
+              "effet_fermetures.png", "volume_aide.csv", "volume_aide.png"):
         assert (sortie / f).is_file(), f
     cibles = pd.read_csv(sortie / "cibles.csv")
     # Fenêtre 2021-2023 : les cibles de 2016 et 2018 ne sont pas calculables, les autres le sont.
@@ -72,6 +90,19 @@ def test_valider_petit_rapport_complet(tmp_path):
             "usage_numerique_age"} <= set(grad["motif"])
     html = (sortie / "rapport.html").read_text(encoding="utf-8")
     assert "data:image/png;base64," in html and "Effet des fermetures" in html and "Cibles publiées" in html
+    vol = pd.read_csv(sortie / "volume_aide.csv")
+    assert set(vol["annee"]) == {2021, 2022, 2023} and "france_services" in set(vol["acteur"])
+    assert "Volume des demandes d'accompagnement" in html
+
+
+def test_masque_autres_prestations_exclut_les_liens_automatiques():
+    import numpy as np
+
+    from modele.indicateurs import masque_autres_prestations
+
+    # c = 1 est ouverte automatiquement par b = 0 : ni l'une ni l'autre ne compte pour l'autre ; 2 compte pour tous.
+    assert masque_autres_prestations(np.array([-1, 0, -1])).tolist() == [0b100, 0b100, 0b011]
+    assert masque_autres_prestations(np.array([-1, -1])).tolist() == [0b10, 0b01]
 
 
 def test_non_recours_selon_autre_prestation_egal_au_calcul_dense():
@@ -80,14 +111,20 @@ def test_non_recours_selon_autre_prestation_egal_au_calcul_dense():
     from modele.etat import PERCOIT
     from modele.modele import ModeleNonRecours
 
-    m = ModeleNonRecours(menages=800, graine=5, debut="2021-01", fin="2021-03")
+    # 2023 : la CSS sans participation est ouverte automatiquement aux allocataires du RSA (2022) ; ce lien ne compte
+    # pas comme « autre prestation » pour l'une ni pour l'autre.
+    m = ModeleNonRecours(menages=800, graine=5, debut="2023-01", fin="2023-03")
     m.lancer()
     M = m.menages
     el = np.asarray(M.eligible)
     percoit = el & (np.asarray(M.statut) == PERCOIT)
-    autre = (percoit.sum(axis=1, keepdims=True) - percoit) > 0
+    rsa, css = m.catalogue.noms.index("rsa"), m.catalogue.noms.index("css_gratuite")
+    assert m.catalogue.automatique_pour[css] == rsa
+    admis = ~np.eye(len(m.catalogue.noms), dtype=bool)
+    admis[rsa, css] = admis[css, rsa] = False
+    autre = (percoit.astype(int) @ admis.astype(int)) > 0  # autre[i, b] : perçoit un c admis pour b
     s = m.series()
-    s = s[(s["indicateur"] == "taux_non_recours_selon_autre") & (s["date"] == "2021-03")]
+    s = s[(s["indicateur"] == "taux_non_recours_selon_autre") & (s["date"] == "2023-03")]
     for b, nom in enumerate(m.catalogue.noms):
         for groupe, masque in (("percoit_autre=oui", autre[:, b]), ("percoit_autre=non", ~autre[:, b])):
             n_el = (el[:, b] & masque).sum()
