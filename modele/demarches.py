@@ -204,11 +204,17 @@ def heures_famille(m: ModeleNonRecours, n: int) -> None:
 
 
 def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Genre d'acteur sollicité (hors payant) : logit sur l'attrait, parmi ceux présents dans le territoire."""
+    """Genre d'acteur sollicité (hors payant) : logit sur attrait + poids × ln(heures offertes) − poids de l'attente ×
+    attente annoncée, parmi ceux présents dans le territoire (poids 1 : à attrait égal et sans file, chaque heure
+    offerte a la même chance d'être sollicitée ; une file longue détourne vers les autres acteurs)."""
     offre = m.offre_acteurs()  # (genres, territoires) heures
     z = m.menages.territoire[i]
     attrait = np.array([m.p[f"acteurs.{g}.attrait"] for g in GENRES_ACTEURS])
-    u = np.where(offre[:, z].T > 0, attrait[None, :] + np.log(np.maximum(offre[:, z].T, 1e-9)) * 0.5, -np.inf)
+    poids = m.p["demarches.poids_offre_choix_acteur"]
+    # Attente annoncée (semaines) : demandes en file × durée d'un accompagnement / heures de la semaine.
+    attente = m.files_acteurs() * m.p["accompagnement.heures_faire_avec"] / np.maximum(offre, 1e-9)
+    u = np.where(offre[:, z].T > 0, attrait[None, :] + np.log(np.maximum(offre[:, z].T, 1e-9)) * poids
+                 - m.p["demarches.poids_attente_acteur"] * attente[:, z].T, -np.inf)
     u[:, GENRES_ACTEURS.index("prestataire_prive")] = -np.inf
     return choisir(u, rng)
 

@@ -180,6 +180,13 @@ class ModeleNonRecours(mesa.Model):
             self._offre = off
         return self._offre
 
+    def files_acteurs(self) -> np.ndarray:
+        """Demandes en attente par (genre d'acteur, territoire), à l'instant de l'appel."""
+        files = np.zeros((len(GENRES_ACTEURS), len(TERRITOIRES)))
+        for a in self.acteurs:
+            files[a.g, a.territoire] = a.longueur_file
+        return files
+
     def densite_acteurs(self) -> np.ndarray:
         """Heures hebdomadaires d'accompagnement gratuit pour 10 000 ménages, par territoire (hors service payant)."""
         off = self.offre_acteurs()
