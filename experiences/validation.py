@@ -150,11 +150,16 @@ def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
     return pd.DataFrame(lignes)
 
 
-# Volume France Services publié et non ajusté (la cible C7 est 2023) : 1,17 M de demandes en 2020 (Cour des comptes,
-# Programme France services 2020-2023, sept. 2024 ; donnees/sources.md §8) pour ≈ 67,4 M d'habitants (INSEE,
-# population au 1er janvier 2021), soit ≈ 17,4 pour 1 000. Le réseau ne comptait alors qu'une partie de ses sites
-# labellisés (2 055 fin 2021, 2 840 en 2023) : ordre de grandeur, pas une cible.
-FRANCE_SERVICES_PUBLIE = {2020: 1.17e6 / 67.4e6 * 1000.0}
+# Volumes France Services / MSAP non ajustés (la cible C7 est 2023), ordres de grandeur et non cibles :
+# - 2020, publié : 1,17 M de demandes (Cour des comptes, Programme France services 2020-2023, sept. 2024 ;
+#   donnees/sources.md §8) pour ≈ 67,4 M d'habitants (INSEE, 1er janvier 2021), ≈ 17,4 pour 1 000 ; première année
+#   du label (une partie seulement des sites), confinement du printemps ;
+# - 2018, dérivé : 6 visites par jour et par MSAP (Sénat r21-778) × 1 340 MSAP fin 2018 (§8) × 250 jours ouvrés
+#   (hypothèse) / ≈ 66,9 M d'habitants, ≈ 30 pour 1 000 (des visites, pas des demandes).
+FRANCE_SERVICES_HORS_CIBLE = {
+    2018: (6 * 1340 * 250 / 66.9e6 * 1000.0, "MSAP, dérivé : 6 visites/jour × 1 340 sites × 250 jours"),
+    2020: (1.17e6 / 67.4e6 * 1000.0, "France Services, publié : 1,17 M de demandes"),
+}
 
 
 def volume_aide_par_annee(series: pd.DataFrame, menages: int, personnes_par_menage: float,
@@ -288,8 +293,8 @@ def figure_volume_aide(vol: pd.DataFrame, c7: float, chemin: Path) -> Path:
             continue
         ax.plot(d["annee"], d["moyenne"], marker="o", label=acteur.replace("_", " "))
         ax.fill_between(d["annee"], d["bas"], d["haut"], alpha=0.2)
-    ax.scatter(list(FRANCE_SERVICES_PUBLIE), list(FRANCE_SERVICES_PUBLIE.values()), marker="s", color="k", zorder=5,
-               label="France Services publié (non ajusté)")
+    for (annee, (valeur, texte)), marque in zip(FRANCE_SERVICES_HORS_CIBLE.items(), ("D", "s")):
+        ax.scatter([annee], [valeur], marker=marque, color="k", zorder=5, label=f"{texte} (non ajusté)")
     ax.scatter([2023], [c7], marker="*", s=120, color="k", zorder=5, label="France Services publié (cible C7)")
     ax.set_xlabel("année")
     ax.set_ylabel("demandes par an pour 1 000 habitants")
@@ -352,7 +357,8 @@ def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args,
     if vol_fs is not None and len(vol_fs):
         parts += ["- demandes à France Services (MSAP avant 2020) pour 1 000 habitants : " + ", ".join(
             f"{int(an)} {v:.1f}" for an, v in zip(vol_fs["annee"], vol_fs["moyenne"]))
-            + f" (publié, non ajusté : 2020 ≈ {FRANCE_SERVICES_PUBLIE[2020]:.1f})"]
+            + " (non ajustés : " + " ; ".join(f"{a} ≈ {v:.1f}, {t}" for a, (v, t) in FRANCE_SERVICES_HORS_CIBLE.items())
+            + ")"]
     if eff_annuel is not None:
         parts += ["", "Effet des fermetures (référence − sans fermetures, points de non-recours) :", "",
                   _md(eff_annuel.assign(ecart=(eff_annuel["ecart"] * 100).round(2), bas=(eff_annuel["bas"] * 100)
@@ -524,9 +530,11 @@ def commande(args) -> int:
               _img(figs["en_ligne_age"]),
               "<h3>Volume des demandes d'accompagnement par année</h3>",
               "<p class='note'>Demandes déposées dans la file de chaque acteur, pour 1 000 habitants (calcul de C7). "
-              "Seule l'année 2023 de France Services est une cible (C7) ; le chiffre publié de 2020 (1,17 M de "
-              "demandes, ≈ 17 pour 1 000, réseau encore en déploiement et confinement) est un ordre de grandeur "
-              "rapporté sans ajustement. Avant 2020, « france_services » représente les MSAP.</p>",
+              "Seule l'année 2023 de France Services est une cible (C7). Rapportés sans ajustement, comme ordres de "
+              "grandeur : 2018, ≈ 30 pour 1 000 dérivé de 6 visites par jour et par MSAP × 1 340 MSAP × 250 jours "
+              "(des visites, pas des demandes) ; 2020, 1,17 M de demandes publiées, ≈ 17 pour 1 000 (première année "
+              "du label, une partie des sites seulement, confinement). Avant 2020, « france_services » représente "
+              "les MSAP.</p>",
               _table(vol_fs[["annee", "moyenne", "bas", "haut", "replicats"]], decimales=1),
               _img(figs["volume_aide"])]
         if eff is not None:

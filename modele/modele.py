@@ -64,7 +64,7 @@ class ModeleNonRecours(mesa.Model):
 
         self.catalogue = Catalogue.depuis(self.p)
         self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
-        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"])
+        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"], t0=self.t)
         self.activer_creux()
         self.chronos: dict[str, float] | None = None  # {sous-modèle: secondes} si chronométré (benchmarks)
         self.compteurs = Compteurs(self.menages.n_prestations)

@@ -154,12 +154,14 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, ages: np.ndar
     )
 
 
-def etat_initial(menages: Menages, cat: Catalogue, p: Parametres, rng: np.random.Generator) -> None:
-    """Éligibilité, connaissance et droits ouverts au pas 0 (régime supposé stationnaire).
+def etat_initial(menages: Menages, cat: Catalogue, p: Parametres, rng: np.random.Generator, t0: int = 0) -> None:
+    """Éligibilité, connaissance et droits ouverts au premier pas `t0` (le début du rodage, négatif ; régime
+    supposé stationnaire).
 
     Un ménage éligible qui connaît son droit le perçoit avec la probabilité qu'il aurait de le demander et
     de l'obtenir, résumée par `perception_initiale` ; les autres entrent dans la dynamique (décision à une
-    date tirée dans la fenêtre de reconsidération).
+    date tirée dans la fenêtre de reconsidération). Toutes les dates tirées comptent à partir de `t0` : le rodage
+    fait donc vivre les échéances initiales (décisions, déclarations, démarches courantes) avant le début relevé.
     """
     n, n_p = menages.eligible.shape
     part = part_eligible_stationnaire(cat, menages.age, menages.quintile, menages.type_menage)
@@ -169,8 +171,8 @@ def etat_initial(menages: Menages, cat: Catalogue, p: Parametres, rng: np.random
             elig[:, b] |= elig[:, cat.liee[b]]
     menages.eligible[:] = elig
     # Durée déjà passée dans l'éligibilité : uniforme dans [0, durée moyenne).
-    menages.t_debut_eligibilite[:] = np.where(elig, -(rng.random((n, n_p)) * cat.duree_eligibilite).astype(np.int32),
-                                              JAMAIS)
+    menages.t_debut_eligibilite[:] = np.where(
+        elig, t0 - (rng.random((n, n_p)) * cat.duree_eligibilite).astype(np.int32), JAMAIS)
     connait = elig & (rng.random((n, n_p)) < cat.connaissance_initiale)
     menages.connait[:] = connait
     percoit = connait & (rng.random((n, n_p)) < p["decision.perception_initiale"] * 0.85)
@@ -178,11 +180,12 @@ def etat_initial(menages: Menages, cat: Catalogue, p: Parametres, rng: np.random
     menages.a_demande[percoit] = True
     periode = np.maximum(cat.periode, 1)
     phase = rng.integers(0, 1 << 30, size=(n, n_p)) % periode
-    menages.t_renouvellement[:] = np.where(percoit & (cat.periode > 0), phase, PLUS_TARD).astype(np.int32)
+    menages.t_renouvellement[:] = np.where(percoit & (cat.periode > 0), t0 + phase, PLUS_TARD).astype(np.int32)
     attente = connait & ~percoit
     menages.t_decision[:] = np.where(
-        attente, rng.integers(0, 1 << 30, size=(n, n_p)) % max(int(p["decision.reconsideration"]), 1),
+        attente, t0 + rng.integers(0, 1 << 30, size=(n, n_p)) % max(int(p["decision.reconsideration"]), 1),
         PLUS_TARD).astype(np.int32)
     # Démarches courantes : première date tirée dans l'année.
     taux = p["demarches.demarches_courantes_par_an"] / 52.1775
-    menages.t_courante[:] = (rng.exponential(1 / taux, n) if taux > 0 else np.full(n, PLUS_TARD)).astype(np.int32)
+    menages.t_courante[:] = (t0 + rng.exponential(1 / taux, n).astype(np.int32) if taux > 0
+                             else np.full(n, PLUS_TARD, np.int32)).astype(np.int32)

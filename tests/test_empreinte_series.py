@@ -2,7 +2,7 @@
 
 L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
-acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée) : elle est la même
+acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances initiales datées du début du rodage) : elle est la même
 avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
@@ -14,7 +14,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "cb0b4a9383d827c9c23b6ad80f10e056c987d45e76dfd2216a09348c5473dc64"
+EMPREINTE = "df4923bc87261e998892b81a05ac926dcdbfff7bfdb5c4c73fbe7b0ead144cf7"
 
 
 def empreinte(series) -> str:

@@ -66,6 +66,18 @@ CONTEXTES["guichets.carsat.capacite_agent"] = {"prestations.aspa.stigmate": 0.0,
 CONTEXTES["accompagnement.heures_declaration"] = {"demarches.repli_acteur": 2.0,
                                                   "accompagnement.p_garde_identifiants": 1.0}
 
+# Tri des files (demandes urgentes d'abord) : il faut des files qui débordent, donc peu d'heures et beaucoup de
+# recours aux acteurs, sans que l'attente annoncée détourne les ménages.
+for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement"):
+    CONTEXTES[f"prestations.{_p}.urgente"] = {
+        "demarches.repli_acteur": 2.0, "demarches.poids_attente_acteur": 0.0,
+        **{f"acteurs.{g}.heures_pour_10000": 2.0 for g in ("travailleur_social", "france_services", "association")}}
+# La CSS avec participation est peu demandée (stigmate, non-connaissance) et surtout en ligne : des demandes nombreuses
+# et hors ligne, pour qu'elles passent par les files.
+CONTEXTES["prestations.css_participation.urgente"] = {
+    **CONTEXTES["prestations.css_participation.urgente"], "prestations.css_participation.stigmate": 0.0,
+    "prestations.css_participation.connaissance_initiale": 1.0, "demarches.preference_en_ligne": -3.0}
+
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
 PERTURBATIONS = {"information.fenetre_non_proposition": 4, "demarches.tentatives_max": 2}
