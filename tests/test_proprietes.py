@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiences.execution import SpecRun, executer_run
-from modele.etat import ATTENTE, AUCUN, PERCOIT
+from modele.etat import ATTENTE, AUCUN, PERCOIT, PLUS_TARD
 from modele.modele import ModeleNonRecours
 
 
@@ -51,6 +51,24 @@ def test_conservation_pas_a_pas():
 @pytest.fixture(scope="module")
 def series_ref(run_court):
     return run_court("reference", 11, 2000, "2014-01", "2016-12").series
+
+
+def test_rodage_fait_vivre_les_echeances_initiales():
+    # Les dates tirées à l'état initial comptent depuis le début du rodage : au premier relevé, aucune échéance
+    # initiale n'est encore à venir en bloc, et l'usage en ligne sur 12 mois glissants est déjà à son régime (il
+    # partait de 17 % en janvier 2014 quand les démarches courantes ne commençaient qu'au pas 0).
+    m = ModeleNonRecours(menages=1500, graine=4, debut="2014-01", fin="2014-12")
+    M = m.menages
+    assert m.t == -m.rodage < 0
+    for dates in (M.t_decision, M.t_renouvellement):
+        d = np.asarray(dates)
+        d = d[d < PLUS_TARD]
+        assert d.size > 0 and d.min() >= m.t and d.max() < m.t + 60
+    assert np.asarray(M.t_courante).min() >= m.t
+    m.lancer()
+    s = m.series()
+    u = s[(s["indicateur"] == "taux_demarche_en_ligne") & (s["groupe"] == "ensemble")].set_index("date")["valeur"]
+    assert abs(u["2014-01"] - u["2014-12"]) < 0.05, u.to_dict()
 
 
 def _large(series: pd.DataFrame) -> pd.DataFrame:
