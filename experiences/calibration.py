@@ -220,8 +220,10 @@ def evaluer(plan: PlanCalibration, valeurs: dict[str, float], pool: ProcessPoolE
 
 
 def _arrondi(cle: str, v: float) -> float | int:
+    """Valeur écrite dans le fichier de calibration : entière si le paramètre l'est, sinon EXACTE (pas d'arrondi :
+    le modèle réagit de façon chaotique à de petits écarts, la valeur écrite doit redonner l'essai mesuré)."""
     d = Parametres.defauts().declarations[cle]
-    return int(round(v)) if d.type == "entier" else float(f"{v:.4g}")
+    return int(round(v)) if d.type == "entier" else float(v)
 
 
 # --- Étude Optuna --------------------------------------------------------------------------------------------
