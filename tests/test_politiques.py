@@ -46,6 +46,8 @@ SURCHARGES_BASE = {
     "maintien_canal_non_numerique": ('"prestations.rsa.depot_guichet" = false\n'
                                      '"guichets.caf.part_ouverte" = [0.2, 0.2, 0.2, 0.2]'),
     "ouverture_guichets": '"guichets.cpam.part_ouverte" = [0.5, 0.5, 0.5, 0.5]',
+    # Des identifiants gardés en nombre sur 800 ménages et 9 mois : beaucoup de recours aux acteurs, qui les gardent.
+    "aidants_connect": '"accompagnement.p_garde_identifiants" = 0.8\n"demarches.repli_acteur" = 2.0',
 }
 
 
