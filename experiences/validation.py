@@ -6,7 +6,7 @@ mêmes graines, la référence privée de ses fermetures de guichets (contrefact
 - les motifs NON ajustés (on les rapporte, on ne règle rien dessus) : non-recours par prestation, par tranche
   d'âge, par capacité numérique, par montant dû, selon que le ménage perçoit déjà une autre prestation, par
   territoire ; l'effet dans le temps des fermetures de guichets ; l'usage du numérique par âge ; le volume annuel
-  des demandes adressées aux acteurs d'accompagnement (France Services face au chiffre publié de 2020, non ajusté).
+  des demandes adressées aux acteurs d'accompagnement (face aux volumes MSAP 2018 et France Services 2020, non ajustés).
 Sorties : rapport.html (autonome, figures incluses), CSV, PNG, series.parquet, provenance.json.
 """
 
@@ -548,7 +548,8 @@ def commande(args) -> int:
                                            haut=eff_annuel["haut"] * 100), decimales=2),
                   _img(figs["fermetures"])]
         h += ["<h2>3. Fichiers</h2><p class='note'>cibles.csv, cibles_par_replicat.csv, gradients.csv, "
-              "volume_aide.csv, effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG.</p></body></html>"]
+              "volume_aide.csv, effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG."
+              "</p></body></html>"]
         (tmp / "rapport.html").write_text("\n".join(h), encoding="utf-8")
         (tmp / "resume.md").write_text(resume_markdown(syn, extremes, montant_df, rho, usage_age,
                                                        eff_annuel if eff is not None else None, args, a, vol_fs),

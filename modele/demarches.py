@@ -4,7 +4,9 @@ Règle : chaque étape réussit avec p = sigmoïde(pente × (capacité − diffi
 la première étape manquée (les étapes franchies restent acquises). Canaux : seul en ligne, entourage,
 guichet, acteur d'accompagnement, service payant. Après un échec (ou un refus au guichet, une file
 abandonnée), le ménage choisit un repli par un logit multinomial : entourage, guichet, acteur, payant,
-réessayer seul plus tard, ou renoncer (abandon pour de bon). Les démarches courantes (impôts, titres) suivent
+réessayer seul plus tard, ou renoncer (abandon pour de bon) ; le recours à un acteur est d'autant plus attractif
+que l'offre locale d'accompagnement est dense, et l'acteur sollicité est choisi selon son attrait, ses heures et
+l'attente annoncée. Les démarches courantes (impôts, titres) suivent
 les mêmes règles sans droit en jeu : elles font l'usage du numérique et une part de la demande d'aide.
 
 Ce fichier porte aussi les fonctions partagées avec `accompagnement`, `guichets`, `instruction` et
@@ -103,8 +105,8 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     offre = m.offre_acteurs()[:, z].sum(axis=0) > 0
     # Proximité : l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets).
     densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
-    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"] * np.log(densite)
-                            - 0.5 * np.asarray(p["decision.cout_distance"])[z], -np.inf)
+    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
+                            * np.log(densite) - 0.5 * np.asarray(p["decision.cout_distance"])[z], -np.inf)
     u[:, PAYANT] = p["demarches.repli_payant"]
     u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
     u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives

@@ -2,8 +2,9 @@
 
 L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calculée AVANT les optimisations
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
-acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances initiales datées du début du rodage) : elle est la même
-avec et sans les optimisations. Si un changement voulu du modèle
+acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre
+d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances
+initiales datées du début du rodage) : elle est la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """

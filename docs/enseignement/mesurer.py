@@ -24,6 +24,7 @@ SCENARIOS = ("guichets_ouverts", "fermeture", "mediation", "aidants_connect", "c
 
 
 def mesurer(args):
+    """Une exécution (scénario, graine, ménages, fin) → les chiffres cités par les fiches."""
     scenario, graine, menages, fin = args
     m = ModeleNonRecours(scenario=scenario, menages=menages, graine=graine, fin=fin)
     m.lancer()
@@ -46,6 +47,7 @@ def mesurer(args):
 
 
 def main() -> None:
+    """Toutes les exécutions des fiches, en parallèle ; imprime les chiffres par scénario et graine."""
     taches = [(s, g, MENAGES, "2024-12") for s in SCENARIOS for g in GRAINES]
     taches += [(s, 1, 1000, "2017-12") for s in ("fermeture", "guichets_ouverts")]
     with ProcessPoolExecutor() as pool:
