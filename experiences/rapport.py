@@ -392,6 +392,12 @@ def ecrire_rapport(chemin: Path, *, scenarios: list, st_horizon: pd.DataFrame, p
     h.append("<li>Le modèle ne représente ni les effets de retour sur les budgets des organismes, ni les "
              "changements de comportement des agents d'accueil, ni la fraude, ni les démarches hors des prestations "
              "modélisées (titres, impôts : seulement comme « démarches courantes »).</li>")
+    h.append("<li>L'effet d'un changement de l'<b>offre d'accompagnement</b> (médiateurs, France Services) passe "
+             "surtout par <code>demarches.elasticite_offre_acteurs</code> (la demande d'aide suit l'offre locale), "
+             "calée sur un seul chiffre publié (le volume France Services 2023) : avec une élasticité nulle, un "
+             "renfort de médiation ne change presque pas le non-recours. Présenter un tel résultat avec un balayage "
+             "de ce paramètre (<code>--parametre demarches.elasticite_offre_acteurs=…</code> ; "
+             "docs/calibration.md, « Limites »).</li>")
     h.append("<li>Les intervalles ne couvrent que le hasard de la simulation : deux scénarios peuvent différer "
              "« significativement » dans le modèle sans que l'écart soit sûr dans la réalité.</li></ul>")
     h.append("<h2>7. Fichiers joints</h2><ul class='petit'>"

@@ -101,7 +101,8 @@ def test_rapport_autonome_et_francais(sortie):
                     "Comment lire les intervalles", "Limites du modèle", "data:image/png;base64,",
                     "Non-recours (% des éligibles)", "Heures d'aide aux démarches transférées",
                     "Identifiants détenus", "transfert tacite", "hors mandat", "Attente",
-                    "Euros dus et non versés", "10 000 ménages", "Défenseur des droits"):
+                    "Euros dus et non versés", "10 000 ménages", "Défenseur des droits",
+                    "demarches.elasticite_offre_acteurs"):
         assert morceau in h, morceau
     assert "src='comparaison" not in brut  # aucune image liée : tout est inclus
 
