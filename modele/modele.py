@@ -172,12 +172,16 @@ class ModeleNonRecours(mesa.Model):
         self.parts_eligibles, self.entree_max = evenements.parts_et_entree_max(self)
 
     def offre_acteurs(self) -> np.ndarray:
-        """Heures hebdomadaires par (genre d'acteur, territoire)."""
+        """Heures hebdomadaires par (genre d'acteur, territoire) ; recalculées quand les paramètres changent."""
         if self._offre is None:
             off = np.zeros((len(GENRES_ACTEURS), len(TERRITOIRES)))
+            n = np.zeros(len(TERRITOIRES))
             for a in self.acteurs:
                 off[a.g, a.territoire] = a.heures
+                n[a.territoire] = a.n_menages_territoire
+            gratuits = [g for g, nom in enumerate(GENRES_ACTEURS) if nom != "prestataire_prive"]
             self._offre = off
+            self._densite = off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * 10000.0
         return self._offre
 
     def files_acteurs(self) -> np.ndarray:
@@ -188,13 +192,10 @@ class ModeleNonRecours(mesa.Model):
         return files
 
     def densite_acteurs(self) -> np.ndarray:
-        """Heures hebdomadaires d'accompagnement gratuit pour 10 000 ménages, par territoire (hors service payant)."""
-        off = self.offre_acteurs()
-        n = np.zeros(len(TERRITOIRES))
-        for a in self.acteurs:
-            n[a.territoire] = a.n_menages_territoire
-        gratuits = [g for g, nom in enumerate(GENRES_ACTEURS) if nom != "prestataire_prive"]
-        return off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * 10000.0
+        """Heures hebdomadaires d'accompagnement gratuit pour 10 000 ménages, par territoire (hors service payant),
+        calculées avec `offre_acteurs` (une fois par changement de paramètres, pas à chaque repli)."""
+        self.offre_acteurs()
+        return self._densite
 
     def ouverture_guichets(self) -> np.ndarray:
         """Part ouverte (× facteur rendez-vous) par (organisme, territoire)."""

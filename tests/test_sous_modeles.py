@@ -386,6 +386,55 @@ def test_demarches_guichet_et_acteur_mettent_en_attente(tmp_path):
     assert sorted(en_file) == [2, 3, 4]
 
 
+def _offre_a_la_main(heures: dict, **autres) -> dict:
+    """Heures pour 10 000 ménages par genre gratuit, densité 1 partout, attrait nul pour tous."""
+    s = {}
+    for g in ("travailleur_social", "france_services", "conseiller_numerique", "association"):
+        s[f"acteurs.{g}.heures_pour_10000"] = heures.get(g, 0.0)
+        s[f"acteurs.{g}.densite_territoires"] = [1.0] * 4
+        s[f"acteurs.{g}.attrait"] = 0.0
+    return {**s, **autres}
+
+
+def test_demarches_offre_locale_rend_le_recours_a_un_acteur_plus_attractif(tmp_path):
+    # Utilité « acteur » = repli_acteur + élasticité × ln(offre gratuite pour 10 000 ménages / référence) − distance/2 :
+    # à la référence (20 + 7,5 + 15 = 42,5 h) l'effet est nul ; une offre doublée (20 + 50 + 15 = 85 h) ajoute
+    # exactement élasticité × ln 2.
+    i, b = np.arange(4), np.zeros(4, dtype=np.int64)
+
+    def u_acteur(h_fs, elasticite):
+        m = petit_modele(tmp_path, _offre_a_la_main(
+            {"travailleur_social": 20.0, "france_services": h_fs, "association": 15.0},
+            **{"demarches.elasticite_offre_acteurs": elasticite, "demarches.offre_acteurs_reference": 42.5}))
+        m.menages.territoire[i] = 0
+        return demarches.utilites_repli(m, i, b, np.zeros(4))[:, ACTEUR]
+
+    assert u_acteur(7.5, 1.5) == pytest.approx(u_acteur(7.5, 0.0))
+    assert u_acteur(50.0, 1.5) - u_acteur(50.0, 0.0) == pytest.approx(1.5 * np.log(2.0))
+    assert (u_acteur(50.0, 1.5) > u_acteur(7.5, 1.5)).all()
+
+
+def test_demarches_choix_de_l_acteur_au_prorata_des_heures_et_selon_l_attente(tmp_path):
+    m = petit_modele(tmp_path, _offre_a_la_main({"travailleur_social": 10.0, "france_services": 30.0},
+                                                **{"demarches.poids_offre_choix_acteur": 1.0,
+                                                   "demarches.poids_attente_acteur": 0.0}), menages=4000)
+    m.menages.territoire[:] = 0
+    i = np.arange(4000)
+    fs, ts = GENRES_ACTEURS.index("france_services"), GENRES_ACTEURS.index("travailleur_social")
+    rng = np.random.default_rng(0)
+    g = demarches.choisir_acteur(m, i, rng)
+    # Attraits égaux, pas de file : 30 h contre 10 h → 3/4 des demandes à France Services (± 3 écarts-types).
+    assert set(np.unique(g)) == {fs, ts}
+    assert abs((g == fs).mean() - 0.75) < 3 * np.sqrt(0.75 * 0.25 / 4000)
+    # Une file de dix semaines d'attente annoncée chez France Services détourne (presque) tout vers l'autre acteur.
+    a = m.acteur(fs, 0)
+    n_file = int(np.ceil(10 * a.heures / m.p["accompagnement.heures_faire_avec"]))
+    a.ajouter(np.zeros(n_file, np.int32), np.full(n_file, -1), m.t, np.full(n_file, 100), np.zeros(n_file, bool))
+    m.p = m.p.avec({"demarches.poids_attente_acteur": 1.0})
+    g = demarches.choisir_acteur(m, i, rng)
+    assert (g == fs).mean() < 0.01
+
+
 # --- accompagnement -------------------------------------------------------------------------------------
 
 def _file_acteur(m, genre="travailleur_social", heures=1.5):
