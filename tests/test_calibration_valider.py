@@ -92,6 +92,9 @@ def test_valider_petit_rapport_complet(tmp_path):
     assert "data:image/png;base64," in html and "Effet des fermetures" in html and "Cibles publiées" in html
     vol = pd.read_csv(sortie / "volume_aide.csv")
     assert set(vol["annee"]) == {2021, 2022, 2023} and "france_services" in set(vol["acteur"])
+    # Même calcul que la cible C7 : le volume France Services 2023 est la valeur du modèle pour C7.
+    fs_2023 = vol[(vol["acteur"] == "france_services") & (vol["annee"] == 2023)]["moyenne"].iloc[0]
+    assert fs_2023 == pytest.approx(cibles.set_index("cible").loc["C7", "modele"])
     assert "Volume des demandes d'accompagnement" in html
 
 
