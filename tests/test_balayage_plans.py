@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiences.cli_balayage import main
-from experiences.plan_balayage import (
+from experiences.cli import main
+from experiences.balayages.plans import (
     ErreurEntree,
     echantillonner,
     graine_run,

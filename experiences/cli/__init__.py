@@ -1,4 +1,4 @@
-"""Interface en ligne de commande `nonrecours` (sous-commandes françaises), une module par commande.
+"""Interface en ligne de commande `nonrecours` (sous-commandes françaises), un module par commande.
 
 Toute entrée invalide donne un message français (fichier, clé, valeur, ce qui est permis), le code de sortie 2
 et aucune trace Python ; rien n'est écrit à moitié. Chaque module lit ses arguments et appelle le paquet

@@ -9,7 +9,7 @@ from experiences.cli.commun import entier_min, lire_surcharges
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `comparer` à l'analyseur principal."""
-    c = sous.add_parser("comparer", help="comparer des scénarios (mêmes graines, IC 95 %, rapport HTML)",
+    c = sous.add_parser("comparer", help="comparer des scénarios (mêmes graines, IC 95 %%, rapport HTML)",
                         description="Simule chaque scénario sur les mêmes réplicats (nombres aléatoires communs), "
                         "calcule moyennes, intervalles de confiance à 95 % et écarts appariés avec le premier "
                         "scénario, et écrit un rapport HTML autonome en français.")
