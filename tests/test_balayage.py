@@ -12,9 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiences.balayages import Stockage, executer_balayage, lire_resume, lire_series
+from experiences.balayages import (
+    ErreurEntree,
+    Stockage,
+    executer_balayage,
+    graine_run,
+    lire_plan,
+    lire_resume,
+    lire_series,
+)
 from experiences.cli import main
-from experiences.balayages import ErreurEntree, graine_run, lire_plan
 from tests.balayage_jouet import ishigami, texte_plan_jouet
 
 RACINE = Path(__file__).resolve().parents[1]

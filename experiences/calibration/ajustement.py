@@ -25,12 +25,12 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
-from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
 
 from experiences.calibration import cibles as mod_cibles
 from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
+from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
 
 FICHIER_PLAN = DOSSIER_PARAMETRES / "plan_calibration.toml"
 CHAMPS_PLAN = {"nom", "scenario", "menages", "replicats", "graine", "debut", "fin", "essais", "echantillonneur",

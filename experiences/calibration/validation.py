@@ -25,7 +25,6 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from modele.scenarios import FICHIER_CALIBRATION  # noqa: E402
 
 from experiences.calibration import cibles as mod_cibles  # noqa: E402
 from experiences.execution import sorties  # noqa: E402
@@ -34,6 +33,7 @@ from experiences.rapports import html  # noqa: E402
 from experiences.rapports.figures import courbes, libelle, moyenne_ic, sauver  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
 from modele.politiques import FermetureGuichets, Politiques  # noqa: E402
+from modele.scenarios import FICHIER_CALIBRATION  # noqa: E402
 
 SANS_FERMETURES = "reference_sans_fermetures"
 GROUPEMENTS = {
@@ -384,13 +384,13 @@ CLASSES_VERDICTS = {"atteinte": "atteinte", "manquée": "manquee", "compatible":
 
 def valider(args: Reglages) -> Validation:
     """`nonrecours valider` : simule, calcule, écrit le dossier du rapport (tout ou rien)."""
-    from modele.scenarios import charger_scenario
     from tqdm import tqdm
 
     from experiences.calibration.ajustement import valeurs_calibration_existantes
     from experiences.execution.runs import travailleurs_par_defaut
     from modele.calendrier import Calendrier
     from modele.parametres import ErreurEntree, lire_toml
+    from modele.scenarios import charger_scenario
 
     try:
         Calendrier.depuis_mois(args.debut, args.fin)

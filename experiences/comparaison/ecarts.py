@@ -14,11 +14,11 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from modele.scenarios import Scenario
 from scipy import stats
 
 from modele.calendrier import Calendrier
 from modele.politiques import Politiques
+from modele.scenarios import Scenario
 
 CLES = ["date", "indicateur", "prestation", "groupe"]
 # Indicateurs additifs (effectifs, heures, euros, files, capacités, demandes) : mis à l'échelle de la population.
