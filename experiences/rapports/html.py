@@ -29,11 +29,7 @@ def image_base64(chemin: Path) -> str:
 
 
 def _texte(v) -> str:
-    if v is None:
-        return "None"
-    if isinstance(v, float) and math.isnan(v):
-        return "NaN"
-    return str(v)
+    return "NaN" if v is None or (isinstance(v, float) and math.isnan(v)) else str(v)
 
 
 def tableau(df: pd.DataFrame) -> dict:
