@@ -6,13 +6,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from experiences.cli.commun import entier_min
 from modele.parametres import ErreurEntree
 
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `visualiser`."""
-    from experiences.cli import entier_min
-
     v = sous.add_parser("visualiser", help="ouvrir la page pédagogique (curseurs, carte des ménages, "
                         "« Suivre un ménage ») sur http://127.0.0.1:8765/")
     v.add_argument("--port", type=entier_min(1, "--port"), default=8765, help="port d'écoute (défaut : 8765)")
@@ -27,7 +26,7 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_visualiser(args) -> int:
     """Vérifie le scénario, puis lance le serveur de la page (Ctrl+C pour arrêter)."""
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     if args.port > 65535:
         raise ErreurEntree("Port invalide.", cle="--port", valeur=args.port, attendu="un entier entre 1 et 65535")
