@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import numbers
 import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
@@ -149,12 +150,23 @@ def _forme(valeur: list) -> tuple:
     return (len(valeur),)
 
 
+def _est_booleen(x: Any) -> bool:
+    """Vrai pour `bool` et les booléens numpy (`numpy.bool_`, qui n'est pas un `bool`)."""
+    return isinstance(x, bool) or type(x).__name__ == "bool" and type(x).__module__ == "numpy"
+
+
 def _nombre(x: Any, decl: Declaration, fichier, cle, entier: bool = False) -> float | int:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    # Les scalaires numpy (np.int64, np.float32…) sont des nombres : EMA Workbench, SALib et tout plan numpy en
+    # donnent. `numbers.Real` les reconnaît (numpy les y inscrit) ; les booléens restent refusés.
+    if _est_booleen(x) or not isinstance(x, numbers.Real):
         raise ErreurEntree("Valeur de type incorrect.", fichier=fichier, cle=cle, valeur=x,
                            attendu=decl.texte_permis())
-    if isinstance(x, float) and not math.isfinite(x):
-        raise ErreurEntree("Valeur non finie.", fichier=fichier, cle=cle, valeur=x, attendu=decl.texte_permis())
+    if not isinstance(x, numbers.Integral):
+        x = float(x)
+        if not math.isfinite(x):
+            raise ErreurEntree("Valeur non finie.", fichier=fichier, cle=cle, valeur=x, attendu=decl.texte_permis())
+    else:
+        x = int(x)
     if entier:
         if isinstance(x, float) and not x.is_integer():
             raise ErreurEntree("Un entier est attendu.", fichier=fichier, cle=cle, valeur=x,
@@ -174,9 +186,9 @@ def _valider_valeur(decl: Declaration, valeur: Any, fichier, cle) -> Any:
     if t == "entier":
         return _nombre(valeur, decl, fichier, cle, entier=True)
     if t == "booleen":
-        if not isinstance(valeur, bool):
+        if not _est_booleen(valeur):
             raise ErreurEntree("Booléen attendu.", fichier=fichier, cle=cle, valeur=valeur, attendu="true ou false")
-        return valeur
+        return bool(valeur)
     if t == "date":
         if isinstance(valeur, dt.datetime):
             return valeur.date()
