@@ -28,9 +28,9 @@ import math
 import mesa
 import numpy as np
 
-from modele.demarches import capacites, difficultes
 from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, SUSPENDU, TERRITOIRES
 from modele.modele import ModeleNonRecours
+from modele.tentatives import capacites, difficultes
 
 ATTENTE_AIDE = 2
 

@@ -734,7 +734,7 @@ def verifier_scenario(plan: PlanBalayage) -> None:
     """Avec le vrai modèle, charge le scénario une fois avant de lancer les runs (erreur claire, code 2)."""
     if plan.fonction_run != FONCTION_RUN_DEFAUT:
         return
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     try:
         charger_scenario(plan.scenario_execution)

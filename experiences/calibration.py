@@ -30,7 +30,7 @@ from experiences import cibles as mod_cibles
 from experiences.execution import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
-from modele.politiques import FICHIER_CALIBRATION, charger_scenario
+from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
 
 FICHIER_PLAN = DOSSIER_PARAMETRES / "plan_calibration.toml"
 CHAMPS_PLAN = {"nom", "scenario", "menages", "replicats", "graine", "debut", "fin", "essais", "echantillonneur",

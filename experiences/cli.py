@@ -115,7 +115,7 @@ def commande_simuler(args) -> int:
     from modele.calendrier import Calendrier
     from modele.modele import ModeleNonRecours
     from modele.parametres import Parametres
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     scenario = charger_scenario(args.scenario)
     surcharges = lire_surcharges(args.parametre)
@@ -162,7 +162,7 @@ def commande_simuler(args) -> int:
 def commande_verifier(args) -> int:
     """Vérifie un fichier TOML : déclarations, scénario, plan de balayage ou calibration."""
     from modele.parametres import Parametres, charger_declarations, lire_toml
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     donnees = lire_toml(args.fichier)
     if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"
@@ -195,9 +195,9 @@ def commande_verifier(args) -> int:
         return 0
     decl = charger_declarations(args.fichier.parent) if args.fichier.parent.name == "defauts" else None
     if decl is None:
-        from modele.parametres import _parcourir
+        from modele.parametres import parcourir
         sortie: dict = {}
-        _parcourir(donnees, "", args.fichier, sortie)
+        parcourir(donnees, "", args.fichier, sortie)
         decl = sortie
     n_h = sum(d.hypothese for d in decl.values())
     print(f"OK : {len(decl)} déclaration(s) de paramètres valides ({n_h} hypothèse(s), "

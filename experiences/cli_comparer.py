@@ -47,7 +47,7 @@ def _valider(args):
     from modele.calendrier import Calendrier
     from modele.modele import ModeleNonRecours
     from modele.parametres import Parametres
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     if len(args.scenarios) < 2:
         raise ErreurEntree("Il faut au moins deux scénarios à comparer.", cle="SCENARIO",

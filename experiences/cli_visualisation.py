@@ -27,7 +27,7 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_visualiser(args) -> int:
     """Vérifie le scénario, puis lance le serveur de la page (Ctrl+C pour arrêter)."""
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     if args.port > 65535:
         raise ErreurEntree("Port invalide.", cle="--port", valeur=args.port, attendu="un entier entre 1 et 65535")

@@ -17,7 +17,8 @@ import pandas as pd
 from scipy import stats
 
 from modele.calendrier import Calendrier
-from modele.politiques import Politiques, Scenario
+from modele.politiques import Politiques
+from modele.scenarios import Scenario
 
 CLES = ["date", "indicateur", "prestation", "groupe"]
 # Indicateurs additifs (effectifs, heures, euros, files, capacités, demandes) : mis à l'échelle de la population.

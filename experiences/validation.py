@@ -29,10 +29,10 @@ import pandas as pd  # noqa: E402
 from experiences import cibles as mod_cibles  # noqa: E402
 from experiences import sorties  # noqa: E402
 from experiences.execution import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
-from experiences.figures import _sauver as _sauver_dates  # noqa: E402
-from experiences.figures import courbes, libelle, moyenne_ic  # noqa: E402
+from experiences.figures import courbes, libelle, moyenne_ic, sauver_dates  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
-from modele.politiques import FICHIER_CALIBRATION, FermetureGuichets, Politiques  # noqa: E402
+from modele.politiques import FermetureGuichets, Politiques  # noqa: E402
+from modele.scenarios import FICHIER_CALIBRATION  # noqa: E402
 
 SANS_FERMETURES = "reference_sans_fermetures"
 GROUPEMENTS = {
@@ -280,7 +280,7 @@ def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
         ax.set_ylabel("% des ménages")
         ax.legend(fontsize=8)
     fig.suptitle("Usage du numérique par tranche d'âge de la personne de référence")
-    return _sauver_dates(fig, chemin)
+    return sauver_dates(fig, chemin)
 
 
 # --- Rapport ----------------------------------------------------------------------------------------------------
@@ -381,7 +381,7 @@ def commande(args) -> int:
     from experiences.execution import travailleurs_par_defaut
     from modele.calendrier import Calendrier
     from modele.parametres import ErreurEntree, lire_toml
-    from modele.politiques import charger_scenario
+    from modele.scenarios import charger_scenario
 
     try:
         Calendrier.depuis_mois(args.debut, args.fin)
@@ -428,7 +428,7 @@ def commande(args) -> int:
         ax.set_ylabel("non-recours (% des ménages éligibles)")
         ax.set_title("Non-recours par prestation (référence calibrée)")
         ax.legend(fontsize=8)
-        figs["prestation"] = _sauver_dates(fig, tmp / "non_recours_par_prestation.png")
+        figs["prestation"] = sauver_dates(fig, tmp / "non_recours_par_prestation.png")
 
         gradients = [causes.assign(motif="prestation")]
         tables_groupes = {}

@@ -15,16 +15,16 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.demarches import (
+from modele.etat import ACTEUR, ATTENTE, DEMARCHE
+from modele.tentatives import (
     COURANTE,
-    _apres_tentative,
+    apres_tentative,
     capacites,
     envoyer_acteur,
     repli,
     sigmoide,
     tenter,
 )
-from modele.etat import ACTEUR, ATTENTE, DEMARCHE
 
 if TYPE_CHECKING:
     from modele.agents import ActeurAccompagnement
@@ -139,4 +139,4 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
             garde = (etape >= 5) & (rng.random(ii.size) < p["accompagnement.p_garde_identifiants"])
             M.detenteur[ii[garde], bb[garde]] = a.unique_id
             m.journal.noter(ii[garde], bb[garde], "identifiants", a.genre)
-        _apres_tentative(m, ii, bb, etape, rng, exclure=None)
+        apres_tentative(m, ii, bb, etape, rng, exclure=None)

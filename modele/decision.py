@@ -13,8 +13,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.demarches import canal_initial
 from modele.etat import AUCUN, DEMARCHE, PLUS_TARD
+from modele.tentatives import canal_initial
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours

@@ -9,8 +9,8 @@ que l'offre locale d'accompagnement est dense, et l'acteur sollicité est choisi
 l'attente annoncée. Les démarches courantes (impôts, titres) suivent
 les mêmes règles sans droit en jeu : elles font l'usage du numérique et une part de la demande d'aide.
 
-Ce fichier porte aussi les fonctions partagées avec `accompagnement`, `guichets`, `instruction` et
-`renouvellements` : capacités par étape, tentative, dépôt, repli.
+La mécanique partagée d'une tentative (capacités, étapes, dépôt, repli, envoi à un acteur) est dans
+`modele/tentatives.py`.
 """
 
 from __future__ import annotations
@@ -19,228 +19,23 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.creux import uniques
-from modele.etat import (
-    ACTEUR,
-    ATTENTE,
-    AUCUN,
-    DEMARCHE,
-    EN_LIGNE,
-    FAMILLE,
-    GUICHET,
-    INSTRUCTION,
-    PAYANT,
-    PLUS_TARD,
-    REESSAYER,
-    RENONCER,
+from modele.etat import ACTEUR, DEMARCHE, EN_LIGNE, FAMILLE, GUICHET, PAYANT, PLUS_TARD, REESSAYER, RENONCER
+from modele.prestations import GENRES_ACTEURS
+from modele.tentatives import (
+    COURANTE,
+    apres_tentative,
+    capacites,
+    choisir,
+    envoyer_acteur,
+    heures_famille,
+    mandat_payant,
+    sigmoide,
+    tenter,
+    utilites_repli,
 )
-from modele.prestations import GENRES_ACTEURS, GENRES_AIDE
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
-
-COURANTE = -1  # « prestation » d'une démarche courante (pas de droit en jeu)
-
-
-def sigmoide(x):
-    """Fonction logistique."""
-    return 1.0 / (1.0 + np.exp(-x))
-
-
-def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
-    """Capacité propre des ménages `i` pour chaque étape, (n, 5) : poids × (numérique, littératie, français,
-    numérisation, confiance). Sans équipement, les compétences numériques ne servent pas ; avec un smartphone
-    seul, elles servent à `facteur_smartphone`.
-    """
-    M, p = m.menages, m.p
-    eq = M.equipement[i]
-    num = M.numerique_effectif(i)
-    num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
-    scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)[eq]
-    x = np.stack([num, M.litteratie[i], M.francais[i], scan, M.confiance[i]], axis=1)
-    return (x @ np.asarray(p["demarches.poids_capacite"], dtype=np.float32).T).astype(np.float32)
-
-
-def difficultes(m: ModeleNonRecours, b: np.ndarray) -> np.ndarray:
-    """Difficulté des étapes (n, 5) pour les prestations `b` (COURANTE : démarche courante)."""
-    cle = (id(m.catalogue), id(m.p))
-    cache = getattr(m, "_difficultes", None)
-    if cache is None or cache[0] != cle:  # table recalculée quand le catalogue ou les paramètres changent
-        tab = np.vstack([m.catalogue.difficulte, np.asarray(m.p["demarches.difficulte_courante"], np.float32)])
-        cache = m._difficultes = (cle, tab, m.catalogue, m.p)  # garder les objets : leurs id restent uniques
-    tab = cache[1]
-    return tab[np.where(b < 0, tab.shape[0] - 1, b)]
-
-
-def tenter(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, cap: np.ndarray, etape0: np.ndarray,
-           bonus: float, rng: np.random.Generator) -> np.ndarray:
-    """Tente les étapes restantes ; rend l'étape atteinte (5 = dossier complet déposé)."""
-    if i.size == 0:
-        return np.zeros(0, np.int8)
-    p = sigmoide(m.p["demarches.pente"] * (cap - difficultes(m, b)) + bonus)
-    ok = rng.random(p.shape) < p
-    ok |= np.arange(5)[None, :] < etape0[:, None]
-    return np.where(ok.all(axis=1), 5, np.argmin(ok, axis=1)).astype(np.int8)
-
-
-def deposer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
-    """Dossier complet : passe en instruction, décision à t + délai (loi géométrique de moyenne `delai`)."""
-    M, t = m.menages, m.t
-    M.statut[i, b] = INSTRUCTION
-    M.etape[i, b] = 5
-    delai = np.maximum(m.catalogue.delai[b], 1.0)
-    M.t_prochain[i, b] = t + rng.geometric(1.0 / delai)
-
-
-def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives: np.ndarray) -> np.ndarray:
-    """Utilités (n, 7) des options indexées comme CANAUX ; -inf pour une option indisponible."""
-    p, M = m.p, m.menages
-    n = i.size
-    u = np.full((n, 7), -np.inf)
-    z = M.territoire[i]
-    u[:, FAMILLE] = np.where(M.aidant[i], p["demarches.repli_famille"], -np.inf)
-    acces = m.acces_guichet(i, b)
-    u[:, GUICHET] = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
-                             - np.asarray(p["decision.cout_distance"])[z], -np.inf)
-    offre = m.offre_acteurs()[:, z].sum(axis=0) > 0
-    # Proximité : l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets).
-    densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
-    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
-                            * np.log(densite) - 0.5 * np.asarray(p["decision.cout_distance"])[z], -np.inf)
-    u[:, PAYANT] = p["demarches.repli_payant"]
-    u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
-    u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives
-    return u
-
-
-def choisir(u: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Choix d'un logit multinomial (astuce de Gumbel) ; rend l'index de l'option choisie."""
-    return np.argmax(u + rng.gumbel(size=u.shape), axis=1)
-
-
-def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Canal de la première tentative : seul en ligne (préférence croissante avec les compétences et le temps),
-    sinon le meilleur canal d'aide du repli (sans réessayer ni renoncer).
-    """
-    p, M = m.p, m.menages
-    annees = m.calendrier.annee(m.t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
-                    + p["demarches.tendance_en_ligne"] * annees)
-    en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
-    u = utilites_repli(m, i, b, np.zeros(i.size))
-    u[:, [EN_LIGNE, REESSAYER, RENONCER]] = -np.inf
-    autre = choisir(u, rng)
-    return np.where(en_ligne, EN_LIGNE, autre).astype(np.int8)
-
-
-def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
-               garder_etape: bool = False) -> None:
-    """La demande (ou le droit) s'arrête sur un échec : statut AUCUN, réussite perçue réduite de
-    `perte_perception_echec`, reconsidération après un délai géométrique de moyenne `reconsideration`.
-    Sert au renoncement (les étapes franchies restent acquises), au rejet et à la fermeture d'un droit."""
-    M, p, t = m.menages, m.p, m.t
-    M.statut[i, b] = AUCUN
-    if not garder_etape:
-        M.etape[i, b] = 0
-    M.tentatives[i, b] = 0
-    M.t_prochain[i, b] = PLUS_TARD
-    M.perception[i, b] *= np.float32(1.0 - p["decision.perte_perception_echec"])
-    M.t_decision[i, b] = t + rng.geometric(1.0 / p["decision.reconsideration"], size=i.size)
-
-
-def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
-    """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
-    decourager(m, i, b, rng, garder_etape=True)
-    m.menages.t_abandon_def[i] = m.t
-    m.journal.noter(i, b, "renonce", "renonce à sa demande")
-
-
-def repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
-          exclure: int | None = None) -> None:
-    """Après un échec : choisir entourage, guichet, acteur, payant, réessayer plus tard ou renoncer."""
-    if i.size == 0:
-        return
-    M, p, t = m.menages, m.p, m.t
-    tent = M.tentatives[i, b].astype(np.int32)
-    u = utilites_repli(m, i, b, tent)
-    u[:, EN_LIGNE] = -np.inf
-    if exclure is not None:
-        u[:, exclure] = -np.inf
-    choix = choisir(u, rng)
-    choix = np.where(tent >= p["demarches.tentatives_max"], RENONCER, choix)
-    r = choix == RENONCER
-    renoncer(m, i[r], b[r], rng)
-    k = ~r
-    i, b, choix = i[k], b[k], choix[k]
-    M.statut[i, b] = DEMARCHE
-    M.canal[i, b] = np.where(choix == REESSAYER, EN_LIGNE, choix)
-    attente = np.where(choix == REESSAYER, rng.geometric(1.0 / p["demarches.delai_nouvel_essai"], size=i.size), 1)
-    M.t_prochain[i, b] = t + attente
-    m.journal.noter(i, b, "repli", choix)
-
-
-def _apres_tentative(m, i, b, etape, rng, exclure=None):
-    """Dépose les dossiers complets ; replie les autres (tentative comptée)."""
-    M = m.menages
-    fini = etape >= 5
-    deposer(m, i[fini], b[fini], rng)
-    m.journal.noter(i[fini], b[fini], "depot", "dossier complet déposé")
-    e = ~fini
-    M.etape[i[e], b[e]] = etape[e]
-    M.tentatives[i[e], b[e]] += 1
-    repli(m, i[e], b[e], rng, exclure)
-
-
-def _mandat_payant(p) -> dict:
-    """Mandat et financement déclarés du service payant (il fait toujours à la place)."""
-    return {"hors_mandat": not p["acteurs.prestataire_prive.mandat_faire_a_la_place"],
-            "finance": bool(p["acteurs.prestataire_prive.finance"])}
-
-
-def heures_famille(m: ModeleNonRecours, n: int) -> None:
-    """Compte le travail transféré à l'entourage."""
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 0] += n * m.p["demarches.heures_famille"]
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 1] += n * m.p["demarches.heures_famille"]
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 5] += n * m.p["demarches.heures_famille"]
-    m.compteurs.episodes[GENRES_AIDE.index("famille")] += n
-
-
-def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Genre d'acteur sollicité (hors payant) : logit sur attrait + poids × ln(heures offertes) − poids de l'attente ×
-    attente annoncée, parmi ceux présents dans le territoire (poids 1 : à attrait égal et sans file, chaque heure
-    offerte a la même chance d'être sollicitée ; une file longue détourne vers les autres acteurs)."""
-    offre = m.offre_acteurs()  # (genres, territoires) heures
-    z = m.menages.territoire[i]
-    attrait = np.array([m.p[f"acteurs.{g}.attrait"] for g in GENRES_ACTEURS])
-    poids = m.p["demarches.poids_offre_choix_acteur"]
-    # Attente annoncée (semaines) : demandes en file × durée d'un accompagnement / heures de la semaine.
-    attente = m.files_acteurs() * m.p["accompagnement.heures_faire_avec"] / np.maximum(offre, 1e-9)
-    u = np.where(offre[:, z].T > 0, attrait[None, :] + np.log(np.maximum(offre[:, z].T, 1e-9)) * poids
-                 - m.p["demarches.poids_attente_acteur"] * attente[:, z].T, -np.inf)
-    u[:, GENRES_ACTEURS.index("prestataire_prive")] = -np.inf
-    return choisir(u, rng)
-
-
-def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
-                   genres: np.ndarray | None = None) -> None:
-    """Met des demandes dans la file de l'acteur choisi (genre, territoire du ménage)."""
-    if i.size == 0:
-        return
-    M, t = m.menages, m.t
-    if genres is None:
-        genres = choisir_acteur(m, i, rng)
-    pres = b >= 0
-    M.statut[i[pres], b[pres]] = ATTENTE
-    M.t_aide[i] = t
-    patience = rng.exponential(m.p["accompagnement.patience"], size=i.size).astype(np.int32)
-    urgent = np.where(b >= 0, m.catalogue.urgente[np.maximum(b, 0)], False)
-    z = M.territoire[i]
-    for g in uniques(genres):
-        for zz in uniques(z[genres == g]):
-            s = (genres == g) & (z == zz)
-            m.acteur(int(g), int(zz)).ajouter(i[s], b[s], t, t + patience[s], urgent[s])
-    np.add.at(m.compteurs.demandes_aide, 1 + genres, 1)
-    m.journal.noter(i, b, "file", genres)
 
 
 def appliquer(m: ModeleNonRecours) -> None:
@@ -260,7 +55,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     M.autonomie[ii[ok]] = np.minimum(M.autonomie[ii[ok]] + p["apprentissage.gain_seul"],
                                      p["apprentissage.autonomie_max"])
     m.journal.noter(ii, bb, "en_ligne", etape)
-    _apres_tentative(m, ii, bb, etape, rng)
+    apres_tentative(m, ii, bb, etape, rng)
 
     # Entourage : le proche fait à la place (sa capacité remplace celle du ménage si elle est meilleure).
     s = canal == FAMILLE
@@ -271,7 +66,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     heures_famille(m, ii.size)
     m.contacts.append((ii, 0))
     m.journal.noter(ii, bb, "famille", etape)
-    _apres_tentative(m, ii, bb, etape, rng, exclure=FAMILLE)
+    apres_tentative(m, ii, bb, etape, rng, exclure=FAMILLE)
 
     # Service payant : capacité non limitée, fait à la place.
     s = canal == PAYANT
@@ -280,11 +75,11 @@ def appliquer(m: ModeleNonRecours) -> None:
     cap = np.maximum(capacites(m, ii), p["acteurs.prestataire_prive.capacite"])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
     m.compteurs.ajouter_heures(1 + g, ii.size * p["accompagnement.heures_faire_a_la_place"], "place",
-                               **_mandat_payant(p))
+                               **mandat_payant(p))
     M.t_aide[ii] = t
     m.contacts.append((ii, 1 + g))
     m.journal.noter(ii, bb, "payant", etape)
-    _apres_tentative(m, ii, bb, etape, rng, exclure=PAYANT)
+    apres_tentative(m, ii, bb, etape, rng, exclure=PAYANT)
 
     # Guichet : la demande attend le service du guichet (sous-modèle guichets, même semaine).
     s = canal == GUICHET
@@ -333,7 +128,7 @@ def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     g = GENRES_ACTEURS.index("prestataire_prive")
     pay = choix == PAYANT
     m.compteurs.ajouter_heures(1 + g, pay.sum() * p["accompagnement.heures_faire_a_la_place"], "place",
-                               **_mandat_payant(p))
+                               **mandat_payant(p))
     M.t_aide[jj[pay]] = t
     r = choix == RENONCER
     M.t_abandon_def[jj[r & apres_echec]] = t

@@ -12,8 +12,8 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.demarches import _apres_tentative, capacites, repli, tenter
 from modele.etat import DEMARCHE, GUICHET
+from modele.tentatives import apres_tentative, capacites, repli, tenter
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -50,4 +50,4 @@ def appliquer(m: ModeleNonRecours) -> None:
         M.statut[i, b] = DEMARCHE
         m.contacts.append((i, m.code_contact_guichet(g.o)))
         m.journal.noter(i, b, "guichet", g.organisme)
-        _apres_tentative(m, i, b, etape, rng, exclure=GUICHET)
+        apres_tentative(m, i, b, etape, rng, exclure=GUICHET)

@@ -17,8 +17,8 @@ import numpy as np
 
 from modele import creux
 from modele.creux import uniques
-from modele.demarches import canal_initial, decourager
 from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, SUSPENDU
+from modele.tentatives import canal_initial, decourager
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours

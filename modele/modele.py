@@ -33,6 +33,7 @@ from modele.journal import Journal
 from modele.parametres import ErreurEntree
 from modele.population import creer_menages, etat_initial, renouvellement_stationnaire
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
+from modele.scenarios import charger_scenario
 
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
                 "instruction", "renouvellements", "indicateurs")
@@ -57,7 +58,7 @@ class ModeleNonRecours(mesa.Model):
             raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine, attendu="un entier >= 0")
         super().__init__(rng=int(graine))
         self.graine = int(graine)
-        self.scenario = politiques.charger_scenario(scenario)
+        self.scenario = charger_scenario(scenario)
         self.p_base = self.scenario.parametres_base(surcharges)
         if menages is None:  # taille non donnée : le paramètre déclaré (surchargeable) simulation.menages
             menages = self.p_base["simulation.menages"]

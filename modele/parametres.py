@@ -266,7 +266,8 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
     return Declaration(**{**decl.__dict__, "valeur": valeur_validee})
 
 
-def _parcourir(table: dict, prefixe: str, fichier: Path, sortie: dict[str, Declaration]) -> None:
+def parcourir(table: dict, prefixe: str, fichier: Path, sortie: dict[str, Declaration]) -> None:
+    """Ajoute à `sortie` les déclarations d'une table TOML (clés pointées préfixées par `prefixe`)."""
     for nom, contenu in table.items():
         cle = f"{prefixe}.{nom}" if prefixe else nom
         if not isinstance(contenu, dict):
@@ -278,7 +279,7 @@ def _parcourir(table: dict, prefixe: str, fichier: Path, sortie: dict[str, Decla
                                    attendu=f"une seule déclaration (déjà dans {sortie[cle].fichier})")
             sortie[cle] = _declaration_depuis_table(cle, contenu, fichier)
         else:
-            _parcourir(contenu, cle, fichier, sortie)
+            parcourir(contenu, cle, fichier, sortie)
 
 
 _CACHE: dict[Path, dict[str, Declaration]] = {}
@@ -294,7 +295,13 @@ def charger_declarations(dossier: str | Path = DOSSIER_DEFAUTS) -> dict[str, Dec
         raise ErreurEntree("Aucun fichier de déclarations.", fichier=dossier, attendu="des fichiers *.toml")
     sortie: dict[str, Declaration] = {}
     for f in fichiers:
-        _parcourir(lire_toml(f), "", f, sortie)
+        donnees = lire_toml(f)
+        hors = sorted(set(donnees) - {f.stem})
+        if hors:  # un fichier par sous-modèle ou entité : le préfixe d'une clé nomme son fichier
+            raise ErreurEntree("Déclaration hors de son fichier.", fichier=f, cle=hors[0],
+                               attendu=f"des clés « {f.stem}.… » seulement (les clés « {hors[0]}.… » vont dans "
+                               f"{hors[0]}.toml)")
+        parcourir(donnees, "", f, sortie)
     _CACHE[dossier] = sortie
     return sortie
 

@@ -14,8 +14,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.creux import uniques
-from modele.demarches import capacites, decourager, sigmoide
 from modele.etat import PERCOIT, PLUS_TARD, SUSPENDU
+from modele.tentatives import capacites, decourager, sigmoide
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours

@@ -9,7 +9,7 @@ import pytest
 
 from experiences import calibration as cal
 from experiences.cli import main
-from modele import politiques
+from modele import scenarios
 from modele.parametres import ErreurEntree, Parametres
 
 CIBLES_MINI = """
@@ -134,17 +134,17 @@ def test_etude_reprenable_et_fichier_calibration(tmp_path, monkeypatch):
     meilleur = etude.best_trial.params["demarches.bonus_en_ligne"]
     assert donnees["valeurs"]["demarches.bonus_en_ligne"] == pytest.approx(meilleur, rel=1e-3)
     assert donnees["valeurs"]["decision.cout_base"] == 1.25  # valeurs précédentes gardées
-    monkeypatch.setattr(politiques, "FICHIER_CALIBRATION", fichier)
-    p = politiques.charger_scenario("reference").parametres_base()
+    monkeypatch.setattr(scenarios, "FICHIER_CALIBRATION", fichier)
+    p = scenarios.charger_scenario("reference").parametres_base()
     assert p["demarches.bonus_en_ligne"] == pytest.approx(meilleur, rel=1e-3)
     assert p["decision.cout_base"] == 1.25
     assert p.origines["decision.cout_base"] == "calibration"
-    sans = politiques.Scenario(**{**politiques.charger_scenario("reference").__dict__, "calibration": False})
+    sans = scenarios.Scenario(**{**scenarios.charger_scenario("reference").__dict__, "calibration": False})
     assert sans.parametres_base()["decision.cout_base"] == Parametres.defauts()["decision.cout_base"]
 
 
 def test_calibration_livree_valide_et_documentee():
-    f = politiques.FICHIER_CALIBRATION
+    f = scenarios.FICHIER_CALIBRATION
     assert f.is_file(), "parametres/calibration.toml est commité"
     donnees = tomllib.loads(f.read_text(encoding="utf-8"))
     decl = Parametres.defauts().declarations
@@ -155,6 +155,6 @@ def test_calibration_livree_valide_et_documentee():
     for champ in ("date", "menages", "replicats", "graines", "essais", "perte", "perte_depart"):
         assert champ in donnees["meta"], champ
     assert donnees["meta"]["perte"] <= donnees["meta"]["perte_depart"]
-    p = politiques.charger_scenario("reference").parametres_base()
+    p = scenarios.charger_scenario("reference").parametres_base()
     for cle, v in donnees["valeurs"].items():
         assert p[cle] == pytest.approx(v)

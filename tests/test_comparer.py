@@ -16,7 +16,7 @@ from scipy import stats
 from experiences import comparaison
 from experiences.cli import main
 from modele.calendrier import Calendrier
-from modele.politiques import charger_scenario
+from modele.scenarios import charger_scenario
 
 PETIT = ["--replicats", "2", "--menages", "500", "--debut", "2014-01", "--fin", "2016-06", "--travailleurs", "1",
          "--parametre", "simulation.rodage_semaines=26"]

@@ -11,8 +11,9 @@ from experiences.execution import SpecRun, executer_run
 from modele.calendrier import Calendrier
 from modele.modele import ModeleNonRecours
 from modele.parametres import ErreurEntree
-from modele.politiques import TYPES_INTERVENTIONS, Politiques, charger_scenario
+from modele.politiques import TYPES_INTERVENTIONS, Politiques
 from modele.prestations import GENRES_ACTEURS, ORGANISMES
+from modele.scenarios import charger_scenario
 
 DEBUT, FIN = "2014-01", "2015-03"
 DATE, FIN_IV = "2014-07-01", "2015-01-01"
@@ -272,7 +273,7 @@ def test_scenarios_livres_valides_et_documentes():
 
 def test_verifier_accepte_les_scenarios_livres(capsys):
     from experiences.cli import main
-    from modele.politiques import DOSSIER_SCENARIOS
+    from modele.scenarios import DOSSIER_SCENARIOS
     for f in sorted(DOSSIER_SCENARIOS.glob("*.toml")):
         assert main(["verifier", str(f)]) == 0
     assert "OK : scénario" in capsys.readouterr().out

@@ -20,6 +20,7 @@ from modele import (
     instruction,
     politiques,
     renouvellements,
+    tentatives,
 )
 from modele.etat import (
     ACTEUR,
@@ -407,7 +408,7 @@ def test_demarches_offre_locale_rend_le_recours_a_un_acteur_plus_attractif(tmp_p
             {"travailleur_social": 20.0, "france_services": h_fs, "association": 15.0},
             **{"demarches.elasticite_offre_acteurs": elasticite, "demarches.offre_acteurs_reference": 42.5}))
         m.menages.territoire[i] = 0
-        return demarches.utilites_repli(m, i, b, np.zeros(4))[:, ACTEUR]
+        return tentatives.utilites_repli(m, i, b, np.zeros(4))[:, ACTEUR]
 
     assert u_acteur(7.5, 1.5) == pytest.approx(u_acteur(7.5, 0.0))
     assert u_acteur(50.0, 1.5) - u_acteur(50.0, 0.0) == pytest.approx(1.5 * np.log(2.0))
@@ -422,7 +423,7 @@ def test_demarches_choix_de_l_acteur_au_prorata_des_heures_et_selon_l_attente(tm
     i = np.arange(4000)
     fs, ts = GENRES_ACTEURS.index("france_services"), GENRES_ACTEURS.index("travailleur_social")
     rng = np.random.default_rng(0)
-    g = demarches.choisir_acteur(m, i, rng)
+    g = tentatives.choisir_acteur(m, i, rng)
     # Attraits égaux, pas de file : 30 h contre 10 h → 3/4 des demandes à France Services (± 3 écarts-types).
     assert set(np.unique(g)) == {fs, ts}
     assert abs((g == fs).mean() - 0.75) < 3 * np.sqrt(0.75 * 0.25 / 4000)
@@ -431,7 +432,7 @@ def test_demarches_choix_de_l_acteur_au_prorata_des_heures_et_selon_l_attente(tm
     n_file = int(np.ceil(10 * a.heures / m.p["accompagnement.heures_faire_avec"]))
     a.ajouter(np.zeros(n_file, np.int32), np.full(n_file, -1), m.t, np.full(n_file, 100), np.zeros(n_file, bool))
     m.p = m.p.avec({"demarches.poids_attente_acteur": 1.0})
-    g = demarches.choisir_acteur(m, i, rng)
+    g = tentatives.choisir_acteur(m, i, rng)
     assert (g == fs).mean() < 0.01
 
 

@@ -24,7 +24,7 @@ from experiences.visualisation.figures import (
 from modele.etat import SITUATIONS
 from modele.modele import ModeleNonRecours
 from modele.parametres import ErreurEntree, charger_declarations
-from modele.politiques import charger_scenario, scenarios_disponibles
+from modele.scenarios import charger_scenario, scenarios_disponibles
 
 RACINE = Path(__file__).resolve().parents[1]
 

@@ -35,7 +35,7 @@ from experiences.visualisation.figures import (
     figure_menages,
     png,
 )
-from modele import politiques
+from modele import scenarios
 
 TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
@@ -143,7 +143,7 @@ def ChampLevier(lv: L.Levier, reglages: solara.Reactive[dict]):
 @solara.component
 def Leviers(reglages: solara.Reactive[dict], on_recommencer, on_appliquer):
     """Les leviers groupés, le choix du scénario et les deux façons de les appliquer."""
-    noms = politiques.scenarios_disponibles()
+    noms = scenarios.scenarios_disponibles()
     scenario = reglages.value.get("scenario", "reference")
     if scenario not in noms:
         noms = [scenario, *noms]
@@ -272,7 +272,7 @@ def recit_markdown(m, i: int) -> str:
 @solara.component
 def Fiche(m):
     """La question du scénario et, s'il y en a une, la fiche pédagogique du même nom (docs/enseignement/)."""
-    sc = politiques.charger_scenario(m.reglages.get("scenario", "reference"))
+    sc = scenarios.charger_scenario(m.reglages.get("scenario", "reference"))
     fiche = DOSSIER_FICHES / f"{sc.nom}.md"
     texte = [f"## Scénario « {sc.nom} »", f"**Question.** {sc.question}", "", sc.description, ""]
     if fiche.is_file():

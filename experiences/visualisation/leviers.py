@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from modele import politiques
+from modele import politiques, scenarios
 from modele.modele import ModeleNonRecours
 from modele.parametres import Declaration, ErreurEntree, charger_declarations
 from modele.prestations import ORGANISMES
@@ -140,7 +140,7 @@ def tous_les_leviers() -> tuple[Levier, ...]:
 
 def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
     """Valeur de départ de chaque levier : celle du scénario choisi (sa base : défauts + ses surcharges)."""
-    base = politiques.charger_scenario(scenario).parametres_base()
+    base = scenarios.charger_scenario(scenario).parametres_base()
     out: dict[str, Any] = {lv.cle: lv.valeur for lv in leviers_fermeture()}
     for lv in leviers():
         out[lv.cle] = base[lv.cle]
@@ -152,7 +152,7 @@ def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
 
 def surcharges(reglages: dict[str, Any], scenario: str) -> dict[str, Any]:
     """Surcharges à passer au modèle : les leviers dont la valeur diffère de la base du scénario."""
-    base = politiques.charger_scenario(scenario).parametres_base()
+    base = scenarios.charger_scenario(scenario).parametres_base()
     out = {}
     for lv in leviers():
         if lv.cle == "simulation.menages" or lv.cle not in reglages:
@@ -177,12 +177,12 @@ def fichier_scenario(reglages: dict[str, Any], scenario: str, dossier: Path | No
     if organisme not in ORGANISMES + ("tous",):
         raise ErreurEntree("Organisme inconnu.", cle=FERMETURE_ORGANISME, valeur=organisme,
                            attendu="caf, cpam, carsat ou tous")
-    chemin_base = politiques.chemin_scenario(scenario).resolve()
+    chemin_base = scenarios.chemin_scenario(scenario).resolve()
     dossier = Path(dossier or _DOSSIER_TEMPORAIRE.name)
     lignes = [
         "[scenario]",
         'nom = "page"',
-        f"question = {json.dumps(politiques.charger_scenario(scenario).question, ensure_ascii=False)}",
+        f"question = {json.dumps(scenarios.charger_scenario(scenario).question, ensure_ascii=False)}",
         f"base = {json.dumps(chemin_base.as_posix())}",
     ]
     for o in ORGANISMES if organisme == "tous" else (organisme,):
@@ -218,7 +218,7 @@ def appliquer(m: ModeleNonRecours, reglages: dict[str, Any]) -> None:
     intervention commence.
     """
     scenario = getattr(m, "reglages", {}).get("scenario", "reference")
-    m.scenario = politiques.charger_scenario(fichier_scenario(reglages, scenario))
+    m.scenario = scenarios.charger_scenario(fichier_scenario(reglages, scenario))
     m.p_base = m.scenario.parametres_base(surcharges(reglages, scenario))
     m.politiques = politiques.Politiques(m.scenario, m.calendrier)
     m.reglages = {**reglages, "scenario": scenario, "simulation.menages": m.menages.n,
