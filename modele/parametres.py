@@ -35,6 +35,7 @@ DOSSIER_DEFAUTS = DOSSIER_PARAMETRES / "defauts"
 
 CHAMPS_DECLARATION = {
     "valeur", "unite", "min", "max", "choix", "doc", "source", "hypothese", "calibrable", "forme", "inerte",
+    "plausible",
 }
 TYPES = ("reel", "entier", "booleen", "texte", "date", "liste", "matrice")
 
@@ -93,6 +94,7 @@ class Declaration:
     hypothese: bool = False
     calibrable: bool = False
     inerte: str | None = None
+    plausible: tuple | None = None  # plage plausible [bas, haut] (dans les bornes) d'un nombre, si déclarée
 
     @property
     def scalaire_numerique(self) -> bool:
@@ -256,7 +258,17 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
         forme=tuple(table["forme"]) if "forme" in table else (_forme(valeur) if t in ("liste", "matrice") else None),
         source=source, hypothese=hypothese, calibrable=bool(table.get("calibrable", False)),
         inerte=table.get("inerte"),
+        plausible=tuple(table["plausible"]) if isinstance(table.get("plausible"), list) else table.get("plausible"),
     )
+    if decl.plausible is not None:
+        plage = list(decl.plausible) if isinstance(decl.plausible, tuple) else [decl.plausible]
+        if not decl.scalaire_numerique or len(plage) != 2:
+            raise ErreurEntree("Une plage plausible est une paire [bas, haut] d'un paramètre numérique scalaire.",
+                               fichier=fichier, cle=f"{cle}.plausible", valeur=plage, attendu="plausible = [bas, haut]")
+        bas, haut = (decl.valider(x, fichier=fichier, cle=f"{cle}.plausible") for x in plage)
+        if not bas < haut:
+            raise ErreurEntree("Plage plausible vide.", fichier=fichier, cle=f"{cle}.plausible", valeur=plage,
+                               attendu="bas < haut, dans les bornes min et max")
     if decl.calibrable and not decl.scalaire_numerique:
         raise ErreurEntree("Seul un paramètre numérique scalaire peut être calibrable.", fichier=fichier, cle=cle)
     if decl.scalaire_numerique and (decl.min is None or decl.max is None):
