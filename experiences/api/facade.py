@@ -4,8 +4,8 @@ Tout passe par les mêmes déclarations (`parametres/defauts/`), le même charge
 exécuteur que la CLI ; la façade ajoute seulement :
 
 - des noms de paramètres utilisables comme arguments Python : l'**alias** d'une clé remplace chaque point par
-  deux soulignés (`acteurs.conseiller_numerique.heures_pour_10000` → `acteurs__conseiller_numerique__heures_pour_10000`),
-  correspondance exacte dans les deux sens (aucune clé déclarée ne contient « __ ») ;
+  deux soulignés (`decision.cout_base` → `decision__cout_base`), correspondance exacte dans les deux sens
+  (aucune clé déclarée ne contient « __ ») ;
 - les scalaires et tableaux numpy acceptés partout (valeur entière donnée en réel pour un paramètre entier :
   arrondie à l'entier le plus proche et notée dans la provenance, pour les plans SALib continus) ;
 - un avertissement `AvertissementEcrasement` quand une intervention datée du scénario remplace une valeur fixée
