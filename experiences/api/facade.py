@@ -347,7 +347,7 @@ def simuler(scenario: str = "reference", *, graine: int = 0, menages: int | None
         if not debut <= fenetre[0] <= fenetre[1] <= fin:
             raise ErreurEntree("Fenêtre hors de la période simulée.", cle="fenetre", valeur=list(fenetre),
                                attendu=f"deux mois entre {debut} et {fin}, dans l'ordre")
-    avertissements = _ecrasements(sc, p, valeurs, debut, fin)
+    avertissements = ecrasements(sc, p, valeurs, debut, fin)
     if avertissements and ecrasement == "refuser":
         raise ErreurEntree("Une intervention datée remplace une valeur fixée.", cle=", ".join(
             a["cle"] for a in avertissements), attendu="une valeur qui tient toute la période ; "
@@ -372,8 +372,9 @@ def simuler(scenario: str = "reference", *, graine: int = 0, menages: int | None
                     avertissements=[a["message"] for a in avertissements])
 
 
-def _ecrasements(sc: Scenario, p: Parametres, valeurs: dict[str, Any], debut: str, fin: str) -> list[dict]:
-    """Valeurs fixées par l'appel qu'une intervention datée active dans la période remplace."""
+def ecrasements(sc: Scenario, p: Parametres, valeurs: dict[str, Any], debut: str, fin: str) -> list[dict]:
+    """Valeurs fixées par l'appel qu'une intervention datée active dans la période remplace : une liste de
+    {cle, valeur, date, intervention, message} (vide si aucune ; la CLI `simuler` s'en sert aussi)."""
     sortie = []
     jour_debut, jour_fin = _premier_jour(debut), _dernier_jour(fin)
     for k, v in valeurs.items():
