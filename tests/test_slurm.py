@@ -21,7 +21,7 @@ PLAN = """nom = "slurm_essai"
 scenario = "reference"
 plan = "factoriel"
 replicats = 2
-menages = 400
+menages = 300
 debut = "2021-01"
 fin = "2021-12"
 graine = 11
@@ -30,10 +30,13 @@ indicateurs = ["taux_non_recours_rsa"]
 [series]
 conserver = false
 
+[fixes]
+"simulation.rodage_semaines" = 30
+
 [parametres."decision.cout_base"]
-niveaux = [0.4, 0.6, 0.8, 1.0, 1.2, 1.4, 1.6, 1.8, 2.0, 2.2, 2.4, 2.6]
+niveaux = [0.4, 0.7, 1.0, 1.3, 1.6, 1.9, 2.2, 2.5]
 """
-N_RUNS = 24
+N_RUNS = 16
 COMMANDES_SLURM = ("slurmctld", "slurmd", "munged", "mungekey", "sbatch", "squeue", "scontrol")
 
 
@@ -113,7 +116,7 @@ def _tuer_job(env, job: str) -> list[int]:
 
 @pytest.mark.lent
 def test_balayage_slurm_job_tue_meme_table_qu_en_local(slurm, tmp_path):
-    from experiences.balayage import executer_balayage
+    from experiences.balayages import executer_balayage
 
     debut = time.perf_counter()
     plan = tmp_path / "plan.toml"
@@ -128,14 +131,15 @@ def test_balayage_slurm_job_tue_meme_table_qu_en_local(slurm, tmp_path):
         while tue is None and p.poll() is None and time.monotonic() < limite:
             faits = len(list((sortie / "resume").glob("*.parquet"))) if (sortie / "resume").is_dir() else 0
             jobs = _jobs_en_cours(slurm)
-            if faits >= 3 and jobs:
-                tue, faits_au_meurtre = jobs[0], faits
+            if faits >= 2 and jobs:
+                tue, faits_au_meurtre, t_meurtre = jobs[0], faits, time.perf_counter()
                 pids = _tuer_job(slurm, tue)
                 assert pids, f"aucun processus pour le job {tue}"
             time.sleep(0.2)
         assert tue is not None, "le balayage a fini (ou échoué) avant qu'un job puisse être tué"
         assert faits_au_meurtre < N_RUNS
         sortie_std, erreur = p.communicate(timeout=300)
+        print(f"\nfin du balayage {time.perf_counter() - t_meurtre:.1f} s après le kill -9")
     finally:
         if p.poll() is None:  # le coordinateur ne doit pas survivre au test (ses jobs : slurm-down.sh)
             p.kill()
@@ -146,4 +150,32 @@ def test_balayage_slurm_job_tue_meme_table_qu_en_local(slurm, tmp_path):
     b = pd.read_parquet(sortie / "resume.parquet")
     pd.testing.assert_frame_equal(a, b)
     print(f"\nSLURM : job {tue} tué par kill -9 après {faits_au_meurtre}/{N_RUNS} runs ; table identique ; "
-          f"{time.perf_counter() - debut:.1f} s")
+          f"local {local.duree_s:.1f} s ; {sortie_std.strip()} ; test {time.perf_counter() - debut:.1f} s")
+
+
+@pytest.mark.lent
+def test_calibration_slurm_journal_et_memes_essais_qu_en_local(slurm, tmp_path):
+    """Un essai à la fois (2 travailleurs, 2 réplicats) : l'étude est reproductible, les essais sur SLURM sont
+    ceux du local ; l'étude est dans un journal Optuna (JournalFileBackend), pas dans SQLite."""
+    from tests.test_calibration import ecrire_plan
+
+    plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 3.0 }', essais=3)
+    commun = ["calibrer", str(plan), "--replicats", "2", "--travailleurs", "2", "--sans-ecrire"]
+    local = _cli(*commun, "--sortie", str(tmp_path / "local"), env=slurm)
+    _, erreur = local.communicate(timeout=300)
+    assert local.returncode == 0, erreur
+    p = _cli(*commun, "--sortie", str(tmp_path / "slurm"), "--slurm", "--partition", "debug", "--memoire", "900MB",
+             "--duree", "00:10:00", env=slurm)
+    try:
+        _, erreur = p.communicate(timeout=300)
+    finally:
+        if p.poll() is None:
+            p.kill()
+            p.wait()
+    assert p.returncode == 0, erreur
+    assert (tmp_path / "slurm" / "etude.journal").is_file() and not (tmp_path / "slurm" / "etude.sqlite").exists()
+    assert (tmp_path / "slurm" / "journaux_slurm" / "job.sh").is_file()
+    a = pd.read_csv(tmp_path / "local" / "essais.csv")
+    b = pd.read_csv(tmp_path / "slurm" / "essais.csv")
+    assert len(a) == 3
+    pd.testing.assert_frame_equal(a, b)

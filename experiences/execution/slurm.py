@@ -12,6 +12,7 @@ fichiers partagé) avec le projet installé. Voir docs/cluster.md.
 
 from __future__ import annotations
 
+import argparse
 import contextlib
 import math
 import re
@@ -66,20 +67,61 @@ def valider(options: OptionsSlurm) -> OptionsSlurm:
     return options
 
 
-@contextlib.contextmanager
-def grappe(options: OptionsSlurm, journaux: str | Path) -> Iterator[str]:
-    """Démarre l'ordonnanceur et les jobs de travailleurs ; rend l'adresse de l'ordonnanceur ; ferme tout à la fin
-    (les jobs encore en file ou en cours sont annulés par dask-jobqueue)."""
+def verifier(options: OptionsSlurm) -> OptionsSlurm:
+    """Options valides, `sbatch` dans le PATH et dask-jobqueue installé : à appeler avant d'écrire quoi que ce soit."""
     valider(options)
     if shutil.which("sbatch") is None:
         raise ErreurEntree("SLURM introuvable : la commande sbatch n'est pas dans le PATH.", cle="--slurm",
                            attendu="lancer la commande sur un nœud de connexion SLURM (ou sans --slurm)")
     try:
-        import dask
-        from dask_jobqueue import SLURMCluster
+        import dask_jobqueue  # noqa: F401
     except ImportError:
         raise ErreurEntree("--slurm demande les paquets dask[distributed] et dask-jobqueue.", cle="--slurm",
                            attendu="pip install -e '.[experiences]'") from None
+    return options
+
+
+def ajouter_options(parseur: argparse.ArgumentParser) -> None:
+    """Options `--slurm` communes à `balayer`, `sensibilite` et `calibrer` (`--travailleurs` est celle de la
+    commande : avec `--slurm`, le nombre maximal de travailleurs)."""
+    g = parseur.add_argument_group("SLURM (docs/cluster.md)")
+    g.add_argument("--slurm", action="store_true",
+                   help="soumettre les travailleurs comme jobs SLURM (dask-jobqueue, adaptatif) ; "
+                        "--travailleurs K : travailleurs au plus (défaut 4)")
+    g.add_argument("--partition", metavar="P", default=None, help="partition des jobs (défaut : celle du cluster)")
+    g.add_argument("--compte", metavar="A", default=None, help="compte SLURM (#SBATCH -A)")
+    g.add_argument("--coeurs", metavar="C", type=int, default=1,
+                   help="cœurs par job = travailleurs d'un fil par job (défaut 1)")
+    g.add_argument("--memoire", metavar="M", default="2GB", help="mémoire par job, p. ex. 16GB (défaut 2GB)")
+    g.add_argument("--duree", metavar="HH:MM:SS", default="01:00:00",
+                   help="durée maximale d'un job de travailleurs (défaut 01:00:00)")
+    g.add_argument("--interface", metavar="IF", default=None,
+                   help="interface réseau de l'ordonnanceur et des travailleurs (p. ex. ib0)")
+
+
+def options_depuis(args: argparse.Namespace) -> OptionsSlurm | None:
+    """Les options SLURM d'une ligne de commande (None sans --slurm) ; une option SLURM sans --slurm est refusée."""
+    if not getattr(args, "slurm", False):
+        donnees = {"--partition": args.partition, "--compte": args.compte, "--interface": args.interface}
+        seules = [k for k, v in donnees.items() if v is not None]
+        seules += [k for k, v, d in (("--coeurs", args.coeurs, 1), ("--memoire", args.memoire, "2GB"),
+                                     ("--duree", args.duree, "01:00:00")) if v != d]
+        if seules:
+            raise ErreurEntree("Option SLURM sans --slurm.", cle=seules[0], attendu="ajouter --slurm, ou retirer "
+                               + ", ".join(seules))
+        return None
+    return verifier(OptionsSlurm(partition=args.partition, compte=args.compte, coeurs=args.coeurs,
+                                 memoire=args.memoire, duree=args.duree, interface=args.interface,
+                                 travailleurs=args.travailleurs if args.travailleurs is not None else 4))
+
+
+@contextlib.contextmanager
+def grappe(options: OptionsSlurm, journaux: str | Path) -> Iterator[str]:
+    """Démarre l'ordonnanceur et les jobs de travailleurs ; rend l'adresse de l'ordonnanceur ; ferme tout à la fin
+    (les jobs encore en file ou en cours sont annulés par dask-jobqueue)."""
+    verifier(options)
+    import dask
+    from dask_jobqueue import SLURMCluster
     journaux = Path(options.journaux) if options.journaux else Path(journaux)
     journaux.mkdir(parents=True, exist_ok=True)
     with dask.config.set({"distributed.deploy.lost-worker-timeout": DELAI_TRAVAILLEUR_PERDU}):
