@@ -94,6 +94,11 @@ def test_simulation_menages_respecte():
     assert m.menages.n == 250
     with pytest.raises(ErreurEntree, match="tailles"):
         nr.simuler(menages=300, simulation__menages=250, debut="2020-01", fin="2020-02")
+    # L'exécuteur commun (CLI, balayages, calibration) : la surcharge l'emporte sur la taille de la spec.
+    from experiences.execution import SpecRun, executer_run
+
+    res = executer_run(SpecRun(debut="2020-01", fin="2020-01", menages=400, surcharges={"simulation.menages": 250}))
+    assert res.resume["menages"] == 250
 
 
 def test_ecrasement_avant_la_date_la_valeur_agit_apres_avertissement_ou_refus():
@@ -164,6 +169,16 @@ def test_modele_rng_synonyme_de_graine_et_datacollector():
     assert dc["taux_non_recours_rsa"].tolist() == rsa["valeur"].tolist()
     with pytest.raises(ErreurEntree, match="graines"):
         nr.ModeleNonRecours(menages=200, graine=1, rng=2)
+
+
+def test_pyproject_liste_tous_les_paquets():
+    import tomllib
+
+    declares = set(tomllib.loads((RACINE / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["setuptools"]
+                   ["packages"])
+    trouves = {".".join(f.parent.relative_to(RACINE).parts) for d in ("modele", "experiences")
+               for f in (RACINE / d).rglob("__init__.py")}
+    assert declares == trouves | {"nonrecours"}
 
 
 def _blocs_python(texte: str) -> list[str]:

@@ -325,8 +325,7 @@ def simuler(scenario: str = "reference", *, graine: int = 0, menages: int | None
     `ecrasement` : que faire quand une intervention datée remplace une valeur fixée ici (« avertir »,
     « refuser », « ignorer »).
     """
-    from experiences.execution import sorties
-    from experiences.execution import SpecRun, executer_run
+    from experiences.execution import SpecRun, executer_run, sorties
 
     if ecrasement not in CHOIX_ECRASEMENT:
         raise ErreurEntree("Choix invalide.", cle="ecrasement", valeur=ecrasement,

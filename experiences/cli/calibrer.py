@@ -56,7 +56,6 @@ def ajouter_sous_commandes(sous) -> None:
 def commande_calibrer(args) -> int:
     """Calibre, écrit le dossier de l'étude (essais.csv, meilleur.toml) et parametres/calibration.toml."""
     from experiences.calibration import ajustement as cal
-
     from experiences.execution.slurm import options_depuis
 
     slurm = options_depuis(args)
