@@ -195,7 +195,7 @@ def test_la_page_recopie_les_exemples_a_l_identique():
 def test_exemple_ema_workbench():
     pytest.importorskip("ema_workbench")
     g = runpy.run_path(str(EXEMPLES / "exemple_ema.py"), run_name="__main__")
-    assert len(g["experiences"]) == 16
+    assert len(g["experiences"]) == 12
     assert g["experiences"]["demarches__tentatives_max"].between(1, 6).all()
     assert set(g["scores"].index) == {"decision__cout_base", "demarches__preference_en_ligne",
                                       "demarches__tentatives_max"}
@@ -206,7 +206,7 @@ def test_exemple_ema_workbench():
 def test_exemple_salib_morris():
     pytest.importorskip("SALib")
     g = runpy.run_path(str(EXEMPLES / "exemple_salib_morris.py"), run_name="__main__")
-    assert len(g["Y"]) == 16 and np.isfinite(g["Y"]).all()
+    assert len(g["Y"]) == 12 and np.isfinite(g["Y"]).all()
     assert list(g["indices"]["names"]) == g["probleme"]["names"]
     assert (np.asarray(g["indices"]["mu_star"]) >= 0).all()
 
