@@ -20,6 +20,7 @@ from modele.etat import (
     ATTENTE,
     CAPACITES_NUMERIQUES,
     DEMARCHE,
+    EVENEMENTS_VIE,
     INSTRUCTION,
     PERCOIT,
     SUSPENDU,
@@ -52,6 +53,7 @@ class Compteurs:
     ruptures: np.ndarray = field(init=False)
     acces_somme: np.ndarray = field(init=False)
     acces_n: np.ndarray = field(init=False)
+    evenements_vie: np.ndarray = field(init=False)
     semaines: int = 0
 
     def __post_init__(self):
@@ -71,7 +73,12 @@ class Compteurs:
         self.ruptures = np.zeros(self.n_p)
         self.acces_somme = np.zeros(self.n_p)
         self.acces_n = np.zeros(self.n_p)
+        self.evenements_vie = np.zeros(len(EVENEMENTS_VIE))
         self.semaines = 0
+
+    def ajouter_evenements(self, code: int, n: int) -> None:
+        """Compte `n` événements de vie du code donné (index dans EVENEMENTS_VIE)."""
+        self.evenements_vie[code] += n
 
     def ajouter_heures(self, code_genre: int, h: float, posture: str, *, hors_mandat: bool, finance: bool) -> None:
         """Compte `h` heures d'un genre d'aide, par posture (place, avec, orienter), mandat et financement."""

@@ -35,6 +35,8 @@ from modele.population import creer_menages, etat_initial, renouvellement_statio
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
 from modele.scenarios import charger_scenario
 
+TableDroits = None  # table des droits (modele/droits.py) : branchée quand elle est livrée
+
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
                 "instruction", "renouvellements", "indicateurs")
 
@@ -64,8 +66,13 @@ class ModeleNonRecours(mesa.Model):
         self.contacts: list[tuple[np.ndarray, int]] = []
 
         self.catalogue = Catalogue.depuis(self.p)
-        self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
-        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"], t0=self.t)
+        self.droits = TableDroits.charger() if TableDroits is not None else None
+        self.menages = creer_menages(self.p, int(menages), self.aleas["population"], self.calendrier.annee(self.t))
+        self.ecarts_illectronisme = self.menages.ecarts_illectronisme
+        self.prochain_identifiant = int(menages)
+        self.journal.identifiants = self.menages.identifiant
+        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"], t0=self.t,
+                     montants=None if self.droits is None else self.montants_dus(np.arange(self.menages.n)))
         self.activer_creux()
         self.chronos: dict[str, float] | None = None  # {sous-modèle: secondes} si chronométré (benchmarks)
         self.compteurs = Compteurs(self.menages.n_prestations)
@@ -79,11 +86,13 @@ class ModeleNonRecours(mesa.Model):
         self.noms_genre_par_code = GENRES_AIDE
         self.politiques = politiques.Politiques(self.scenario, self.calendrier)
         self.parametres_changes()
+        if suivre is not None and not isinstance(suivre, int) and len(suivre) == self.menages.n:
+            self.journal.suivre_tous = True  # tous suivis, y compris les nouveaux ménages du renouvellement
         if suivre:
             n_suivis = suivre if isinstance(suivre, int) else 0
-            ids = (self.aleas["population"].choice(self.menages.n, size=min(n_suivis, self.menages.n), replace=False)
-                   if n_suivis else np.asarray(suivre))
-            self.journal.suivre(ids)
+            cases = (self.aleas["population"].choice(self.menages.n, size=min(n_suivis, self.menages.n),
+                                                     replace=False) if n_suivis else np.asarray(suivre))
+            self.journal.suivre(self.menages.identifiant[cases])
         self.releve = Releve(self)
 
     # --- Ordonnancement (ODD §3) -------------------------------------------------------------------------
@@ -125,6 +134,15 @@ class ModeleNonRecours(mesa.Model):
         if self.t >= self.calendrier.n_pas:
             self.running = False
 
+    def montants_dus(self, i: np.ndarray) -> np.ndarray:
+        """Montants mensuels dus (n, P) aux ménages `i`, lus dans la table des droits pour l'année du pas."""
+        raise NotImplementedError("table des droits : intégration à venir")
+
+    def emplacement(self, identifiant: int) -> int:
+        """Case du ménage `identifiant`, ou -1 s'il a quitté la population."""
+        k = np.flatnonzero(self.menages.identifiant == int(identifiant))
+        return int(k[0]) if k.size else -1
+
     def indicateurs(self) -> None:
         """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
         self.releve.relever()
@@ -148,8 +166,8 @@ class ModeleNonRecours(mesa.Model):
         self.agenda_renouvellement = creux.Agenda(M.t_renouvellement)
         # Réseau (information) : groupe territoire × quintile, éligibles par groupe, ignorants (cases qui ont pu
         # le devenir : celles dont l'éligibilité ou la connaissance a été écrite).
-        self.groupe_reseau = (M.territoire.astype(np.int64) * 5 + M.quintile).astype(np.int64)
-        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, 20)
+        self.groupe_reseau = evenements.groupes_reseau(M)
+        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, evenements.N_GROUPES_RESEAU)
         self.changements_information = creux.Changements(M.eligible, M.connait)
         self.ignorants = np.flatnonzero((M.eligible & ~M.connait).ravel())
         # Ouvertures automatiques : ménages dont l'éligibilité ou le statut a changé depuis la semaine passée.

@@ -1,0 +1,1 @@
+"""Population synthétique face aux chiffres publiés (commande `nonrecours population`)."""
