@@ -24,7 +24,7 @@ from modele import (
     politiques,
     renouvellements,
 )
-from modele.agents import ActeurAccompagnement, Guichet
+from modele.agents import PAR_10000, ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
 from modele.etat import ATTENTE, TERRITOIRES
@@ -35,6 +35,7 @@ from modele.population import creer_menages, etat_initial, renouvellement_statio
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
 from modele.scenarios import charger_scenario
 
+MENAGES_MIN, MENAGES_MAX, MENAGES_DEFAUT = 100, 2_000_000, 20000  # bornes de --menages (simulation.menages)
 TableDroits = None  # table des droits (modele/droits.py) : branchée quand elle est livrée
 
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
@@ -44,12 +45,13 @@ SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarche
 class ModeleNonRecours(mesa.Model):
     """Ménages qui réclament leurs droits pendant que les guichets ferment et que la médiation change."""
 
-    def __init__(self, scenario: str = "reference", menages: int = 20000, graine: int = 0,
+    def __init__(self, scenario: str = "reference", menages: int = MENAGES_DEFAUT, graine: int = 0,
                  debut: str = "2014-01", fin: str = "2027-12", surcharges: dict | None = None,
                  suivre: int | list[int] = 0):
-        if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
+        if (isinstance(menages, bool) or not isinstance(menages, (int, np.integer))
+                or not MENAGES_MIN <= menages <= MENAGES_MAX):
             raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
-                               attendu="un entier entre 100 et 2 000 000")
+                               attendu=f"un entier entre {MENAGES_MIN} et {MENAGES_MAX}")
         if isinstance(graine, bool) or not isinstance(graine, (int, np.integer)) or graine < 0:
             raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine, attendu="un entier >= 0")
         super().__init__(rng=int(graine))
@@ -200,7 +202,7 @@ class ModeleNonRecours(mesa.Model):
                 n[a.territoire] = a.n_menages_territoire
             gratuits = [g for g, nom in enumerate(GENRES_ACTEURS) if nom != "prestataire_prive"]
             self._offre = off
-            self._densite = off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * 10000.0
+            self._densite = off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * PAR_10000
         return self._offre
 
     def files_acteurs(self) -> np.ndarray:
