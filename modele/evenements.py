@@ -41,6 +41,7 @@ from modele.etat import (
 )
 from modele.population import (
     N_QUINTILES,
+    PROBA_MIN,
     creer_menages,
     niveau_de_vie,
     quintiles,
@@ -184,12 +185,14 @@ N_GROUPES_RESEAU = len(TERRITOIRES) * N_QUINTILES
 
 def candidats(m: ModeleNonRecours, rng: np.random.Generator, taux_annuel: float, garder) -> np.ndarray:
     """Ménages touchés cette semaine par un événement de probabilité annuelle `taux_annuel` parmi ceux que `garder`
-    retient (tirage creux : chaque ménage est tiré avec le hasard hebdomadaire, puis filtré)."""
+    retient. Tirage creux : un nombre de tirages avec remise de loi de Poisson de moyenne n × λ, λ = −ln(1 − h),
+    touche chaque ménage avec la probabilité hebdomadaire h exactement, puis le filtre garde les concernés."""
     M = m.menages
     h = float(hasard_hebdomadaire(taux_annuel))
     if h <= 0:
         return np.zeros(0, np.int64)
-    return tirage_unique(rng, M.n, rng.binomial(M.n, min(h, 1.0)), garder=garder)
+    lam = -np.log1p(-min(h, 1.0 - PROBA_MIN))
+    return tirage_unique(rng, M.n, rng.poisson(M.n * lam), garder=garder)
 
 
 def marquer(m: ModeleNonRecours, i: np.ndarray, nom: str) -> None:
