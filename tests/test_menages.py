@@ -132,3 +132,26 @@ def test_fichier_de_marges_invalide(tmp_path):
     f.write_text('[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\n', encoding="utf-8")
     with pytest.raises(ErreurEntree, match="source"):
         charger_marges(f)
+
+
+def test_cli_population(tmp_path, capsys):
+    from experiences.cli import main
+    d = tmp_path / "pop"
+    assert main(["population", "--menages", "20000", "--sortie", str(d)]) == 0
+    assert {"marges.csv", "marges.html", "marges.png", "provenance.json"} <= {f.name for f in d.iterdir()}
+    assert "marge(s) tenue(s)" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("args, cle", [(["--menages", "50"], "--menages"), (["--annee", "1990"], "--annee"),
+                                       (["--menages", "dix"], "--menages"), (["--marges", "absent.toml"], "absent")])
+def test_cli_population_entree_invalide(tmp_path, capsys, args, cle):
+    from experiences.cli import main
+    d = tmp_path / "pop"
+    try:
+        code = main(["population", *args, "--sortie", str(d)])
+    except SystemExit as e:  # erreurs d'argparse (Analyseur : message français, code 2)
+        code = e.code
+    assert code == 2
+    err = capsys.readouterr().err
+    assert cle in err and "Traceback" not in err
+    assert not d.exists()

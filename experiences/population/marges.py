@@ -203,3 +203,27 @@ def ecrire(dossier: Path, tab: pd.DataFrame, titre: str) -> None:
     tab.to_csv(dossier / "marges.csv", index=False)
     figure(tab, dossier / "marges.png")
     (dossier / "marges.html").write_text(page_html(tab, titre), encoding="utf-8")
+
+
+def executer(menages: int, annee: int, sortie: Path, graine: int = 0,
+             fichier: str | Path = FICHIER_MARGES) -> pd.DataFrame:
+    """Tire la population, évalue les marges et écrit marges.csv/.html/.png et provenance.json d'un coup (dossier
+    atomique : rien n'est écrit si une entrée est invalide)."""
+    from experiences.execution import sorties
+    from modele.calendrier import ANNEE_MAX, ANNEE_MIN
+    from modele.modele import MENAGES_MAX, MENAGES_MIN
+
+    if not MENAGES_MIN <= menages <= MENAGES_MAX:
+        raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
+                           attendu=f"un entier entre {MENAGES_MIN} et {MENAGES_MAX}")
+    if not ANNEE_MIN <= annee <= ANNEE_MAX:
+        raise ErreurEntree("Année invalide.", cle="--annee", valeur=annee,
+                           attendu=f"une année entre {ANNEE_MIN} et {ANNEE_MAX}")
+    marges = charger_marges(fichier)
+    p = Parametres.defauts()
+    tab = evaluer(construire(p, menages, annee, graine), p, marges)
+    with sorties.DossierAtomique(sortie) as tmp:
+        ecrire(tmp, tab, f"Population synthétique ({menages} ménages, euros de {annee})")
+        sorties.ecrire_json(tmp / "provenance.json", sorties.provenance(
+            menages=menages, annee=annee, graine=graine, fichier_marges=str(fichier), parametres=p.en_dict()))
+    return tab
