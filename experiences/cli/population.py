@@ -31,5 +31,6 @@ def commande_population(args) -> int:
     n_ok = int((tab["verdict"] == "tenue").sum())
     sys.stdout.write(f"Résultats écrits dans {args.sortie}\n  {n_ok} marge(s) tenue(s) sur {len(tab)}\n")
     for r in tab[tab["verdict"] != "tenue"].itertuples():
-        sys.stdout.write(f"  hors tolérance : {r.id} (simulé {r.simule:.4g}, publié {r.publie:.4g} ± {r.tolerance:.4g})\n")
+        sys.stdout.write(f"  hors tolérance : {r.id} (simulé {r.simule:.4g}, "
+                         f"publié {r.publie:.4g} ± {r.tolerance:.4g})\n")
     return 0
