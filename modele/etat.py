@@ -76,7 +76,6 @@ class Menages:
     aidant: np.ndarray         # bool, un proche peut aider
     capacite_aidant: np.ndarray  # float32 0-1
     autonomie: np.ndarray      # float32, compétence gagnée (ajoutée à numerique)
-    seuils_capacite: np.ndarray  # float32 (2,), bornes des bandes de capacité (population.seuils_capacite_numerique)
     # Historique par ménage (N,), pour les fenêtres de 12 mois
     t_en_ligne: np.ndarray     # int32, dernière démarche tentée seul en ligne
     t_abandon: np.ndarray      # int32, dernier abandon d'une démarche en ligne
@@ -103,6 +102,9 @@ class Menages:
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
     trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
     a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité
+
+    #: Bornes des bandes de capacité (2,) : population.seuils_capacite_numerique, posées par creer_menages.
+    seuils_capacite = None
 
     @property
     def n(self) -> int:

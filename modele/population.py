@@ -380,7 +380,6 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         equipement=equipement, numerique=numerique, litteratie=litteratie, francais=francais,
         confiance=confiance, aidant=aidant, capacite_aidant=capacite_aidant,
         autonomie=np.zeros(n, np.float32),
-        seuils_capacite=np.asarray(p["population.seuils_capacite_numerique"], dtype=np.float32),
         t_en_ligne=np.full(n, JAMAIS, np.int32), t_abandon=np.full(n, JAMAIS, np.int32),
         t_abandon_def=np.full(n, JAMAIS, np.int32), t_aide=np.full(n, JAMAIS, np.int32),
         t_courante=np.full(n, PLUS_TARD, np.int32), t_evenement=np.full(n, JAMAIS, np.int32),
@@ -393,6 +392,7 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         perception=plein(p["decision.perception_initiale"], np.float32), detenteur=plein(-1, np.int16),
         trimestres_nr=plein(0, np.int8), trimestres_el=plein(0, np.int8), a_demande=z.copy(),
     )
+    M.seuils_capacite = np.asarray(p["population.seuils_capacite_numerique"], dtype=np.float32)
     M.ecarts_illectronisme = ecarts  # décalages ajustés, réutilisés pour les nouveaux ménages du renouvellement
     return M
 

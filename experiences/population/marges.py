@@ -8,7 +8,6 @@ la structure par âge des adultes (`modele.population.poids_adultes`), comme l'a
 
 from __future__ import annotations
 
-import html
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -184,25 +183,16 @@ def figure(tab: pd.DataFrame, chemin: Path) -> None:
     plt.close(fig)
 
 
-def page_html(tab: pd.DataFrame, titre: str) -> str:
-    """Tableau HTML autonome des marges."""
-    lignes = "".join(
-        "<tr>" + "".join(f"<td>{html.escape(str(x))}</td>" for x in (
-            r.id, r.description, f"{r.simule:.4g}", f"{r.publie:.4g}", f"± {r.tolerance:.4g}", f"{r.ecart:+.3g}",
-            r.verdict, r.source)) + "</tr>" for r in tab.itertuples())
-    n_ok = int((tab["verdict"] == "tenue").sum())
-    return (f"<!doctype html><html lang='fr'><meta charset='utf-8'><title>{html.escape(titre)}</title>"
-            f"<h1>{html.escape(titre)}</h1><p>{n_ok} marge(s) tenue(s) sur {len(tab)}.</p>"
-            "<table border='1' cellspacing='0' cellpadding='3'><tr><th>marge</th><th>description</th>"
-            "<th>simulé</th><th>publié</th><th>tolérance</th><th>écart</th><th>verdict</th><th>source</th></tr>"
-            f"{lignes}</table><p><img src='marges.png' alt='écarts en tolérances'></p></html>")
-
-
 def ecrire(dossier: Path, tab: pd.DataFrame, titre: str) -> None:
     """marges.csv, marges.html, marges.png dans `dossier` (existant)."""
+    from experiences.rapports import html
+
     tab.to_csv(dossier / "marges.csv", index=False)
     figure(tab, dossier / "marges.png")
-    (dossier / "marges.html").write_text(page_html(tab, titre), encoding="utf-8")
+    n_ok = int((tab["verdict"] == "tenue").sum())
+    html.ecrire(dossier / "marges.html", "population.html.j2", titre=titre, n_ok=n_ok, n=len(tab),
+                marges=html.tableau(tab), classes={"tenue": "tenue", "hors tolérance": "hors"},
+                figure=dossier / "marges.png")
 
 
 def executer(menages: int, annee: int, sortie: Path, graine: int = 0,
