@@ -336,7 +336,8 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
     illectronisme = rng.random(n) < sigmoide(ecarts[0][t_age] + ecarts[1][diplome] + ecarts[2][quintile])
     # Compétences : en illectronisme, sous le seuil ; sinon « faibles » pour une part des internautes (plus
     # fréquente sans diplôme), au-dessus pour les autres, plus hautes avec le diplôme.
-    s_ill, s_faible = p["population.seuil_illectronisme"], p["population.seuil_faibles_competences"]
+    s_ill = p["population.seuil_illectronisme"]
+    s_faible = max(s_ill, p["population.seuil_faibles_competences"])  # seuils ordonnés
     faible = rng.random(n) < p["population.part_faibles_competences_internautes"] * np.asarray(
         p["population.faibles_competences_facteur_diplome"])[diplome]
     fortes = np.clip(s_faible + p["population.competences_ecart_diplome"] * diplome

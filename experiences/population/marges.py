@@ -183,7 +183,7 @@ def figure(tab: pd.DataFrame, chemin: Path) -> None:
     plt.close(fig)
 
 
-def ecrire(dossier: Path, tab: pd.DataFrame, titre: str) -> None:
+def ecrire(dossier: Path, tab: pd.DataFrame, titre: str, provenance: dict | None = None) -> None:
     """marges.csv, marges.html, marges.png dans `dossier` (existant)."""
     from experiences.rapports import html
 
@@ -192,7 +192,7 @@ def ecrire(dossier: Path, tab: pd.DataFrame, titre: str) -> None:
     n_ok = int((tab["verdict"] == "tenue").sum())
     html.ecrire(dossier / "marges.html", "population.html.j2", titre=titre, n_ok=n_ok, n=len(tab),
                 marges=html.tableau(tab), classes={"tenue": "tenue", "hors tolérance": "hors"},
-                figure=dossier / "marges.png")
+                figure=dossier / "marges.png", provenance=provenance)
 
 
 def executer(menages: int, annee: int, sortie: Path, graine: int = 0,
@@ -213,7 +213,8 @@ def executer(menages: int, annee: int, sortie: Path, graine: int = 0,
     p = Parametres.defauts()
     tab = evaluer(construire(p, menages, annee, graine), p, marges)
     with sorties.DossierAtomique(sortie) as tmp:
-        ecrire(tmp, tab, f"Population synthétique ({menages} ménages, euros de {annee})")
-        sorties.ecrire_json(tmp / "provenance.json", sorties.provenance(
-            menages=menages, annee=annee, graine=graine, fichier_marges=str(fichier), parametres=p.en_dict()))
+        prov = sorties.provenance(menages=menages, annee=annee, graine=graine, fichier_marges=str(fichier),
+                                  parametres=p.en_dict())
+        ecrire(tmp, tab, f"Population synthétique ({menages} ménages, euros de {annee})", prov)
+        sorties.ecrire_json(tmp / "provenance.json", prov)
     return tab
