@@ -31,6 +31,7 @@ import numpy as np
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree
 
 FICHIER_TABLE = DOSSIER_PARAMETRES / "droits" / "table_droits.parquet"
+MI_CHEMIN = 0.5  # point de grille le plus proche : poids d'interpolation ≥ ½
 
 # Codes du statut de logement (colonne `logement` de la table et argument `logement` de `montants`).
 LOGEMENT_LOCATAIRE_PRIVE = 0
@@ -252,7 +253,8 @@ class TableDroits:
                     idx = base + (dr * pas_r + da * pas_a + dl * pas_l)
                     continues += (pra * pl)[:, None] * np.take(plat, idx, axis=0)
         # indicatrices : point de grille le plus proche
-        proche = np.take(plat, base + (wr >= 0.5) * pas_r + (wa >= 0.5) * pas_a + (wl >= 0.5) * pas_l, axis=0)
+        proche = np.take(plat, base + (wr >= MI_CHEMIN) * pas_r + (wa >= MI_CHEMIN) * pas_a + (wl >= MI_CHEMIN) * pas_l,
+                         axis=0)
         forme_sortie = rev.shape
         sortie = {}
         for j, c in enumerate(COLONNES_MONTANTS):

@@ -27,6 +27,7 @@ from modele import (
 from modele.agents import PAR_10000, ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
+from modele.droits import TableDroits
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -36,7 +37,6 @@ from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogu
 from modele.scenarios import charger_scenario
 
 MENAGES_MIN, MENAGES_MAX, MENAGES_DEFAUT = 100, 2_000_000, 20000  # bornes de --menages (simulation.menages)
-TableDroits = None  # table des droits (modele/droits.py) : branchée quand elle est livrée
 
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
                 "instruction", "renouvellements", "indicateurs")
@@ -68,7 +68,8 @@ class ModeleNonRecours(mesa.Model):
         self.contacts: list[tuple[np.ndarray, int]] = []
 
         self.catalogue = Catalogue.depuis(self.p)
-        self.droits = TableDroits.charger() if TableDroits is not None else None
+        self.droits = (TableDroits.charger(revalorisation_annuelle=self.p["droits.revalorisation_annuelle"])
+                       if self.p["droits.utiliser_table"] else None)
         self.menages = creer_menages(self.p, int(menages), self.aleas["population"], self.calendrier.annee(self.t))
         self.ecarts_illectronisme = self.menages.ecarts_illectronisme
         self.prochain_identifiant = int(menages)
@@ -137,8 +138,24 @@ class ModeleNonRecours(mesa.Model):
             self.running = False
 
     def montants_dus(self, i: np.ndarray) -> np.ndarray:
-        """Montants mensuels dus (n, P) aux ménages `i`, lus dans la table des droits pour l'année du pas."""
-        raise NotImplementedError("table des droits : intégration à venir")
+        """Montants mensuels dus (n, P) aux ménages `i`, lus dans la table des droits (`modele/droits.py`) pour
+        l'année du pas (le rodage, avant la première année de la table, lit la première année).
+
+        RSA, prime d'activité, aides au logement, ASPA : montants de la table. CSS sans participation et avec
+        participation : droit ouvert selon la table (indicatrices), valeur mensuelle de la couverture prise au
+        montant déclaré (`prestations.css_*.montant_mensuel`), faute de montant versé."""
+        M, cat, t = self.menages, self.catalogue, self.droits
+        annee = max(self.calendrier.annee(self.t), int(t.annees[0]))
+        d = t.montants(annee, M.couple[i], M.enfants[i], M.age[i], M.revenus_activite[i],
+                       M.pensions[i] + M.autres_ressources[i], M.logement[i], M.loyer[i])
+        indicatrices = {"css_gratuite": "css_gratuite", "css_participation": "css_participation_eligible"}
+        out = np.zeros((i.size, M.n_prestations), dtype=np.float32)
+        for b, nom in enumerate(cat.noms):
+            if nom in indicatrices:
+                out[:, b] = (d[indicatrices[nom]] > 0) * cat.montant[b]
+            else:
+                out[:, b] = d[nom]
+        return out
 
     def emplacement(self, identifiant: int) -> int:
         """Case du ménage `identifiant`, ou -1 s'il a quitté la population."""

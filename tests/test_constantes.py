@@ -25,7 +25,8 @@ CONSTANTES_STRUCTURELLES = {
     "PROBA_MIN": "garde numérique", "ITERATIONS_RAKING": "itérations d'un ajustement convergé",
     "N_QUINTILES": "quintiles", "FILTRE_TRI": "choix d'algorithme (même résultat)",
     "MENAGES_MIN": "bornes de --menages", "MENAGES_MAX": "bornes de --menages",
-    "MENAGES_DEFAUT": "taille par défaut", "VERIFIER": "mode de vérification des structures creuses",
+    "MENAGES_DEFAUT": "taille par défaut", "MI_CHEMIN": "point de grille le plus proche (arrondi)",
+    "VERIFIER": "mode de vérification des structures creuses",
 }
 
 

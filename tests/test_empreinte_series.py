@@ -5,7 +5,8 @@ L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calc
 acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre
 d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances
 initiales datées du début du rodage ; puis population en euros, événements de vie, nouveaux identifiants,
-montant dû par ménage et nouveaux indicateurs, issue 12) : elle est la même avec et sans les optimisations. Si un changement voulu du modèle
+montant dû par ménage lu dans la table des droits et nouveaux indicateurs, issue 12) : elle est la même avec et
+sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """

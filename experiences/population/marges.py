@@ -139,13 +139,28 @@ CALCULS: dict[str, Callable[[Contexte], float]] = {
     "niveau_de_vie_median": lambda c: _quantile_pondere(c.nv, c.personnes, 0.5),
     "rapport_qpv_ensemble_pauvrete": lambda c: _pauvrete(c, c.M.territoire == 1) / max(_pauvrete(c), 1e-12),
     "part_proprietaires": _part(lambda c: c.M.logement == PROPRIETAIRE),
+    "part_eligibles_rsa": _part(lambda c: c.M.eligible[:, 0]),
+    "part_eligibles_prime_activite": _part(lambda c: c.M.eligible[:, 1]),
     "part_parc_social": _part(lambda c: c.M.logement == LOCATAIRE_SOCIAL),
 }
 
 
 def construire(p: Parametres, menages: int, annee: int, graine: int = 0) -> Menages:
-    """La population synthétique de `menages` ménages, en euros de `annee` (indexés depuis l'année de référence)."""
-    return creer_menages(p, menages, np.random.default_rng(graine), annee)
+    """La population synthétique de `menages` ménages, en euros de `annee` (indexés depuis l'année de référence),
+    et ses montants dus lus dans la table des droits (`Menages.montant_du`, éligibilité : montant > 0)."""
+    from modele.droits import TableDroits
+    from modele.prestations import Catalogue
+
+    M = creer_menages(p, menages, np.random.default_rng(graine), annee)
+    t = TableDroits.charger(revalorisation_annuelle=p["droits.revalorisation_annuelle"])
+    d = t.montants(max(annee, int(t.annees[0])), M.couple, M.enfants, M.age, M.revenus_activite,
+                   M.pensions + M.autres_ressources, M.logement, M.loyer)
+    cat = Catalogue.depuis(p)
+    for b, nom in enumerate(cat.noms):
+        cle = {"css_gratuite": "css_gratuite", "css_participation": "css_participation_eligible"}.get(nom, nom)
+        M.montant_du[:, b] = d[cle]
+    M.eligible[:] = M.montant_du > 0
+    return M
 
 
 def evaluer(M: Menages, p: Parametres, marges: list[Marge]) -> pd.DataFrame:
