@@ -17,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "b79cd6a0c23dbc79946899830b62ed4adea0c5eb606ee33730e232659227978f"
+EMPREINTE = "2814692c54147b199610b7d76d908f2690e96383628537b107206ab8212b0995"
 
 
 def empreinte(series) -> str:
