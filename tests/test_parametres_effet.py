@@ -80,7 +80,8 @@ CONTEXTES["prestations.css_participation.urgente"] = {
 
 # Sans table des droits (flux stationnaires par profil) : parts éligibles par profil et leur borne.
 for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement"):
-    for _c in ("part_eligible_par_quintile", "facteur_type_menage"):
+    for _c in ("part_eligible_par_quintile", "facteur_type_menage", "age_min", "age_max", "eligibilite_liee",
+               "montant_mensuel", "duree_eligibilite"):
         CONTEXTES[f"prestations.{_p}.{_c}"] = {"droits.utiliser_table": False}
 CONTEXTES["evenements.part_eligible_max"] = {"droits.utiliser_table": False,
                                              "prestations.aides_logement.part_eligible_par_quintile": [0.9] * 5}
