@@ -108,7 +108,7 @@ class Menage(mesa.Agent):
         self.eligible[b] = True
         m.n_el[b][self.groupe] += 1
         meme_org = any(self.statut[c] == PERCOIT for c in m.meme_organisme[b])
-        p = min(m.connaissance_entree[b] * (2.0 if meme_org else 1.0), 1.0)
+        p = min(m.connaissance_entree[b] * (m.facteur_meme_organisme if meme_org else 1.0), 1.0)
         if self.connait[b] or self.random.random() < p:
             if not self.connait[b]:
                 self.connait[b] = True
@@ -176,7 +176,7 @@ class Menage(mesa.Agent):
         m = self.model
         options = []
         if m.aidants[self.territoire].heures > 0:
-            options.append(("acteur", m.repli_acteur - 0.5 * m.cout_distance[self.territoire]))
+            options.append(("acteur", m.repli_acteur - m.part_distance_acteur * m.cout_distance[self.territoire]))
         if self.equipe:
             options.append(("reessayer", m.repli_reessayer))
         options.append(("renoncer", m.repli_renoncer + m.renoncement_par_echec * self.tentatives[b]))
@@ -331,7 +331,10 @@ class ModeleEtalon(mesa.Model):
                 - (np.asarray(p["decision.cout_distance"])[z] + p["decision.cout_rendez_vous"] * rdv)
                 * (1.0 - num) * acces)
         self.utilite_fixe = fixe.reshape(M.n, P).tolist()
-        self.coef_montant_log = [float(p["decision.coef_montant"] * np.log1p(x / 100.0)) for x in cat.montant]
+        self.coef_montant_log = [float(p["decision.coef_montant"] * np.log1p(x / p["decision.echelle_montant"]))
+                                 for x in cat.montant]
+        self.facteur_meme_organisme = p["evenements.facteur_connaissance_meme_organisme"]
+        self.part_distance_acteur = p["demarches.part_cout_distance_acteur"]
         self.echelle_bruit = float(p["decision.echelle_bruit"])
         self.reconsideration = float(p["decision.reconsideration"])
         self.perception_initiale = float(p["decision.perception_initiale"])

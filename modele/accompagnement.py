@@ -78,10 +78,11 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     # Posture de chaque demande en file (tirée avant de savoir qui sera servi : la file entière fait pression).
     d_place, d_avec, d_orient = (p["accompagnement.heures_faire_a_la_place"], p["accompagnement.heures_faire_avec"],
                                  p["accompagnement.heures_orienter"])
-    charge = i.size * 0.5 * (d_place + d_avec)
-    surcharge = np.clip(charge / max(heures, 1e-9) - 1.0, 0.0, 3.0)
+    q = p["accompagnement.part_place_charge_attendue"]
+    charge = i.size * (q * d_place + (1.0 - q) * d_avec)
+    surcharge = np.clip(charge / max(heures, 1e-9) - 1.0, 0.0, p["accompagnement.surcharge_max"])
     logit = (a.param("logit_faire_a_la_place") + p["accompagnement.coef_pression"] * surcharge
-             + p["accompagnement.coef_capacite"] * (0.5 - cap_h.mean(axis=1))
+             + p["accompagnement.coef_capacite"] * (p["accompagnement.capacite_reference"] - cap_h.mean(axis=1))
              + p["accompagnement.coef_urgence"] * urgent - p["accompagnement.coef_formation"] * a.param("formation")
              - p["accompagnement.coef_mandat"] * (not a.param("mandat_faire_a_la_place")))
     posture = np.where(rng.random(i.size) < a.param("p_orienter"), ORIENTER,

@@ -13,6 +13,7 @@ import numpy as np
 
 from modele.prestations import GENRES_ACTEURS, ORGANISMES
 
+PAR_10000 = 10000.0  # unité des paramètres « pour 10 000 ménages »
 CHAMPS_FILE = ("menage", "prestation", "arrivee", "limite", "urgent")
 
 
@@ -36,7 +37,7 @@ class ActeurAccompagnement(mesa.Agent):
     @property
     def heures(self) -> float:
         """Heures disponibles cette semaine : heures pour 10 000 ménages × ménages du territoire × densité."""
-        return (self.param("heures_pour_10000") * self.n_menages_territoire / 10000.0
+        return (self.param("heures_pour_10000") * self.n_menages_territoire / PAR_10000
                 * self.param("densite_territoires")[self.territoire])
 
     @property
@@ -88,4 +89,4 @@ class Guichet(mesa.Agent):
     @property
     def capacite(self) -> float:
         """Visites possibles cette semaine (nombre réel ; arrondi aléatoire au service)."""
-        return self.param("visites_pour_10000") * self.n_menages_territoire / 10000.0 * self.ouverture
+        return self.param("visites_pour_10000") * self.n_menages_territoire / PAR_10000 * self.ouverture

@@ -14,6 +14,7 @@ import numpy as np
 from modele.parametres import ErreurEntree
 
 SEMAINES_PAR_AN = 52.1775
+ANNEE_MIN, ANNEE_MAX = 2000, 2060  # domaine du modèle
 SEMAINES_PAR_MOIS = SEMAINES_PAR_AN / 12
 
 
@@ -49,9 +50,9 @@ class Calendrier:
         if f < d:
             raise ErreurEntree("La fin précède le début.", cle="--fin", valeur=fin,
                                attendu=f"un mois postérieur ou égal à {debut}")
-        if d.year < 2000 or f.year > 2060:
+        if d.year < ANNEE_MIN or f.year > ANNEE_MAX:
             raise ErreurEntree("Période hors du domaine du modèle.", cle="--debut/--fin", valeur=f"{debut} → {fin}",
-                               attendu="des mois entre 2000-01 et 2060-12")
+                               attendu=f"des mois entre {ANNEE_MIN}-01 et {ANNEE_MAX}-12")
         fin_excl = dt.date(f.year + (f.month == 12), f.month % 12 + 1, 1)
         return cls(d, fin_excl)
 

@@ -1,6 +1,6 @@
 """Décision : un ménage informé demande si montant × réussite perçue − tracas − stigmate + bruit > 0.
 
-Règle : U = coef_montant × log(1 + montant/100 €) × perception − cout_base − stigmate
+Règle : U = coef_montant × log(1 + montant dû au ménage / echelle_montant) × perception − cout_base − stigmate
 − cout_numerique × (1 − compétences numériques) × (1 − accès à un canal non numérique)
 − (coût de distance + coût du rendez-vous) × (1 − compétences numériques) × accès ; bruit logistique.
 Qui ne demande pas est en non-demande et reconsidère plus tard (délai géométrique) ; la perception remonte
@@ -27,7 +27,8 @@ def utilite(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray) -> np.ndarray:
     acces = m.acces_guichet(i, b)
     rdv = m.rendez_vous(i, b)
     z = M.territoire[i]
-    return (p["decision.coef_montant"] * np.log1p(cat.montant[b] / 100.0) * M.perception[i, b]
+    montant = np.log1p(M.montant_du[i, b] / p["decision.echelle_montant"])
+    return (p["decision.coef_montant"] * montant * M.perception[i, b]
             - p["decision.cout_base"] - cat.stigmate[b]
             - p["decision.cout_numerique"] * (1.0 - num) * (1.0 - np.minimum(acces, 1.0))
             - (np.asarray(p["decision.cout_distance"])[z] + p["decision.cout_rendez_vous"] * rdv)

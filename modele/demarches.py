@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.calendrier import SEMAINES_PAR_AN
 from modele.etat import ACTEUR, DEMARCHE, EN_LIGNE, FAMILLE, GUICHET, PAYANT, PLUS_TARD, REESSAYER, RENONCER
 from modele.prestations import GENRES_ACTEURS
 from modele.tentatives import (
@@ -99,10 +100,11 @@ def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     if i.size == 0:
         return
     b = np.full(i.size, COURANTE)
-    taux = p["demarches.demarches_courantes_par_an"] / 52.1775
+    taux = p["demarches.demarches_courantes_par_an"] / SEMAINES_PAR_AN
     M.t_courante[i] = t + 1 + (rng.exponential(1.0 / taux, i.size).astype(np.int32) if taux > 0 else PLUS_TARD)
-    annees = m.calendrier.annee(t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
+    annees = m.calendrier.annee(t) - p["demarches.annee_depart_tendance"]
+    pivot = p["demarches.competences_pivot_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - pivot) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     # Seul en ligne ; en cas d'échec, abandon en ligne puis repli (autre voie ou renoncement).

@@ -18,7 +18,13 @@ DIPLOMES = ("aucun_cep", "cap_bep_brevet", "bac", "superieur")
 TERRITOIRES = ("urbain", "qpv", "periurbain", "rural")
 EQUIPEMENTS = ("aucun", "smartphone_seul", "ordinateur")
 CAPACITES_NUMERIQUES = ("faible", "moyenne", "forte")
-SEUILS_CAPACITE = (0.35, 0.65)
+ACTIVITES = ("emploi", "chomage", "retraite", "inactif", "invalidite")
+EMPLOI, CHOMAGE, RETRAITE, INACTIF, INVALIDITE = range(5)
+LOGEMENTS = ("locataire_prive", "locataire_social", "proprietaire", "heberge")
+LOCATAIRE_PRIVE, LOCATAIRE_SOCIAL, PROPRIETAIRE, HEBERGE = range(4)
+# Événements de vie (modele/evenements.py), dans l'ordre de leurs codes.
+EVENEMENTS_VIE = ("retraite", "separation", "mise_en_couple", "naissance", "perte_emploi", "reprise_emploi",
+                  "invalidite", "demenagement", "veuvage")
 ETAPES = ("compte", "courriel", "formulaire", "pieces", "suivi")
 N_ETAPES = len(ETAPES)
 ATTRIBUTS_CAPACITE = ("numerique", "litteratie", "francais", "numerisation", "confiance")
@@ -44,7 +50,21 @@ class Menages:
 
     # Attributs (N,)
     age: np.ndarray            # int16, âge de la personne de référence
-    type_menage: np.ndarray    # int8, index dans TYPES_MENAGE
+    identifiant: np.ndarray    # int64, identifiant du ménage (un nouveau ménage en reçoit un nouveau, jamais réutilisé)
+    type_menage: np.ndarray    # int8, index dans TYPES_MENAGE (déduit de couple et enfants)
+    couple: np.ndarray         # bool, deux adultes
+    enfants: np.ndarray        # int8, enfants à charge
+    age_conjoint: np.ndarray   # int16, âge du conjoint (-1 : pas de conjoint)
+    activite: np.ndarray       # int8, statut d'activité de la personne de référence (index dans ACTIVITES)
+    activite_conjoint: np.ndarray  # int8, statut d'activité du conjoint (-1 : pas de conjoint)
+    revenus_activite: np.ndarray   # float32, euros par mois (revenus d'activité du ménage)
+    pensions: np.ndarray       # float32, euros par mois (retraites, réversion)
+    autres_ressources: np.ndarray  # float32, euros par mois (allocations chômage, pension d'invalidité)
+    logement: np.ndarray       # int8, statut de logement (index dans LOGEMENTS)
+    revenus_conjoint: np.ndarray   # float32, part du conjoint dans revenus_activite (euros par mois)
+    pension_conjoint: np.ndarray   # float32, part du conjoint dans pensions
+    autres_conjoint: np.ndarray    # float32, part du conjoint dans autres_ressources
+    loyer: np.ndarray          # float32, euros par mois (0 : propriétaire ou hébergé)
     quintile: np.ndarray       # int8, 0 = 20 % les plus modestes
     diplome: np.ndarray        # int8, index dans DIPLOMES
     territoire: np.ndarray     # int8, index dans TERRITOIRES
@@ -62,8 +82,11 @@ class Menages:
     t_abandon_def: np.ndarray  # int32, dernier renoncement pour de bon
     t_aide: np.ndarray         # int32, dernière aide demandée (tout canal d'aide)
     t_courante: np.ndarray     # int32, prochaine démarche courante (impôts, titres…)
+    t_evenement: np.ndarray    # int32, date du dernier événement de vie
+    dernier_evenement: np.ndarray  # int8, code du dernier événement de vie (index dans EVENEMENTS_VIE, -1 : aucun)
     # État par prestation (N, P)
     eligible: np.ndarray       # bool
+    montant_du: np.ndarray     # float32, euros par mois dus au ménage pour la prestation (0 : non éligible)
     connait: np.ndarray        # bool
     statut: np.ndarray         # int8, AUCUN…SUSPENDU
     etape: np.ndarray          # int8, étapes déjà franchies (0-5)
@@ -79,6 +102,9 @@ class Menages:
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
     trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
     a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité
+
+    #: Bornes des bandes de capacité (2,) : population.seuils_capacite_numerique, posées par creer_menages.
+    seuils_capacite = None
 
     @property
     def n(self) -> int:
@@ -103,7 +129,11 @@ class Menages:
     def capacite_numerique(self) -> np.ndarray:
         """Bande de capacité numérique (0 faible, 1 moyenne, 2 forte) : compétences effectives × équipement."""
         eff = self.numerique_effectif() * (self.equipement > 0)
-        return np.searchsorted(np.asarray(SEUILS_CAPACITE, dtype=np.float32), eff, side="right").astype(np.int8)
+        return np.searchsorted(self.seuils_capacite, eff, side="right").astype(np.int8)
+
+    def personnes(self) -> np.ndarray:
+        """Personnes du ménage (N,) : adultes et enfants."""
+        return 1 + self.couple.astype(np.int16) + self.enfants
 
     def memoire_octets(self) -> int:
         """Mémoire occupée par les tableaux."""

@@ -4,8 +4,9 @@ Chaque indicateur est une fonction dont la docstring est la définition. Grammai
 `n_` (effectif), `heures_` (heures d'aide dans le mois), `montant_` (euros par mois), `duree_` (semaines),
 `file_`/`attente_`/`capacite_`/`demande_`. Les effectifs sont ceux de la population simulée : `comparer`
 les met à l'échelle d'une population réelle. Groupes : `ensemble`, `age=…`, `capacite_numerique=…`,
-`territoire=…` pour les ménages (et `percoit_autre=oui|non` pour `taux_non_recours_selon_autre`) ; `acteur=…`
-pour l'aide ; `operateur=…` pour les guichets.
+`territoire=…` pour les ménages (et `percoit_autre=oui|non` pour `taux_non_recours_selon_autre`,
+`montant_du=…` pour `taux_non_recours_selon_montant`, `percoit=<prestation>` pour `taux_non_recours_selon_percue`) ;
+`evenement=…` pour `n_evenements_vie` ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from modele.etat import (
     ATTENTE,
     CAPACITES_NUMERIQUES,
     DEMARCHE,
+    EVENEMENTS_VIE,
     INSTRUCTION,
     PERCOIT,
     SUSPENDU,
@@ -34,6 +36,7 @@ if TYPE_CHECKING:
 
 POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite")
 FENETRE_12_MOIS = 52
+TRIMESTRES_MAX = 100  # saturation des compteurs de trimestres consécutifs (int8)
 
 
 @dataclass
@@ -52,6 +55,7 @@ class Compteurs:
     ruptures: np.ndarray = field(init=False)
     acces_somme: np.ndarray = field(init=False)
     acces_n: np.ndarray = field(init=False)
+    evenements_vie: np.ndarray = field(init=False)
     semaines: int = 0
 
     def __post_init__(self):
@@ -71,7 +75,12 @@ class Compteurs:
         self.ruptures = np.zeros(self.n_p)
         self.acces_somme = np.zeros(self.n_p)
         self.acces_n = np.zeros(self.n_p)
+        self.evenements_vie = np.zeros(len(EVENEMENTS_VIE))
         self.semaines = 0
+
+    def ajouter_evenements(self, code: int, n: int) -> None:
+        """Compte `n` événements de vie du code donné (index dans EVENEMENTS_VIE)."""
+        self.evenements_vie[code] += n
 
     def ajouter_heures(self, code_genre: int, h: float, posture: str, *, hors_mandat: bool, finance: bool) -> None:
         """Compte `h` heures d'un genre d'aide, par posture (place, avec, orienter), mandat et financement."""
@@ -151,9 +160,29 @@ def masque_autres_prestations(automatique_pour: np.ndarray) -> np.ndarray:
     return np.array([sum(1 << c for c in range(n_p) if not lie[b, c]) for b in range(n_p)], dtype=np.int64)
 
 
-def montant_non_verse(montant_mensuel, non_recourants):
-    """Euros par mois dus aux ménages éligibles non bénéficiaires (population simulée)."""
-    return montant_mensuel * non_recourants
+def montant_non_verse(somme_montants_dus_non_recourants):
+    """Euros par mois dus aux ménages éligibles non bénéficiaires (population simulée) : somme des montants dus à
+    chacun (`Menages.montant_du`)."""
+    return somme_montants_dus_non_recourants
+
+
+def taux_non_recours_selon_montant(eligibles, non_recourants):
+    """Non-recours parmi les éligibles d'une prestation, par tranche du montant qui leur est dû (groupes
+    `montant_du=…`, bornes `indicateurs.bornes_montant_du`)."""
+    return _part(non_recourants, eligibles)
+
+
+def taux_non_recours_selon_percue(eligibles, non_recourants):
+    """Non-recours parmi les éligibles d'une prestation qui perçoivent déjà telle AUTRE prestation (groupes
+    `percoit=<prestation>` ; vide pour la prestation elle-même)."""
+    return _part(non_recourants, eligibles)
+
+
+def noms_tranches_montant(bornes) -> list[str]:
+    """Noms des groupes `montant_du=…` : « <100 », « 100-300 », …, « >=600 » (euros par mois)."""
+    b = [f"{x:g}" for x in bornes]
+    return [f"montant_du=<{b[0]}"] + [f"montant_du={b[k]}-{b[k + 1]}" for k in range(len(b) - 1)] + [
+        f"montant_du=>={b[-1]}"]
 
 
 def duree_acces_droit(somme_semaines, n_ouvertures):
@@ -267,7 +296,10 @@ class Releve:
         self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, somme(3)))
         self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(4)))
         self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, somme(2)))
-        self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse(cat.montant[:, None], n_nr))
+        montant = np.asarray(M.montant_du).reshape(-1)[idx]
+        nr = ~benef
+        somme_nr = np.bincount(cle[nr], weights=montant[nr], minlength=n_cel * n_p).reshape(n_cel, n_p)
+        self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse((A.T @ somme_nr).T))
         # Perçoit déjà une AUTRE prestation, hors celles que le droit étudié ouvre automatiquement ou qui l'ouvrent
         # (CSS sans participation des allocataires du RSA dès 2022 : sinon « perçoit une autre » = « perçoit
         # celle-ci » par construction). Prestations perçues du ménage en bits ; masque des autres admises par b.
@@ -279,15 +311,33 @@ class Releve:
                            np.bincount(be[~autre & ~benef], minlength=n_p)], axis=1)
         self._bloc(date, "taux_non_recours_selon_autre", prest, ["percoit_autre=oui", "percoit_autre=non"],
                    taux_non_recours_selon_autre(n_el_a, n_nr_a))
+        # Par tranche du montant dû (par prestation) et par autre prestation perçue (chacune).
+        bornes = np.asarray(m.p["indicateurs.bornes_montant_du"], dtype=float)
+        tr = np.searchsorted(bornes, montant, side="right")
+        n_tr = bornes.size + 1
+        el_tr = np.bincount(be * n_tr + tr, minlength=n_p * n_tr).reshape(n_p, n_tr)
+        nr_tr = np.bincount(be[nr] * n_tr + tr[nr], minlength=n_p * n_tr).reshape(n_p, n_tr)
+        groupes_tr = noms_tranches_montant(bornes)
+        self._bloc(date, "n_eligibles_selon_montant", prest, groupes_tr, el_tr)
+        self._bloc(date, "taux_non_recours_selon_montant", prest, groupes_tr,
+                   taux_non_recours_selon_montant(el_tr, nr_tr))
+        percue = ((bits[ie][:, None] >> np.arange(n_p)[None, :]) & 1).astype(bool)  # (cases, prestations perçues)
+        percue[np.arange(be.size), be] = False
+        el_pc = np.stack([np.bincount(be[percue[:, c]], minlength=n_p) for c in range(n_p)], axis=1)
+        nr_pc = np.stack([np.bincount(be[percue[:, c] & nr], minlength=n_p) for c in range(n_p)], axis=1)
+        self._bloc(date, "taux_non_recours_selon_percue", prest, [f"percoit={c}" for c in prest],
+                   taux_non_recours_selon_percue(el_pc, nr_pc))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
             nr_dense = M.non_recours()
-            M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, 100), 0)
-            M.trimestres_nr[:] = np.where(nr_dense, np.minimum(M.trimestres_nr + 1, 100), 0)
+            M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, TRIMESTRES_MAX), 0)
+            M.trimestres_nr[:] = np.where(nr_dense, np.minimum(M.trimestres_nr + 1, TRIMESTRES_MAX), 0)
             e3 = M.trimestres_el.reshape(-1)[idx] >= 3  # trimestres_el > 0 seulement pour les éligibles
             self._bloc(date, "taux_non_recours_persistant", prest, noms_g,
                        taux_non_recours_persistant(par_groupe(e3),
                                                    par_groupe(e3 & (M.trimestres_nr.reshape(-1)[idx] >= 3))))
         self._bloc(date, "n_ruptures", prest, ["ensemble"], c.ruptures[:, None])
+        self._bloc(date, "n_evenements_vie", ["toutes"], [f"evenement={e}" for e in EVENEMENTS_VIE],
+                   c.evenements_vie[None, :])
         self._bloc(date, "duree_acces_droit", prest, ["ensemble"], duree_acces_droit(c.acces_somme, c.acces_n)[:, None])
 
         # Usage du numérique, sur 12 mois glissants, tous ménages (personne de référence adulte).

@@ -72,7 +72,7 @@ def appliquer(m: ModeleNonRecours) -> None:
         if ignorant.size == 0:
             continue
         n_el = m.eligibles_par_groupe.colonne(b)
-        n_co = n_el - np.bincount(groupe[ignorant], minlength=20)  # éligibles qui connaissent
+        n_co = n_el - np.bincount(groupe[ignorant], minlength=m.eligibles_par_groupe.n_groupes)  # qui connaissent
         part = n_co / np.maximum(n_el, 1)
         h = cat.taux_information[b] + p["information.coef_reseau"] * part[groupe[ignorant]]
         appris = ignorant[rng.random(ignorant.size) < h]

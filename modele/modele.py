@@ -24,9 +24,10 @@ from modele import (
     politiques,
     renouvellements,
 )
-from modele.agents import ActeurAccompagnement, Guichet
+from modele.agents import PAR_10000, ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
+from modele.droits import TableDroits
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -34,6 +35,8 @@ from modele.parametres import ErreurEntree
 from modele.population import creer_menages, etat_initial, renouvellement_stationnaire
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES, Catalogue
 from modele.scenarios import charger_scenario
+
+MENAGES_MIN, MENAGES_MAX, MENAGES_DEFAUT = 100, 2_000_000, 20000  # bornes de --menages (simulation.menages)
 
 SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarches", "accompagnement", "guichets",
                 "instruction", "renouvellements", "indicateurs")
@@ -62,9 +65,10 @@ class ModeleNonRecours(mesa.Model):
         self.p_base = self.scenario.parametres_base(surcharges)
         if menages is None:  # taille non donnée : le paramètre déclaré (surchargeable) simulation.menages
             menages = self.p_base["simulation.menages"]
-        if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
+        if (isinstance(menages, bool) or not isinstance(menages, (int, np.integer))
+                or not MENAGES_MIN <= menages <= MENAGES_MAX):
             raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
-                               attendu="un entier entre 100 et 2 000 000")
+                               attendu=f"un entier entre {MENAGES_MIN} et {MENAGES_MAX}")
         self.calendrier = Calendrier.depuis_mois(debut, fin)
         self.p = self.p_base
         flux = np.random.SeedSequence(self.graine).spawn(len(SOUS_MODELES) + 1)
@@ -75,8 +79,14 @@ class ModeleNonRecours(mesa.Model):
         self.contacts: list[tuple[np.ndarray, int]] = []
 
         self.catalogue = Catalogue.depuis(self.p)
-        self.menages = creer_menages(self.p, int(menages), self.aleas["population"])
-        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"], t0=self.t)
+        self.droits = (TableDroits.charger(revalorisation_annuelle=self.p["droits.revalorisation_annuelle"])
+                       if self.p["droits.utiliser_table"] else None)
+        self.menages = creer_menages(self.p, int(menages), self.aleas["population"], self.calendrier.annee(self.t))
+        self.ecarts_illectronisme = self.menages.ecarts_illectronisme
+        self.prochain_identifiant = int(menages)
+        self.journal.identifiants = self.menages.identifiant
+        etat_initial(self.menages, self.catalogue, self.p, self.aleas["population"], t0=self.t,
+                     montants=None if self.droits is None else self.montants_dus(np.arange(self.menages.n)))
         self.activer_creux()
         self.chronos: dict[str, float] | None = None  # {sous-modèle: secondes} si chronométré (benchmarks)
         self.compteurs = Compteurs(self.menages.n_prestations)
@@ -90,11 +100,13 @@ class ModeleNonRecours(mesa.Model):
         self.noms_genre_par_code = GENRES_AIDE
         self.politiques = politiques.Politiques(self.scenario, self.calendrier)
         self.parametres_changes()
+        if suivre is not None and not isinstance(suivre, int) and len(suivre) == self.menages.n:
+            self.journal.suivre_tous = True  # tous suivis, y compris les nouveaux ménages du renouvellement
         if suivre:
             n_suivis = suivre if isinstance(suivre, int) else 0
-            ids = (self.aleas["population"].choice(self.menages.n, size=min(n_suivis, self.menages.n), replace=False)
-                   if n_suivis else np.asarray(suivre))
-            self.journal.suivre(ids)
+            cases = (self.aleas["population"].choice(self.menages.n, size=min(n_suivis, self.menages.n),
+                                                     replace=False) if n_suivis else np.asarray(suivre))
+            self.journal.suivre(self.menages.identifiant[cases])
         self.releve = Releve(self)
         # Observation pour Mesa (`mesa.batch_run`, `get_model_vars_dataframe`) : quelques indicateurs du groupe
         # `ensemble`, recueillis à chaque relevé mensuel ; le relevé complet reste `series()`.
@@ -139,6 +151,31 @@ class ModeleNonRecours(mesa.Model):
         if self.t >= self.calendrier.n_pas:
             self.running = False
 
+    def montants_dus(self, i: np.ndarray) -> np.ndarray:
+        """Montants mensuels dus (n, P) aux ménages `i`, lus dans la table des droits (`modele/droits.py`) pour
+        l'année du pas (le rodage, avant la première année de la table, lit la première année).
+
+        RSA, prime d'activité, aides au logement, ASPA : montants de la table. CSS sans participation et avec
+        participation : droit ouvert selon la table (indicatrices), valeur mensuelle de la couverture prise au
+        montant déclaré (`prestations.css_*.montant_mensuel`), faute de montant versé."""
+        M, cat, t = self.menages, self.catalogue, self.droits
+        annee = max(self.calendrier.annee(self.t), int(t.annees[0]))
+        d = t.montants(annee, M.couple[i], M.enfants[i], M.age[i], M.revenus_activite[i],
+                       M.pensions[i] + M.autres_ressources[i], M.logement[i], M.loyer[i])
+        indicatrices = {"css_gratuite": "css_gratuite", "css_participation": "css_participation_eligible"}
+        out = np.zeros((i.size, M.n_prestations), dtype=np.float32)
+        for b, nom in enumerate(cat.noms):
+            if nom in indicatrices:
+                out[:, b] = (d[indicatrices[nom]] > 0) * cat.montant[b]
+            else:
+                out[:, b] = d[nom]
+        return out
+
+    def emplacement(self, identifiant: int) -> int:
+        """Case du ménage `identifiant`, ou -1 s'il a quitté la population."""
+        k = np.flatnonzero(self.menages.identifiant == int(identifiant))
+        return int(k[0]) if k.size else -1
+
     def indicateurs(self) -> None:
         """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
         self.releve.relever()
@@ -163,8 +200,8 @@ class ModeleNonRecours(mesa.Model):
         self.agenda_renouvellement = creux.Agenda(M.t_renouvellement)
         # Réseau (information) : groupe territoire × quintile, éligibles par groupe, ignorants (cases qui ont pu
         # le devenir : celles dont l'éligibilité ou la connaissance a été écrite).
-        self.groupe_reseau = (M.territoire.astype(np.int64) * 5 + M.quintile).astype(np.int64)
-        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, 20)
+        self.groupe_reseau = evenements.groupes_reseau(M)
+        self.eligibles_par_groupe = creux.EffectifsVrais(M.eligible, self.groupe_reseau, evenements.N_GROUPES_RESEAU)
         self.changements_information = creux.Changements(M.eligible, M.connait)
         self.ignorants = np.flatnonzero((M.eligible & ~M.connait).ravel())
         # Ouvertures automatiques : ménages dont l'éligibilité ou le statut a changé depuis la semaine passée.
@@ -197,7 +234,7 @@ class ModeleNonRecours(mesa.Model):
                 n[a.territoire] = a.n_menages_territoire
             gratuits = [g for g, nom in enumerate(GENRES_ACTEURS) if nom != "prestataire_prive"]
             self._offre = off
-            self._densite = off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * 10000.0
+            self._densite = off[gratuits].sum(axis=0) / np.maximum(n, 1.0) * PAR_10000
         return self._offre
 
     def files_acteurs(self) -> np.ndarray:

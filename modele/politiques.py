@@ -19,6 +19,8 @@ from modele.etat import TERRITOIRES
 from modele.parametres import ErreurEntree, Parametres
 from modele.prestations import GENRES_ACTEURS, ORGANISMES, noms_prestations
 
+FIN_JAMAIS = 10**9  # pas de fin d'une intervention sans date de fin
+
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
     from modele.scenarios import Scenario
@@ -388,7 +390,7 @@ class Politiques:
 
     def __init__(self, scenario: Scenario, calendrier):
         self.scenario = scenario
-        self.bornes = [(calendrier.pas(iv.debut), calendrier.pas(iv.fin) if iv.fin else 10**9, iv)
+        self.bornes = [(calendrier.pas(iv.debut), calendrier.pas(iv.fin) if iv.fin else FIN_JAMAIS, iv)
                        for iv in scenario.interventions]
         self.actives: tuple[int, ...] | None = None
 

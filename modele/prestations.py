@@ -91,14 +91,15 @@ class Catalogue:
 
 
 def part_eligible_stationnaire(cat: Catalogue, age: np.ndarray, quintile: np.ndarray,
-                               type_menage: np.ndarray) -> np.ndarray:
-    """Part éligible à l'équilibre de chaque ménage pour chaque prestation (N, P), bornée à 0,9.
+                               type_menage: np.ndarray, part_max: float) -> np.ndarray:
+    """Part éligible à l'équilibre de chaque ménage pour chaque prestation (N, P), bornée à `part_max`
+    (`prestations.part_eligible_max`).
 
     Produit de la part par quintile et du multiplicateur du type de ménage, nulle hors des bornes d'âge.
     """
     part = cat.part_quintile[:, quintile].T * cat.facteur_type[:, type_menage].T
     dans_age = (age[:, None] >= cat.age_min[None, :]) & (age[:, None] <= cat.age_max[None, :])
-    return np.minimum(part * dans_age, np.float32(0.9)).astype(np.float32)
+    return np.minimum(part * dans_age, np.float32(part_max)).astype(np.float32)
 
 
 def n_territoires() -> int:

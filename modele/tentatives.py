@@ -100,7 +100,8 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     # Proximité : l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets).
     densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
     u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
-                            * np.log(densite) - 0.5 * np.asarray(p["decision.cout_distance"])[z], -np.inf)
+                            * np.log(densite) - p["demarches.part_cout_distance_acteur"]
+                            * np.asarray(p["decision.cout_distance"])[z], -np.inf)
     u[:, PAYANT] = p["demarches.repli_payant"]
     u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
     u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives
@@ -117,8 +118,9 @@ def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ran
     sinon le meilleur canal d'aide du repli (sans réessayer ni renoncer).
     """
     p, M = m.p, m.menages
-    annees = m.calendrier.annee(m.t) - 2014
-    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - 0.5) + p["demarches.preference_en_ligne"]
+    annees = m.calendrier.annee(m.t) - p["demarches.annee_depart_tendance"]
+    pivot = p["demarches.competences_pivot_en_ligne"]
+    pref = sigmoide(p["demarches.pente"] * (M.numerique_effectif(i) - pivot) + p["demarches.preference_en_ligne"]
                     + p["demarches.tendance_en_ligne"] * annees)
     en_ligne = (M.equipement[i] > 0) & (rng.random(i.size) < pref)
     u = utilites_repli(m, i, b, np.zeros(i.size))

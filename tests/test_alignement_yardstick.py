@@ -20,8 +20,10 @@ from modele.modele import ModeleNonRecours
 N = 2000
 GRAINES = (0, 1, 2)
 # Fenêtre février-décembre 2014 : pas de nouvel an, donc pas de renouvellement démographique (absent de l'étalon).
-SIMPLIFIE = {"simulation.rodage_semaines": 0, **{f"information.p_contact_{k}": 0.0 for k in (
-    "global", "guichet_propre", "guichet_autre", "numerique", "famille")}}
+# Éligibilité par flux stationnaires (droits.utiliser_table = false) : la règle que l'étalon écrit agent par agent.
+SIMPLIFIE = {"simulation.rodage_semaines": 0, "droits.utiliser_table": False,
+             **{f"information.p_contact_{k}": 0.0 for k in ("global", "guichet_propre", "guichet_autre", "numerique",
+                                                           "famille")}}
 
 
 def _vectorise(graine):

@@ -4,7 +4,9 @@ L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calc
 (issue 6), puis recalculée sur main sans les optimisations quand le modèle a changé (report des heures des
 acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre
 d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances
-initiales datées du début du rodage) : elle est la même avec et sans les optimisations. Si un changement voulu du modèle
+initiales datées du début du rodage ; puis population en euros, événements de vie, nouveaux identifiants,
+montant dû par ménage lu dans la table des droits et nouveaux indicateurs, issue 12) : elle est la même avec et
+sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """
@@ -15,7 +17,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "df4923bc87261e998892b81a05ac926dcdbfff7bfdb5c4c73fbe7b0ead144cf7"
+EMPREINTE = "2814692c54147b199610b7d76d908f2690e96383628537b107206ab8212b0995"
 
 
 def empreinte(series) -> str:
@@ -37,5 +39,5 @@ def test_empreinte_petite_execution_inchangee(run_court, tmp_path_factory):
                         'calibration = false\n', encoding="utf-8")
     r = run_court(str(sans_cal), 7, 3000, "2014-01", "2016-12")
     s = r.series[r.series["indicateur"].astype(str) != "taux_non_recours_selon_autre"]
-    assert len(s) == 28542
+    assert len(s) == 31890
     assert empreinte(s) == EMPREINTE

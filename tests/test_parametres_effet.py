@@ -78,6 +78,14 @@ CONTEXTES["prestations.css_participation.urgente"] = {
     **CONTEXTES["prestations.css_participation.urgente"], "prestations.css_participation.stigmate": 0.0,
     "prestations.css_participation.connaissance_initiale": 1.0, "demarches.preference_en_ligne": -3.0}
 
+# Sans table des droits (flux stationnaires par profil) : parts éligibles par profil et leur borne.
+for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement"):
+    for _c in ("part_eligible_par_quintile", "facteur_type_menage", "age_min", "age_max", "eligibilite_liee",
+               "montant_mensuel", "duree_eligibilite"):
+        CONTEXTES[f"prestations.{_p}.{_c}"] = {"droits.utiliser_table": False}
+CONTEXTES["evenements.part_eligible_max"] = {"droits.utiliser_table": False,
+                                             "prestations.aides_logement.part_eligible_par_quintile": [0.9] * 5}
+
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
 PERTURBATIONS = {"information.fenetre_non_proposition": 4, "demarches.tentatives_max": 2}

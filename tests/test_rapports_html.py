@@ -74,7 +74,7 @@ def test_chaque_rapport_etend_la_base_commune():
     env = html.environnement()
     gabarits = sorted(p.name for p in html.DOSSIER_GABARITS.glob("*.html.j2")
                       if p.name not in ("base.html.j2", "macros.html.j2"))
-    assert gabarits == ["comparaison.html.j2", "validation.html.j2"]
+    assert gabarits == ["comparaison.html.j2", "population.html.j2", "validation.html.j2"]
     for nom in gabarits:
         source = env.loader.get_source(env, nom)[0]
         parents = [n.template.value for n in env.parse(source).find_all(jinja2.nodes.Extends)]

@@ -25,6 +25,7 @@ def test_decision_notee_et_racontee():
                                      "decision.cout_base": 0.0})
     M = m.menages
     M.eligible[0, 0] = True
+    M.montant_du[0, 0] = 500.0  # la décision pèse le montant dû à CE ménage
     M.connait[0, 0] = True
     M.statut[0, 0] = AUCUN
     M.t_decision[0, 0] = m.t

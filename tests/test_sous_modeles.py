@@ -274,6 +274,7 @@ def test_information_taux_de_base(tmp_path):
 def _informes(m, b, i=CINQ):
     M = m.menages
     M.eligible[i, b] = True
+    M.montant_du[i, b] = m.catalogue.montant[b]  # la décision pèse le montant dû au ménage
     M.connait[i, b] = True
     M.statut[i, b] = AUCUN
     M.t_decision[i, b] = m.t
@@ -709,6 +710,7 @@ def test_indicateurs_valeurs_exactes(tmp_path):
     t = m.calendrier.pas("2014-03-03")  # premier lundi de mars : relevé du mois de février
     m.t = t
     M.eligible[:4, b] = True
+    M.montant_du[:4, b] = [100.0, 200.0, 300.0, 450.0]  # montants propres à chaque ménage
     M.statut[0, b] = PERCOIT
     M.connait[[0, 2, 3], b] = True
     M.statut[3, b] = INSTRUCTION
@@ -724,7 +726,7 @@ def test_indicateurs_valeurs_exactes(tmp_path):
     assert v["taux_non_demande"] == pytest.approx(0.25)
     assert v["taux_non_reception"] == pytest.approx(0.25)
     assert v["taux_non_proposition"] == pytest.approx(0.25)
-    assert v["montant_non_verse"] == pytest.approx(3 * m.p["prestations.rsa.montant_mensuel"])
+    assert v["montant_non_verse"] == pytest.approx(200.0 + 300.0 + 450.0)  # somme des montants dus non versés
     # Sans éligible, les taux sont indéfinis (NaN), pas 0.
     w = df[(df.prestation == "aspa") & (df.groupe == "ensemble") & (df.indicateur == "taux_non_recours")]
     assert w["valeur"].isna().all()

@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import sys
 
-from experiences.cli import balayer, calibrer, comparer, raconter, simuler, verifier, visualiser
+from experiences.cli import balayer, calibrer, comparer, population, raconter, simuler, verifier, visualiser
 from experiences.cli.commun import Analyseur, entier_min, lire_surcharges
 from modele.parametres import ErreurEntree
 
 __all__ = ["Analyseur", "construire_analyseur", "entier_min", "lire_surcharges", "main"]
 
 # Ordre d'apparition dans l'aide.
-COMMANDES = (simuler, verifier, comparer, balayer, calibrer, visualiser, raconter)
+COMMANDES = (simuler, verifier, comparer, balayer, calibrer, visualiser, raconter, population)
 
 
 def construire_analyseur() -> Analyseur:

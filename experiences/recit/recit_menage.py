@@ -20,6 +20,7 @@ from modele.etat import (
     TERRITOIRES,
     TYPES_MENAGE,
 )
+from modele.journal import ATTRIBUTS_PORTRAIT
 from modele.prestations import GENRES_ACTEURS, ORGANISMES
 
 NOMS_PRESTATIONS = {
@@ -110,21 +111,35 @@ class Recit:
         return "\n".join(out)
 
 
-def portrait(m, i: int) -> str:
-    """Une phrase qui présente le ménage."""
-    M = m.menages
-    qui = (f"{int(M.age[i])} ans, {NOMS_TYPES[TYPES_MENAGE[M.type_menage[i]]]} "
-           f"{NOMS_TERRITOIRES[TERRITOIRES[M.territoire[i]]]}, {NOMS_DIPLOMES[DIPLOMES[M.diplome[i]]]}, "
-           f"revenus du {int(M.quintile[i]) + 1}{'er' if M.quintile[i] == 0 else 'e'} cinquième ; "
-           f"{NOMS_EQUIPEMENTS[EQUIPEMENTS[M.equipement[i]]]}")
-    num = float(M.numerique[i])
+def attributs(m, identifiant: int) -> dict | None:
+    """Attributs du portrait d'un ménage : ceux de sa case s'il est présent, sinon ceux gardés à son départ."""
+    i = m.emplacement(identifiant)
+    if i < 0:
+        return m.journal.portraits.get(int(identifiant))
+    return {a: getattr(m.menages, a)[i].item() for a in ATTRIBUTS_PORTRAIT}
+
+
+def portrait(m, identifiant: int) -> str:
+    """Une phrase qui présente le ménage (par identifiant ; « a quitté la population » s'il est parti)."""
+    M = attributs(m, identifiant)
+    if M is None:
+        return "ménage inconnu."
+    i = ()  # valeurs scalaires : M[a][i] est la valeur
+    M = {k: np.asarray(v) for k, v in M.items()}
+    qui = (f"{int(M['age'][i])} ans, {NOMS_TYPES[TYPES_MENAGE[M['type_menage'][i]]]} "
+           f"{NOMS_TERRITOIRES[TERRITOIRES[M['territoire'][i]]]}, {NOMS_DIPLOMES[DIPLOMES[M['diplome'][i]]]}, "
+           f"revenus du {int(M['quintile'][i]) + 1}{'er' if M['quintile'][i] == 0 else 'e'} cinquième ; "
+           f"{NOMS_EQUIPEMENTS[EQUIPEMENTS[M['equipement'][i]]]}")
+    num = float(M['numerique'][i])
     qui += (", à l'aise avec le numérique" if num >= 0.65 else ", peu à l'aise avec le numérique" if num >= 0.35
             else ", très éloigné du numérique")
-    if M.francais[i] < 0.5:
+    if M['francais'][i] < 0.5:
         qui += ", maîtrise mal le français écrit"
-    if M.litteratie[i] < 0.3:
+    if M['litteratie'][i] < 0.3:
         qui += ", en difficulté avec l'écrit"
-    qui += (" ; un proche peut l'aider" if M.aidant[i] else " ; personne autour pour l'aider") + "."
+    qui += (" ; un proche peut l'aider" if M['aidant'][i] else " ; personne autour pour l'aider") + "."
+    if m.emplacement(identifiant) < 0:
+        qui += " (a quitté la population)"
     return qui
 
 
@@ -132,6 +147,19 @@ def de_verbe(texte: str) -> str:
     """« de » devant un verbe, élidé devant une voyelle : « d'aller », « de payer »."""
     return ("d'" if texte[:1] in "aeéèêiouyh" else "de ") + texte
 
+
+#: Événements de vie racontés (modele/evenements.py).
+EVENEMENTS_RACONTES = {
+    "retraite": "Prend sa retraite : sa pension remplace son salaire.",
+    "separation": "Se sépare : le conjoint part avec ses revenus.",
+    "mise_en_couple": "Se met en couple.",
+    "naissance": "Un enfant naît.",
+    "perte_emploi": "Perd son emploi.",
+    "reprise_emploi": "Retrouve un emploi.",
+    "invalidite": "Tombe malade et ne peut plus travailler (pension d'invalidité).",
+    "demenagement": "Déménage.",
+    "veuvage": "Perd son conjoint (pension de réversion).",
+}
 
 #: Événements répétés d'affilée (même prestation) racontés une seule fois.
 REPETITIONS_REGROUPEES = {"ne_demande_pas", "file", "guichet_refus"}
@@ -212,12 +240,19 @@ def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
         return f"Renonce à demander {pr}.", CITATIONS["renonce"]
     if typ == "sortie":
         return f"N'est plus éligible à {pr}.", None
+    if typ == "evenement":
+        return EVENEMENTS_RACONTES.get(str(det), str(det)), None
+    if typ == "depart":
+        return "Quitte la population simulée (décès, départ en établissement, dissolution du ménage).", None
+    if typ == "nouveau_menage":
+        return "S'installe : un nouveau ménage.", None
     return None
 
 
 def recit(m, i: int) -> Recit:
-    """Récit d'un ménage suivi (voir `ModeleNonRecours(suivre=…)`) ; les répétitions d'affilée sont regroupées et
-    chaque citation n'apparaît qu'une fois."""
+    """Récit du ménage d'identifiant `i` suivi (voir `ModeleNonRecours(suivre=…)`) ; les répétitions d'affilée sont
+    regroupées et chaque citation n'apparaît qu'une fois. Au départ, identifiant = case ; un nouveau ménage reçoit
+    un nouvel identifiant : un récit ne mêle jamais deux ménages."""
     r = Recit(int(i), portrait(m, int(i)))
     precedent = None
     citees = set()
