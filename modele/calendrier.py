@@ -15,6 +15,8 @@ from modele.parametres import ErreurEntree
 
 SEMAINES_PAR_AN = 52.1775
 SEMAINES_PAR_MOIS = SEMAINES_PAR_AN / 12
+# Domaine des dates du modèle (période simulée, dates des interventions et des plans).
+DOMAINE = (dt.date(2000, 1, 1), dt.date(2060, 12, 31))
 
 
 def lire_mois(texte: str, cle: str = "--debut/--fin") -> dt.date:
@@ -49,7 +51,7 @@ class Calendrier:
         if f < d:
             raise ErreurEntree("La fin précède le début.", cle="--fin", valeur=fin,
                                attendu=f"un mois postérieur ou égal à {debut}")
-        if d.year < 2000 or f.year > 2060:
+        if d < DOMAINE[0] or f > DOMAINE[1]:
             raise ErreurEntree("Période hors du domaine du modèle.", cle="--debut/--fin", valeur=f"{debut} → {fin}",
                                attendu="des mois entre 2000-01 et 2060-12")
         fin_excl = dt.date(f.year + (f.month == 12), f.month % 12 + 1, 1)

@@ -60,6 +60,8 @@ class ModeleNonRecours(mesa.Model):
         self.aleas = {nom: np.random.default_rng(s) for nom, s in zip(("population",) + SOUS_MODELES, flux)}
         self.rodage = int(self.p["simulation.rodage_semaines"])
         self.t = -self.rodage
+        self.politiques = politiques.Politiques(self.scenario, self.calendrier)
+        self.politiques.verifier(self.p_base, self.calendrier, self.t)  # avant de simuler, pas en cours de route
         self.journal = Journal()
         self.contacts: list[tuple[np.ndarray, int]] = []
 
@@ -77,7 +79,6 @@ class ModeleNonRecours(mesa.Model):
         self.genre_par_id = np.zeros(n_id, dtype=np.int64)
         self.capacite_par_id = np.zeros(n_id, dtype=np.float32)
         self.noms_genre_par_code = GENRES_AIDE
-        self.politiques = politiques.Politiques(self.scenario, self.calendrier)
         self.parametres_changes()
         if suivre:
             n_suivis = suivre if isinstance(suivre, int) else 0
