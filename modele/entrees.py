@@ -31,6 +31,7 @@ LIMITES = {
     "points_plan": 100_000,  # points d'un plan de balayage (avant réplicats)
     "runs_plan": 1_000_000,  # points × réplicats
     "essais_calibration": 10_000,
+    "graine": 2**63 - 1,  # graines stockées en entiers 64 bits (séries, provenance, stock de balayage)
     "longueur_nom": 64,
 }
 

@@ -27,6 +27,7 @@ from modele import (
 from modele.agents import ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
+from modele.entrees import LIMITES
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -48,8 +49,10 @@ class ModeleNonRecours(mesa.Model):
         if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
             raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
                                attendu="un entier entre 100 et 2 000 000")
-        if isinstance(graine, bool) or not isinstance(graine, (int, np.integer)) or graine < 0:
-            raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine, attendu="un entier >= 0")
+        if (isinstance(graine, bool) or not isinstance(graine, (int, np.integer))
+                or not 0 <= graine <= LIMITES["graine"]):
+            raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine,
+                               attendu=f"un entier entre 0 et {LIMITES['graine']}")
         super().__init__(rng=int(graine))
         self.graine = int(graine)
         self.scenario = charger_scenario(scenario)

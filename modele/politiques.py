@@ -11,6 +11,7 @@ d'ensemble sont dans `modele/scenarios.py`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -45,14 +46,14 @@ def _zones(v, ctx):
 
 
 def _part(v, ctx):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:  # NaN : comparaison fausse
         raise ErreurEntree("Part invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre entre 0 et 1")
     return float(v)
 
 
 def _positif(v, ctx):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-        raise ErreurEntree("Nombre invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre >= 0")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise ErreurEntree("Nombre invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre fini >= 0")
     return float(v)
 
 

@@ -265,3 +265,17 @@ def test_scenarios_livres_valides():
     for nom in ("reference", "fermeture", "mediation", "renfort_mediation", "sans_dematerialisation"):
         sc = charger_scenario(nom)
         assert sc.parametres_base()["simulation.menages"] == Parametres.defauts()["simulation.menages"]
+
+
+@pytest.mark.parametrize("graine", [-1, 2**63, 10**30, True, 1.5])
+def test_graine_hors_limites_refusee_avant_de_simuler(graine):
+    with pytest.raises(ErreurEntree) as e:
+        ModeleNonRecours(menages=100, graine=graine, debut="2014-01", fin="2014-03")
+    assert "--graine" in str(e.value) and str(LIMITES["graine"]) in str(e.value)
+
+
+@pytest.mark.parametrize("champ, valeur", [("facteur", "nan"), ("facteur", "inf"), ("heures_pour_10000", "inf")])
+def test_facteur_non_fini_refuse(tmp_path, champ, valeur):
+    f = _ecrire(tmp_path, ENTETE + _iv(type='"renfort_acteurs"', date='"2016-01-01"', genre='"france_services"',
+                                       **{champ: valeur}))
+    _refus(lambda: charger_scenario(str(f)), f"interventions[0].{champ}", "fini")
