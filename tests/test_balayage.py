@@ -12,9 +12,16 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiences.balayage import Stockage, executer_balayage, lire_resume, lire_series
-from experiences.cli_balayage import main
-from experiences.plan_balayage import ErreurEntree, graine_run, lire_plan
+from experiences.balayages import (
+    ErreurEntree,
+    Stockage,
+    executer_balayage,
+    graine_run,
+    lire_plan,
+    lire_resume,
+    lire_series,
+)
+from experiences.cli import main
 from tests.balayage_jouet import ishigami, texte_plan_jouet
 
 RACINE = Path(__file__).resolve().parents[1]
@@ -98,7 +105,7 @@ def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
     commande = [
         sys.executable,
         "-m",
-        "experiences.cli_balayage",
+        "experiences.cli",
         "balayer",
         str(plan),
         "--sortie",
@@ -249,7 +256,7 @@ def test_series_non_conservees(tmp_path):
 
 def test_ordonnanceur_dask_injoignable_message_clair(tmp_path, monkeypatch, capsys):
     pytest.importorskip("distributed")
-    import experiences.balayage as balayage
+    import experiences.balayages.executeurs as balayage
 
     monkeypatch.setattr(balayage, "DELAI_CONNEXION_DASK", "1s")
     plan = ecrire(tmp_path, texte_plan_jouet(n=2, replicats=1))

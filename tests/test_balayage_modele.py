@@ -5,7 +5,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiences.balayage import executer_balayage, lire_resume, lire_series
+from experiences.balayages import executer_balayage, lire_resume, lire_series
 from experiences.execution import SpecRun, executer_run
 
 PLAN = """
@@ -72,7 +72,7 @@ def test_scenario_inconnu_refuse_avant_tout_run(tmp_path, capsys):
 
 
 def test_scenario_fichier_a_cote_du_plan_entre_dans_l_empreinte(tmp_path, monkeypatch):
-    from experiences.plan_balayage import ErreurEntree, lire_plan
+    from experiences.balayages import ErreurEntree, lire_plan
 
     monkeypatch.chdir(tmp_path.parent)  # le scénario n'est pas dans le dossier courant
     source = Path(__file__).resolve().parents[1] / "parametres" / "scenarios" / "reference.toml"

@@ -6,13 +6,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from experiences.cli_balayage import main
-from experiences.plan_balayage import (
+from experiences.balayages.plans import (
     ErreurEntree,
     echantillonner,
     graine_run,
     lire_plan,
 )
+from experiences.cli import main
 from tests.balayage_jouet import DECLARATIONS, PI, texte_plan_jouet
 
 RACINE = Path(__file__).resolve().parents[1]

@@ -5,8 +5,8 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from experiences.cli_balayage import main
-from experiences.sensibilite import analyser_sensibilite
+from experiences.balayages import analyser_sensibilite
+from experiences.cli import main
 from tests.balayage_jouet import texte_plan_jouet
 
 S1_ISHIGAMI = {"x1": 0.314, "x2": 0.442, "x3": 0.0}

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from experiences import calibration as cal
+from experiences.calibration import ajustement as cal
 from experiences.cli import main
 from modele import scenarios
 from modele.parametres import ErreurEntree, Parametres

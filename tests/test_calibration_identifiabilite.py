@@ -13,8 +13,8 @@ from __future__ import annotations
 
 import pytest
 
-from experiences import calibration as cal
-from experiences import cibles as C
+from experiences.calibration import ajustement as cal
+from experiences.calibration import cibles as C
 
 # Le repli vers l'entourage, identifié ici jusqu'à ce que le choix de l'acteur tienne compte de l'offre et de
 # l'attente, ne bouge plus assez C6 (entourage et acteurs se substituent) : le renoncement, qui fait C5c, le remplace.

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from experiences import validation as V
+from experiences.calibration import validation as V
 from experiences.cli import main
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from experiences import cibles as C
+from experiences.calibration import cibles as C
 from modele.parametres import ErreurEntree
 
 

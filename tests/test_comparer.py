@@ -7,6 +7,7 @@ from __future__ import annotations
 import html
 import json
 import math
+import re
 
 import numpy as np
 import pandas as pd
@@ -104,7 +105,8 @@ def test_rapport_autonome_et_francais(sortie):
                     "Euros dus et non versés", "10 000 ménages", "Défenseur des droits",
                     "demarches.elasticite_offre_acteurs"):
         assert morceau in h, morceau
-    assert "src='comparaison" not in brut  # aucune image liée : tout est inclus
+    sources = re.findall(r'src=["\']([^"\']*)', brut)
+    assert sources and all(s.startswith("data:image/png;base64,") for s in sources)  # tout est inclus
 
 
 def test_statistiques_sur_un_cas_a_la_main():

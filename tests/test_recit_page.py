@@ -37,10 +37,10 @@ def test_menage_sans_evenement():
 
 
 def test_phrases_elision_sans_parentheses_imbriquees_citation_unique():
-    from experiences.recit import _de
+    from experiences.recit import de_verbe
 
-    assert _de("aller au guichet") == "d'aller au guichet"
-    assert _de("payer un service privé") == "de payer un service privé"
+    assert de_verbe("aller au guichet") == "d'aller au guichet"
+    assert de_verbe("payer un service privé") == "de payer un service privé"
     m = app.nouveau_modele({**L.reglages_par_defaut("fermeture"), "simulation.menages": 300, "graine": 3})
     app.avancer(m, 156)
     vus = 0

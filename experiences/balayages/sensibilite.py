@@ -20,15 +20,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from experiences.balayage import (
+from experiences.balayages.executeurs import (
     Bilan,
     ErreurBalayage,
     dossier_par_defaut,
     executer_balayage,
-    lire_resume,
     preparer_plan,
 )
-from experiences.plan_balayage import ErreurEntree, PlanBalayage, graine_echantillon, probleme_salib
+from experiences.balayages.plans import ErreurEntree, PlanBalayage, graine_echantillon, probleme_salib
+from experiences.balayages.stockage import lire_resume
 
 
 def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str, nombre_points: int) -> np.ndarray:

@@ -117,7 +117,7 @@ def portrait(m, i: int) -> str:
     return qui
 
 
-def _de(texte: str) -> str:
+def de_verbe(texte: str) -> str:
     """« de » devant un verbe, élidé devant une voyelle : « d'aller », « de payer »."""
     return ("d'" if texte[:1] in "aeéèêiouyh" else "de ") + texte
 
@@ -159,7 +159,7 @@ def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
     if typ == "payant":
         return f"Paie un service privé pour la démarche de {pr}.", None
     if typ == "repli":
-        return f"Après cet échec, décide {_de(REPLIS[CANAUX[int(det)]])}.", None
+        return f"Après cet échec, décide {de_verbe(REPLIS[CANAUX[int(det)]])}.", None
     if typ == "file":
         objet = f"pour demander {pr}" if b >= 0 else "pour une démarche courante (impôts, papiers)"
         return f"S'inscrit pour être aidé par {NOMS_ACTEURS[GENRES_ACTEURS[int(det)]]} {objet}, et attend.", None

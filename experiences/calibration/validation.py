@@ -7,16 +7,16 @@ mêmes graines, la référence privée de ses fermetures de guichets (contrefact
   d'âge, par capacité numérique, par montant dû, selon que le ménage perçoit déjà une autre prestation, par
   territoire ; l'effet dans le temps des fermetures de guichets ; l'usage du numérique par âge ; le volume annuel
   des demandes adressées aux acteurs d'accompagnement (face aux volumes MSAP 2018 et France Services 2020, non ajustés).
-Sorties : rapport.html (autonome, figures incluses), CSV, PNG, series.parquet, provenance.json.
+Sorties : rapport.html (autonome, figures incluses ; gabarit `experiences/rapports/gabarits/validation.html.j2`),
+CSV, PNG, series.parquet, provenance.json, resume.md.
 """
 
 from __future__ import annotations
 
-import base64
-import html
 import sys
 import time
 from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
 
 import matplotlib
@@ -26,10 +26,11 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
-from experiences import cibles as mod_cibles  # noqa: E402
-from experiences import sorties  # noqa: E402
-from experiences.execution import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
-from experiences.figures import courbes, libelle, moyenne_ic, sauver_dates  # noqa: E402
+from experiences.calibration import cibles as mod_cibles  # noqa: E402
+from experiences.execution import sorties  # noqa: E402
+from experiences.execution.runs import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
+from experiences.rapports import html  # noqa: E402
+from experiences.rapports.figures import courbes, libelle, moyenne_ic, sauver  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
 from modele.politiques import FermetureGuichets, Politiques  # noqa: E402
 from modele.scenarios import FICHIER_CALIBRATION  # noqa: E402
@@ -181,14 +182,6 @@ def volume_aide_par_annee(series: pd.DataFrame, menages: int, personnes_par_mena
 
 # --- Figures --------------------------------------------------------------------------------------------------
 
-def _sauver(fig, chemin: Path) -> Path:
-    """PNG d'une figure dont l'axe des x n'est pas une date (barres, années, montants)."""
-    fig.tight_layout()
-    fig.savefig(chemin, dpi=110)
-    plt.close(fig)
-    return chemin
-
-
 def figure_cibles(syn: pd.DataFrame, chemin: Path) -> Path:
     """Écart normé (modèle − publié) / tolérance par cible, avec l'IC 95 % ; bande ± 1 = tolérance."""
     fig, ax = plt.subplots(figsize=(8, 4.5))
@@ -207,7 +200,7 @@ def figure_cibles(syn: pd.DataFrame, chemin: Path) -> Path:
     ax.set_title("Cibles : écart du modèle au chiffre publié, en tolérances")
     ax.legend(fontsize=8, loc="best")
     ax.grid(alpha=0.3)
-    return _sauver(fig, chemin)
+    return sauver(fig, chemin, dates=False)
 
 
 def figure_barres(tab: pd.DataFrame, ordre: list[str], titre: str, chemin: Path, prestations: list[str]) -> Path:
@@ -226,7 +219,7 @@ def figure_barres(tab: pd.DataFrame, ordre: list[str], titre: str, chemin: Path,
     ax.set_title(titre)
     ax.legend(fontsize=8, ncol=min(len(ordre), 5))
     ax.grid(alpha=0.3, axis="y")
-    return _sauver(fig, chemin)
+    return sauver(fig, chemin, dates=False)
 
 
 def figure_montant(tab: pd.DataFrame, montants: dict[str, float], chemin: Path) -> Path:
@@ -245,7 +238,7 @@ def figure_montant(tab: pd.DataFrame, montants: dict[str, float], chemin: Path) 
     ax.set_title("Non-recours selon le montant dû (entre prestations)")
     ax.legend(fontsize=8)
     ax.grid(alpha=0.3)
-    return _sauver(fig, chemin)
+    return sauver(fig, chemin, dates=False)
 
 
 def figure_effet(eff: pd.DataFrame, dates_fermetures: list[str], chemin: Path) -> Path:
@@ -264,7 +257,7 @@ def figure_effet(eff: pd.DataFrame, dates_fermetures: list[str], chemin: Path) -
     ax.set_title("Effet des fermetures de guichets : référence − référence sans fermetures (mêmes graines)")
     ax.legend(fontsize=8, ncol=2)
     ax.grid(alpha=0.3)
-    return _sauver(fig, chemin)
+    return sauver(fig, chemin, dates=False)
 
 
 def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
@@ -280,7 +273,7 @@ def figure_en_ligne_age(ref: pd.DataFrame, chemin: Path) -> Path:
         ax.set_ylabel("% des ménages")
         ax.legend(fontsize=8)
     fig.suptitle("Usage du numérique par tranche d'âge de la personne de référence")
-    return sauver_dates(fig, chemin)
+    return sauver(fig, chemin)
 
 
 # --- Rapport ----------------------------------------------------------------------------------------------------
@@ -300,25 +293,22 @@ def figure_volume_aide(vol: pd.DataFrame, c7: float, chemin: Path) -> Path:
     ax.set_ylabel("demandes par an pour 1 000 habitants")
     ax.set_title("Demandes adressées aux acteurs d'accompagnement")
     ax.legend(fontsize=8)
-    return _sauver(fig, chemin)
+    return sauver(fig, chemin, dates=False)
 
 
-def _img(chemin: Path) -> str:
-    donnees = base64.b64encode(chemin.read_bytes()).decode()
-    return f'<img alt="{html.escape(chemin.stem)}" src="data:image/png;base64,{donnees}">'
-
-
-def _table(df: pd.DataFrame, pourcent: list[str] = (), decimales: int = 3) -> str:
+def tableau(df: pd.DataFrame, pourcent: list[str] = (), decimales: int = 3) -> dict:
+    """Tableau de textes pour le gabarit : colonnes `pourcent` en « 12.3 % », autres réels à `decimales` chiffres."""
     d = df.copy()
     for c in d.columns:
         if c in pourcent:
             d[c] = d[c].map(lambda v: "" if pd.isna(v) else f"{100 * v:.1f} %")
         elif pd.api.types.is_float_dtype(d[c]):
             d[c] = d[c].map(lambda v: "" if pd.isna(v) else f"{v:.{decimales}g}")
-    return d.to_html(index=False, escape=True, border=0, classes="t")
+    return html.tableau(d)
 
 
-def _pivot_groupes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
+def pivot_groupes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
+    """Une ligne par prestation, une colonne par groupe : « 12.3 % [bas ; haut] »."""
     d = tab.assign(texte=[f"{100 * m:.1f} % [{100 * b:.1f} ; {100 * h:.1f}]"
                           for m, b, h in zip(tab["moyenne"], tab["bas"], tab["haut"])])
     piv = d.pivot(index="prestation", columns="groupe", values="texte").reindex(columns=ordre)
@@ -334,7 +324,7 @@ def _md(df: pd.DataFrame) -> str:
 
 
 def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args, annee, vol_fs=None) -> str:
-    """Résumé Markdown du rapport (à recopier dans docs/calibration.md)."""
+    """Résumé Markdown du rapport (à recopier dans docs/calibration.md) ; `args` : les `Reglages` de la validation."""
     pc = lambda v: f"{100 * v:.1f} %"  # noqa: E731
     t = syn.assign(publie=[f"{v:g}" for v in syn["valeur_publiee"]],
                    modele_ic=[f"{m:.3g} [{b:.3g} ; {h:.3g}]" for m, b, h in
@@ -366,19 +356,38 @@ def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args,
     return "\n".join(parts) + "\n"
 
 
-STYLE = """body{font-family:system-ui,sans-serif;max-width:1100px;margin:2em auto;padding:0 1em;color:#222}
-h1{font-size:1.5em}h2{font-size:1.2em;margin-top:2em;border-bottom:1px solid #ccc}
-table.t{border-collapse:collapse;font-size:0.85em;margin:0.5em 0}table.t td,table.t th{border:1px solid #ddd;
-padding:3px 6px;text-align:right}table.t th{background:#f3f3f3}img{max-width:100%}.note{color:#555;font-size:0.9em}
-.atteinte{color:#1a7f37;font-weight:bold}.manquee{color:#b42318;font-weight:bold}.compatible{color:#b54708}"""
+@dataclass(frozen=True)
+class Reglages:
+    """Réglages d'une validation (ceux de `nonrecours valider`)."""
+
+    menages: int = 20000
+    replicats: int = 4
+    graine: int = 0
+    debut: str = "2014-01"
+    fin: str = "2027-12"
+    annee: int = 2023
+    travailleurs: int | None = None
+    sans_contrefactuel: bool = False
+    sortie: Path | None = None
 
 
-def commande(args) -> int:
+@dataclass
+class Validation:
+    """Ce qu'une validation a écrit : le dossier du rapport et la synthèse des cibles."""
+
+    dossier: Path
+    synthese: pd.DataFrame
+
+
+CLASSES_VERDICTS = {"atteinte": "atteinte", "manquée": "manquee", "compatible": "compatible"}
+
+
+def valider(args: Reglages) -> Validation:
     """`nonrecours valider` : simule, calcule, écrit le dossier du rapport (tout ou rien)."""
     from tqdm import tqdm
 
-    from experiences.calibration import valeurs_calibration_existantes
-    from experiences.execution import travailleurs_par_defaut
+    from experiences.calibration.ajustement import valeurs_calibration_existantes
+    from experiences.execution.runs import travailleurs_par_defaut
     from modele.calendrier import Calendrier
     from modele.parametres import ErreurEntree, lire_toml
     from modele.scenarios import charger_scenario
@@ -428,7 +437,7 @@ def commande(args) -> int:
         ax.set_ylabel("non-recours (% des ménages éligibles)")
         ax.set_title("Non-recours par prestation (référence calibrée)")
         ax.legend(fontsize=8)
-        figs["prestation"] = sauver_dates(fig, tmp / "non_recours_par_prestation.png")
+        figs["prestation"] = sauver(fig, tmp / "non_recours_par_prestation.png")
 
         gradients = [causes.assign(motif="prestation")]
         tables_groupes = {}
@@ -437,7 +446,7 @@ def commande(args) -> int:
             ind = "taux_non_recours_selon_autre" if nom == "percoit_autre" else "taux_non_recours"
             tab = moyenne_annuelle_par(ref, ind, a, ordre, prest)
             gradients.append(tab.assign(motif=nom, indicateur=ind))
-            tables_groupes[nom] = _pivot_groupes(tab, ordre)
+            tables_groupes[nom] = pivot_groupes(tab, ordre)
             extremes[nom] = gradient_extremes(tab, ordre)
             figs[nom] = figure_barres(tab, ordre, f"Non-recours par {titre.lower()} ({a})",
                                       tmp / f"non_recours_par_{nom}.png", prest)
@@ -479,83 +488,34 @@ def commande(args) -> int:
                                   parametres=parametres)
         sorties.ecrire_json(tmp / "provenance.json", prov)
 
-        # HTML autonome.
+        # Rapport HTML autonome (gabarit validation.html.j2).
         syn_aff = syn[["cible", "description", "annee", "valeur_publiee", "modele", "ic95_bas", "ic95_haut",
                        "tolerance", "ecart_norme", "verdict", "source"]].copy()
-        n_ok = int((syn["verdict"] == "atteinte").sum())
-        meta = cal.get("meta", {})
-        h = [f"<!doctype html><html lang='fr'><head><meta charset='utf-8'><title>Validation nonrecours</title>"
-             f"<style>{STYLE}</style></head><body>",
-             "<h1>nonrecours — rapport de validation de la référence calibrée</h1>",
-             f"<p class='note'>{args.menages} ménages × {args.replicats} réplicats (graines {args.graine} à "
-             f"{args.graine + args.replicats - 1}), {args.debut} → {args.fin} ; "
-             f"commit {html.escape(prov['git']['commit'])}"
-             f" ; exécutions : {duree:.0f} s ; produit le {html.escape(prov['date_execution'])}. "
-             f"Calibration en vigueur : {html.escape(str(meta.get('date', 'aucune')))}"
-             f" ({meta.get('essais', '?')} essais, {meta.get('menages', '?')} ménages × {meta.get('replicats', '?')} "
-             f"réplicats ; perte {meta.get('perte', '?')} contre {meta.get('perte_depart', '?')} au départ).</p>",
-             "<h2>1. Cibles publiées</h2>",
-             f"<p>{n_ok} cible(s) sur {len(syn)} atteintes (|modèle − publié| ≤ tolérance). « compatible » : "
-             "moyenne hors tolérance mais IC 95 % qui recoupe l'intervalle publié ± tolérance. Le modèle compte "
-             "des ménages là où la DREES (C3) et l'INSEE (C5-C6) comptent des individus ou des adultes : "
-             "voir docs/calibration.md.</p>",
-             _table(syn_aff).replace("<td>atteinte</td>", "<td class='atteinte'>atteinte</td>")
-             .replace("<td>manquée</td>", "<td class='manquee'>manquée</td>")
-             .replace("<td>compatible</td>", "<td class='compatible'>compatible</td>"),
-             _img(figs["cibles"]),
-             "<h2>2. Motifs produits sans ajustement</h2>",
-             "<p class='note'>Aucun paramètre n'a été réglé sur ces motifs : ils sont rapportés tels que le modèle les "
-             f"produit (moyenne de l'année {a} sur les réplicats, [IC 95 %]).</p>",
-             "<h3>Non-recours par prestation et par cause (ODENORE)</h3>",
-             _table(causes.assign(prestation=causes["prestation"].map(libelle))[
-                 ["indicateur", "prestation", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
-             _img(figs["prestation"])]
-        for nom, (titre, ordre) in GROUPEMENTS.items():
+        groupes = []
+        for nom, (titre, _ordre) in GROUPEMENTS.items():
             ext = extremes[nom]
-            h += [f"<h3>Non-recours par {html.escape(titre.lower())}</h3>", _table(tables_groupes[nom]),
-                  "<p class='note'>Écart entre groupes extrêmes (dernier − premier), en points :</p>",
-                  _table(ext.assign(prestation=ext["prestation"].map(libelle), difference=ext["difference"] * 100)[
-                      ["prestation", "premier", "dernier", "difference"]]) if len(ext) else "",
-                  _img(figs[nom])]
-        h += ["<h3>Non-recours selon le montant dû</h3>",
-              "<p class='note'>Dans le modèle, le montant dû est le même pour tous les éligibles d'une prestation : le "
-              "gradient se lit donc entre prestations (corrélation de rang de Spearman montant / non-recours : "
-              f"{rho:+.2f}).</p>",
-              _table(montant_df.assign(prestation=montant_df["prestation"].map(libelle))[
-                  ["prestation", "montant_mensuel", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
-              _img(figs["montant"]),
-              "<h3>Usage du numérique par âge</h3>",
-              _table(usage_age.assign(groupe=usage_age["groupe"].str.split("=").str[1])[
-                  ["indicateur", "groupe", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
-              _img(figs["en_ligne_age"]),
-              "<h3>Volume des demandes d'accompagnement par année</h3>",
-              "<p class='note'>Demandes déposées dans la file de chaque acteur, pour 1 000 habitants (calcul de C7). "
-              "Seule l'année 2023 de France Services est une cible (C7). Rapportés sans ajustement, comme ordres de "
-              "grandeur : 2018, ≈ 30 pour 1 000 dérivé de 6 visites par jour et par MSAP × 1 340 MSAP × 250 jours "
-              "(des visites, pas des demandes) ; 2020, 1,17 M de demandes publiées, ≈ 17 pour 1 000 (première année "
-              "du label, une partie des sites seulement, confinement). Avant 2020, « france_services » représente "
-              "les MSAP.</p>",
-              _table(vol_fs[["annee", "moyenne", "bas", "haut", "replicats"]], decimales=1),
-              _img(figs["volume_aide"])]
-        if eff is not None:
-            h += ["<h3>Effet des fermetures de guichets dans la référence</h3>",
-                  "<p class='note'>Écart apparié (mêmes graines) entre la référence et la même référence sans ses "
-                  "interventions « fermeture_guichets » (" + ", ".join(dates_f) + ") ; les autres politiques "
-                  "(rendez-vous, en ligne seulement, France Services…) sont gardées. Écart des moyennes annuelles, "
-                  "en points de non-recours (années impaires ; toutes dans effet_fermetures.csv) :</p>",
-                  _table(eff_annuel.assign(prestation=eff_annuel["prestation"].map(libelle),
-                                           ecart=eff_annuel["ecart"] * 100, bas=eff_annuel["bas"] * 100,
-                                           haut=eff_annuel["haut"] * 100), decimales=2),
-                  _img(figs["fermetures"])]
-        h += ["<h2>3. Fichiers</h2><p class='note'>cibles.csv, cibles_par_replicat.csv, gradients.csv, "
-              "volume_aide.csv, effet_fermetures.csv, series.parquet / series.csv, provenance.json, figures PNG."
-              "</p></body></html>"]
-        (tmp / "rapport.html").write_text("\n".join(h), encoding="utf-8")
+            groupes.append({"titre": titre.lower(), "tableau": tableau(tables_groupes[nom]),
+                            "extremes": tableau(ext.assign(prestation=ext["prestation"].map(libelle),
+                                                           difference=ext["difference"] * 100)[
+                                ["prestation", "premier", "dernier", "difference"]]) if len(ext) else None,
+                            "figure": figs[nom]})
+        html.ecrire(
+            tmp / "rapport.html", "validation.html.j2", provenance=prov, args=args, annee=a, duree=duree,
+            meta=cal.get("meta", {}), n_ok=int((syn["verdict"] == "atteinte").sum()), n_cibles=len(syn),
+            cibles=tableau(syn_aff), classes_verdicts=CLASSES_VERDICTS, figs=figs,
+            causes=tableau(causes.assign(prestation=causes["prestation"].map(libelle))[
+                ["indicateur", "prestation", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+            groupes=groupes, rho=rho,
+            montant=tableau(montant_df.assign(prestation=montant_df["prestation"].map(libelle))[
+                ["prestation", "montant_mensuel", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+            usage_age=tableau(usage_age.assign(groupe=usage_age["groupe"].str.split("=").str[1])[
+                ["indicateur", "groupe", "moyenne", "bas", "haut"]], pourcent=["moyenne", "bas", "haut"]),
+            volume=tableau(vol_fs[["annee", "moyenne", "bas", "haut", "replicats"]], decimales=1),
+            fermetures=None if eff is None else tableau(eff_annuel.assign(
+                prestation=eff_annuel["prestation"].map(libelle), ecart=eff_annuel["ecart"] * 100,
+                bas=eff_annuel["bas"] * 100, haut=eff_annuel["haut"] * 100), decimales=2),
+            dates_fermetures=dates_f)
         (tmp / "resume.md").write_text(resume_markdown(syn, extremes, montant_df, rho, usage_age,
                                                        eff_annuel if eff is not None else None, args, a, vol_fs),
                                        encoding="utf-8")
-    print(f"Rapport écrit dans {atom.cible / 'rapport.html'}")
-    for _, r in syn.iterrows():
-        print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "
-              f"[{r['ic95_bas']:.4g} ; {r['ic95_haut']:.4g}] tolérance {r['tolerance']:g} : {r['verdict']}")
-    return 0
+    return Validation(atom.cible, syn)

@@ -1,23 +1,15 @@
-"""Sous-commandes `nonrecours calibrer` (ajustement aux cibles publiées) et `nonrecours valider` (rapport)."""
+"""`nonrecours calibrer` (ajustement aux cibles publiées) et `nonrecours valider` (rapport) : lisent les arguments
+et appellent `experiences.calibration`."""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
-from modele.parametres import RACINE, ErreurEntree
-
-
-def _liste(texte: str | None) -> list[str] | None:
-    if texte is None:
-        return None
-    return [x.strip() for x in texte.split(",") if x.strip()]
+from experiences.cli.commun import entier_min, liste
 
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `calibrer` et `valider` à l'analyseur principal."""
-    from experiences.cli import entier_min
-
     c = sous.add_parser("calibrer", help="ajuster les paramètres comportementaux aux chiffres publiés (Optuna)")
     c.add_argument("plan", nargs="?", default=None, type=Path, metavar="PLAN.toml",
                    help="plan de calibration (défaut : parametres/plan_calibration.toml)")
@@ -60,36 +52,18 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_calibrer(args) -> int:
     """Calibre, écrit le dossier de l'étude (essais.csv, meilleur.toml) et parametres/calibration.toml."""
-    from tqdm import tqdm
-
-    from experiences import calibration as cal
-    from experiences import sorties
-    from experiences.execution import travailleurs_par_defaut
+    from experiences.calibration import ajustement as cal
 
     plan = cal.lire_plan(args.plan if args.plan is not None else cal.FICHIER_PLAN,
-                         parametres=_liste(args.parametres), cibles=_liste(args.cibles), menages=args.menages,
+                         parametres=liste(args.parametres), cibles=liste(args.cibles), menages=args.menages,
                          replicats=args.replicats, essais=args.essais, graine=args.graine)
-    dossier = args.sortie if args.sortie is not None else RACINE / "resultats" / f"calibration_{plan.nom}"
-    if dossier.exists() and not dossier.is_dir():
-        raise ErreurEntree("La sortie n'est pas un dossier.", cle="--sortie", valeur=str(dossier))
-    travailleurs = args.travailleurs or travailleurs_par_defaut()
-    fichier_cal = args.fichier_calibration if args.fichier_calibration is not None else cal.FICHIER_CALIBRATION
+    dossier = cal.dossier_etude(plan, args.sortie)
     print(f"Calibration « {plan.nom} » : {len(plan.parametres)} paramètre(s) libre(s), {len(plan.cibles)} cible(s), "
           f"{plan.menages} ménages × {plan.replicats} réplicat(s), {plan.debut} → {plan.fin}, étude : {dossier}")
-    with tqdm(total=plan.essais, desc="calibrer", unit="essai", file=sys.stderr, disable=None) as barre:
-        etude = cal.calibrer(plan, dossier, travailleurs, barre)
-    if cal.n_termines(etude) == 0:
-        raise ErreurEntree("Aucun essai terminé.", fichier=dossier / "etude.sqlite")
-    precedentes = cal.valeurs_calibration_existantes(fichier_cal) if Path(fichier_cal).is_file() else {}
-    texte = cal.texte_calibration(plan, etude, precedentes, sorties.commit_git()["commit"])
-    cal.tableau_essais(etude).to_csv(dossier / "essais.csv", index=False)
-    (dossier / "meilleur.toml").write_text(texte, encoding="utf-8")
-    sorties.ecrire_json(dossier / "provenance.json", sorties.provenance(
-        plan={"fichier": plan.fichier, "nom": plan.nom, "empreinte": plan.empreinte(),
-              "parametres": plan.parametres, "cibles": [c.id for c in plan.cibles]},
-        graines=plan.graines(), menages=plan.menages, replicats=plan.replicats, debut=plan.debut, fin=plan.fin))
+    etude, _, fichier_cal = cal.executer_calibration(plan, dossier, travailleurs=args.travailleurs,
+                                                            fichier_calibration=args.fichier_calibration,
+                                                            ecrire=not args.sans_ecrire)
     if not args.sans_ecrire:
-        cal.ecrire_calibration(texte, fichier_cal)
         print(f"Valeurs calibrées écrites dans {fichier_cal}")
     meilleur = etude.best_trial
     print(f"Meilleur essai n°{meilleur.number} sur {cal.n_termines(etude)} : perte {meilleur.value:.3f}")
@@ -105,6 +79,13 @@ def commande_calibrer(args) -> int:
 
 def commande_valider(args) -> int:
     """Rapport de validation (HTML autonome, CSV, PNG)."""
-    from experiences import validation
+    from experiences.calibration import Reglages, valider
 
-    return validation.commande(args)
+    res = valider(Reglages(menages=args.menages, replicats=args.replicats, graine=args.graine, debut=args.debut,
+                           fin=args.fin, annee=args.annee, travailleurs=args.travailleurs,
+                           sans_contrefactuel=args.sans_contrefactuel, sortie=args.sortie))
+    print(f"Rapport écrit dans {res.dossier / 'rapport.html'}")
+    for _, r in res.synthese.iterrows():
+        print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "
+              f"[{r['ic95_bas']:.4g} ; {r['ic95_haut']:.4g}] tolérance {r['tolerance']:g} : {r['verdict']}")
+    return 0

@@ -4,13 +4,12 @@ from __future__ import annotations
 
 import sys
 
+from experiences.cli.commun import entier_min
 from modele.parametres import ErreurEntree
 
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `raconter`."""
-    from experiences.cli import entier_min
-
     r = sous.add_parser("raconter", help="raconter la vie d'un ménage simulé (« Suivre un ménage »)")
     r.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO")
     r.add_argument("--menages", type=entier_min(100, "--menages"), default=2000)

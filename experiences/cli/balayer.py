@@ -1,12 +1,4 @@
-"""Sous-commandes ``nonrecours balayer`` et ``nonrecours sensibilite``.
-
-Branchement dans ``experiences/cli.py`` ::
-
-    from experiences.cli_balayage import ajouter_sous_commandes
-    ajouter_sous_commandes(sous_parseurs)      # sous_parseurs = parseur.add_subparsers(...)
-    ...
-    args = parseur.parse_args(argv)
-    return args.fonction(args)                 # commande_balayer(args) ou commande_sensibilite(args)
+"""Sous-commandes ``nonrecours balayer`` et ``nonrecours sensibilite`` (moteur : ``experiences.balayages``).
 
 Codes de sortie : 0 succès ; 1 runs en échec (le balayage est allé au bout, relancer reprend) ;
 2 entrée invalide (plan, option, dossier d'un autre plan) ; 130 interruption clavier.
@@ -18,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from experiences.plan_balayage import ErreurEntree
+from modele.parametres import ErreurEntree
 
 
 def _entier_positif(texte: str) -> int:
@@ -90,7 +82,7 @@ def _verifier_options(args: argparse.Namespace) -> None:
 
 
 def _executer(args: argparse.Namespace, analyse: bool) -> int:
-    from experiences.balayage import ErreurBalayage
+    from experiences.balayages import ErreurBalayage
 
     try:
         _verifier_options(args)
@@ -100,11 +92,11 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
             "barre": False if getattr(args, "sans_barre", False) else None,
         }
         if analyse:
-            from experiences.sensibilite import analyser_sensibilite
+            from experiences.balayages import analyser_sensibilite
 
             indices, bilan = analyser_sensibilite(args.plan, args.sortie, **options)
         else:
-            from experiences.balayage import executer_balayage
+            from experiences.balayages import executer_balayage
 
             bilan = executer_balayage(args.plan, args.sortie, **options)
     except ErreurEntree as exc:
@@ -141,16 +133,3 @@ def commande_balayer(args: argparse.Namespace) -> int:
 def commande_sensibilite(args: argparse.Namespace) -> int:
     """``nonrecours sensibilite PLAN.toml [--sortie DIR] [...]`` ; renvoie le code de sortie."""
     return _executer(args, analyse=True)
-
-
-def main(argv: list[str] | None = None) -> int:
-    """Point d'entrée autonome (``python -m experiences.cli_balayage balayer PLAN.toml``)."""
-    parseur = argparse.ArgumentParser(prog="nonrecours", description="Balayages et analyses de sensibilité.")
-    sous = parseur.add_subparsers(dest="commande", required=True, metavar="COMMANDE")
-    ajouter_sous_commandes(sous)
-    args = parseur.parse_args(argv)
-    return args.fonction(args)
-
-
-if __name__ == "__main__":
-    sys.exit(main())

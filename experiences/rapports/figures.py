@@ -1,4 +1,4 @@
-"""Figures PNG lues dans les tableaux de séries (jamais dans un modèle vivant).
+"""Figures PNG communes, lues dans les tableaux de séries (jamais dans un modèle vivant).
 
 Avec plusieurs réplicats, chaque courbe est la moyenne et la bande son intervalle de confiance à 95 %
 (moyenne ± t × écart-type / √R).
@@ -76,7 +76,7 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> 
     ax.set_ylabel("non-recours (% des ménages éligibles)")
     ax.set_title(f"Non-recours par prestation {titre}".strip())
     ax.legend(fontsize=8)
-    chemins.append(sauver_dates(fig, dossier / "non_recours_par_prestation.png"))
+    chemins.append(sauver(fig, dossier / "non_recours_par_prestation.png"))
 
     prest = [p for p in series["prestation"].astype(str).unique() if p != "toutes"]
     n = len(prest)
@@ -92,7 +92,7 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> 
         ax.grid(alpha=0.3)
     np.ravel(axes)[0].legend(fontsize=7, loc="upper right")
     fig.suptitle("Non-recours par cause (ODENORE), % des éligibles")
-    chemins.append(sauver_dates(fig, dossier / "non_recours_par_cause.png"))
+    chemins.append(sauver(fig, dossier / "non_recours_par_cause.png"))
 
     for indicateur, ordonnee, titre, fichier in (
             ("heures_accompagnement", "heures d'aide aux démarches par mois (population simulée)",
@@ -104,17 +104,18 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "") -> 
         ax.set_ylabel(ordonnee)
         ax.set_title(titre)
         ax.legend(fontsize=8)
-        chemins.append(sauver_dates(fig, dossier / fichier))
+        chemins.append(sauver(fig, dossier / fichier))
     return chemins
 
 
-def sauver_dates(fig, chemin: Path) -> Path:
-    """Enregistre une figure à axe de dates (graduations concises) et la ferme."""
-    for ax in fig.axes:
-        loc = mdates.AutoDateLocator(minticks=3, maxticks=7)
-        ax.xaxis.set_major_locator(loc)
-        ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
+def sauver(fig, chemin: Path, *, dpi: int = 110, dates: bool = True) -> Path:
+    """Écrit la figure en PNG et la ferme ; `dates` : axes des x en dates (graduations concises, 3 à 7)."""
+    if dates:
+        for ax in fig.axes:
+            loc = mdates.AutoDateLocator(minticks=3, maxticks=7)
+            ax.xaxis.set_major_locator(loc)
+            ax.xaxis.set_major_formatter(mdates.ConciseDateFormatter(loc))
     fig.tight_layout()
-    fig.savefig(chemin, dpi=110)
+    fig.savefig(chemin, dpi=dpi)
     plt.close(fig)
     return chemin

@@ -6,13 +6,12 @@ import sys
 import warnings
 from pathlib import Path
 
+from experiences.cli.commun import entier_min
 from modele.parametres import ErreurEntree
 
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `visualiser`."""
-    from experiences.cli import entier_min
-
     v = sous.add_parser("visualiser", help="ouvrir la page pédagogique (curseurs, carte des ménages, "
                         "« Suivre un ménage ») sur http://127.0.0.1:8765/")
     v.add_argument("--port", type=entier_min(1, "--port"), default=8765, help="port d'écoute (défaut : 8765)")

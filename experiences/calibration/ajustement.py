@@ -2,8 +2,8 @@
 
 Règle : un essai propose des valeurs pour les paramètres libres du plan ; le modèle tourne sur `replicats` graines
 (les MÊMES graines pour tous les essais : nombres aléatoires communs, pour que deux essais ne diffèrent que par
-leurs paramètres) ; chaque cible est calculée par réplicat (`experiences.cibles`) puis moyennée ; la perte est
-Σ ((moyenne − cible) / tolérance)². L'étude Optuna (TPE multivarié par défaut) est stockée dans
+leurs paramètres) ; chaque cible est calculée par réplicat (`experiences.calibration.cibles`) puis moyennée ;
+la perte est Σ ((moyenne − cible) / tolérance)². L'étude Optuna (TPE multivarié par défaut) est stockée dans
 `<sortie>/etude.sqlite` : relancer la même commande reprend là où elle s'était arrêtée. Les réplicats d'un essai
 tournent en parallèle dans un groupe de `travailleurs` processus ; s'il y a plus de processus que de réplicats,
 plusieurs essais avancent en même temps (travailleurs // réplicats).
@@ -26,8 +26,8 @@ from typing import Any
 
 import pandas as pd
 
-from experiences import cibles as mod_cibles
-from experiences.execution import SpecRun, executer_run, graine_replicat
+from experiences.calibration import cibles as mod_cibles
+from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
 from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
@@ -258,7 +258,7 @@ def ouvrir_etude(plan: PlanCalibration, dossier: Path):
     empreinte = etude.user_attrs.get("empreinte")
     if empreinte is None:
         etude.set_user_attr("empreinte", plan.empreinte())
-        from experiences.sorties import commit_git
+        from experiences.execution.sorties import commit_git
         etude.set_user_attr("commit", commit_git())  # le code qui a fait tourner les essais
         etude.set_user_attr("plan", {"parametres": {k: list(v) for k, v in plan.parametres.items()},
                                      "cibles": [c.id for c in plan.cibles], "menages": plan.menages,
@@ -370,7 +370,8 @@ def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[st
     moyennes = meilleur.user_attrs.get("moyennes", {})
     premier = next((t for t in etude.get_trials(deepcopy=False) if t.number == 0 and t.value is not None), None)
     lignes = [
-        "# Valeurs calibrées par `nonrecours calibrer` (experiences/calibration.py) : ne pas éditer à la main.",
+        "# Valeurs calibrées par `nonrecours calibrer` (experiences/calibration/ajustement.py) : ne pas éditer "
+        "à la main.",
         "# Lues par les scénarios `calibration = true` (seule la section [valeurs] est appliquée).",
         "# Cibles : parametres/cibles_calibration.toml ; correspondance : docs/calibration.md.",
         "",
@@ -425,3 +426,42 @@ def ecrire_calibration(texte: str, chemin: Path = FICHIER_CALIBRATION) -> Path:
 def valeurs_calibration_existantes(chemin: Path = FICHIER_CALIBRATION) -> dict[str, Any]:
     """[valeurs] du fichier de calibration en vigueur (vide s'il n'existe pas)."""
     return dict(lire_toml(chemin).get("valeurs", {})) if Path(chemin).is_file() else {}
+
+
+def dossier_etude(plan: PlanCalibration, sortie: Path | None = None) -> Path:
+    """Dossier de l'étude : `sortie`, ou resultats/calibration_<nom>/ ; refuse un chemin qui n'est pas un dossier."""
+    dossier = Path(sortie) if sortie is not None else RACINE / "resultats" / f"calibration_{plan.nom}"
+    if dossier.exists() and not dossier.is_dir():
+        raise ErreurEntree("La sortie n'est pas un dossier.", cle="--sortie", valeur=str(dossier))
+    return dossier
+
+
+def executer_calibration(plan: PlanCalibration, dossier: Path | None = None, *, travailleurs: int | None = None,
+                         fichier_calibration: Path | None = None, ecrire: bool = True):
+    """`nonrecours calibrer` : fait tourner l'étude, écrit son dossier (essais.csv, meilleur.toml, provenance.json)
+    et, si `ecrire`, le fichier de calibration ; rend (étude, dossier, fichier de calibration)."""
+    import sys
+
+    from tqdm import tqdm
+
+    from experiences.execution import sorties
+    from experiences.execution.runs import travailleurs_par_defaut
+
+    dossier = dossier_etude(plan, dossier)
+    travailleurs = travailleurs or travailleurs_par_defaut()
+    fichier_cal = fichier_calibration if fichier_calibration is not None else FICHIER_CALIBRATION
+    with tqdm(total=plan.essais, desc="calibrer", unit="essai", file=sys.stderr, disable=None) as barre:
+        etude = calibrer(plan, dossier, travailleurs, barre)
+    if n_termines(etude) == 0:
+        raise ErreurEntree("Aucun essai terminé.", fichier=dossier / "etude.sqlite")
+    precedentes = valeurs_calibration_existantes(fichier_cal) if Path(fichier_cal).is_file() else {}
+    texte = texte_calibration(plan, etude, precedentes, sorties.commit_git()["commit"])
+    tableau_essais(etude).to_csv(dossier / "essais.csv", index=False)
+    (dossier / "meilleur.toml").write_text(texte, encoding="utf-8")
+    sorties.ecrire_json(dossier / "provenance.json", sorties.provenance(
+        plan={"fichier": plan.fichier, "nom": plan.nom, "empreinte": plan.empreinte(),
+              "parametres": plan.parametres, "cibles": [c.id for c in plan.cibles]},
+        graines=plan.graines(), menages=plan.menages, replicats=plan.replicats, debut=plan.debut, fin=plan.fin))
+    if ecrire:
+        ecrire_calibration(texte, fichier_cal)
+    return etude, dossier, fichier_cal

@@ -1,0 +1,60 @@
+"""Balayages de paramètres reprenables et analyses de sensibilité (voir README.md)."""
+
+from experiences.balayages.executeurs import (
+    Bilan,
+    ErreurBalayage,
+    SpecRun,
+    Tache,
+    coeurs_disponibles,
+    dossier_par_defaut,
+    executer_balayage,
+    executer_tache,
+    preparer_plan,
+    taches,
+)
+from experiences.balayages.plans import (
+    FONCTION_RUN_DEFAUT,
+    ErreurEntree,
+    ParametreVarie,
+    PlanBalayage,
+    calculer_empreinte,
+    echantillonner,
+    graine_echantillon,
+    graine_run,
+    lire_plan,
+    nombre_runs,
+    valider_plan,
+)
+from experiences.balayages.sensibilite import analyser_sensibilite, calculer_indices
+from experiences.balayages.stockage import Stockage, effacer_stockage, identifiant_run, lire_resume, lire_series
+
+__all__ = [
+    "FONCTION_RUN_DEFAUT",
+    "Bilan",
+    "ErreurBalayage",
+    "ErreurEntree",
+    "ParametreVarie",
+    "PlanBalayage",
+    "SpecRun",
+    "Stockage",
+    "Tache",
+    "analyser_sensibilite",
+    "calculer_empreinte",
+    "calculer_indices",
+    "coeurs_disponibles",
+    "dossier_par_defaut",
+    "echantillonner",
+    "effacer_stockage",
+    "executer_balayage",
+    "executer_tache",
+    "graine_echantillon",
+    "graine_run",
+    "identifiant_run",
+    "lire_plan",
+    "lire_resume",
+    "lire_series",
+    "nombre_runs",
+    "preparer_plan",
+    "taches",
+    "valider_plan",
+]

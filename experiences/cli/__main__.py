@@ -1,0 +1,7 @@
+"""`python -m experiences.cli …` : comme la commande `nonrecours`."""
+
+import sys
+
+from experiences.cli import main
+
+sys.exit(main())

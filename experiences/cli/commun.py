@@ -1,0 +1,69 @@
+"""Mécanique partagée de la CLI : analyseur aux erreurs françaises (code 2), types d'arguments, surcharges."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from modele.parametres import ErreurEntree
+
+TRADUCTIONS = {
+    "the following arguments are required": "arguments obligatoires manquants",
+    "unrecognized arguments": "arguments non reconnus",
+    "invalid choice": "choix invalide",
+    "expected one argument": "une valeur est attendue",
+    "invalid int value": "entier invalide",
+    "invalid float value": "nombre invalide",
+    "choose from": "choisir parmi",
+    "not allowed with argument": "incompatible avec l'argument",
+    "argument": "argument",
+}
+
+
+class Analyseur(argparse.ArgumentParser):
+    """ArgumentParser dont les erreurs sont en français, avec le code 2."""
+
+    def error(self, message):  # noqa: D102
+        for en, fr in TRADUCTIONS.items():
+            message = message.replace(en, fr)
+        self.print_usage(sys.stderr)
+        sys.stderr.write(f"Erreur : {message}\n")
+        sys.exit(2)
+
+
+def entier_min(minimum: int, nom: str):
+    """Type argparse : entier >= minimum, message français."""
+    def conv(texte: str) -> int:
+        try:
+            v = int(texte)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{nom} : « {texte} » n'est pas un entier") from None
+        if v < minimum:
+            raise argparse.ArgumentTypeError(f"{nom} : {v} est trop petit (attendu : un entier >= {minimum})")
+        return v
+    return conv
+
+
+def lire_surcharges(textes: list[str]) -> dict:
+    """« cle=valeur » → dict, la valeur lue comme TOML (nombre, booléen, liste, "texte")."""
+    import tomllib
+
+    sortie = {}
+    for t in textes:
+        if "=" not in t:
+            raise ErreurEntree("Surcharge mal formée.", cle="--parametre", valeur=t, attendu="CLE=VALEUR")
+        cle, texte = t.split("=", 1)
+        try:
+            valeur = tomllib.loads(f"v = {texte}")["v"]
+        except tomllib.TOMLDecodeError:
+            valeur = texte
+        sortie[cle.strip()] = valeur
+    return sortie
+
+
+
+def liste(texte: str | None) -> list[str] | None:
+    """« a,b » → ["a", "b"] (None si l'option est absente)."""
+    if texte is None:
+        return None
+    return [x.strip() for x in texte.split(",") if x.strip()]

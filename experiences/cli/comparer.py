@@ -1,0 +1,53 @@
+"""`nonrecours comparer S1 S2 …` : lit les arguments et appelle `experiences.comparaison.comparer`."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from experiences.cli.commun import entier_min, lire_surcharges
+
+
+def ajouter_sous_commandes(sous) -> None:
+    """Ajoute `comparer` à l'analyseur principal."""
+    c = sous.add_parser("comparer", help="comparer des scénarios (mêmes graines, IC 95 %%, rapport HTML)",
+                        description="Simule chaque scénario sur les mêmes réplicats (nombres aléatoires communs), "
+                        "calcule moyennes, intervalles de confiance à 95 % et écarts appariés avec le premier "
+                        "scénario, et écrit un rapport HTML autonome en français.")
+    c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="au moins deux scénarios (noms livrés ou fichiers .toml) ; le premier sert de point de "
+                        "comparaison")
+    c.add_argument("--replicats", type=entier_min(1, "--replicats"), default=5,
+                   help="réplicats par scénario (graines graine, graine+1, … ; défaut : 5)")
+    c.add_argument("--menages", type=entier_min(100, "--menages"), default=None,
+                   help="ménages simulés par réplicat (défaut : simulation.menages, 20 000)")
+    c.add_argument("--graine", type=entier_min(0, "--graine"), default=0, help="graine du réplicat 0 (défaut : 0)")
+    c.add_argument("--debut", default="2014-01", help="premier mois simulé AAAA-MM (défaut : 2014-01)")
+    c.add_argument("--fin", default="2027-12", help="dernier mois simulé AAAA-MM (défaut : 2027-12)")
+    c.add_argument("--sortie", type=Path, default=None,
+                   help="dossier de résultats (défaut : resultats/<date-heure>_comparaison/)")
+    c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+                   help="processus parallèles (défaut : nombre de cœurs)")
+    c.add_argument("--population-cible", dest="population_cible", type=entier_min(1, "--population-cible"),
+                   default=None, metavar="P",
+                   help="met effectifs, heures et euros à l'échelle de P ménages réels (taux inchangés)")
+    c.add_argument("--parametre", action="append", default=[], metavar="CLE=VALEUR",
+                   help="surcharge d'un paramètre déclaré, pour tous les scénarios (répétable)")
+    c.set_defaults(fonction=commande_comparer)
+
+
+def commande_comparer(args) -> int:
+    """Simule, compare, écrit le dossier de comparaison et le rapport."""
+    from experiences.comparaison import comparer
+
+    res = comparer(args.scenarios, replicats=args.replicats, menages=args.menages, graine=args.graine,
+                   debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
+                   population_cible=args.population_cible, surcharges=lire_surcharges(args.parametre),
+                   textes_surcharges=args.parametre)
+    noms, st_h = res.noms, res.horizon
+    print(f"Comparaison écrite dans {res.dossier} (rapport : {res.dossier / 'rapport.html'})")
+    nr = st_h[(st_h["indicateur"] == "taux_non_recours")]
+    for s in noms[1:]:
+        d = nr[nr["scenario"] == s]
+        morceaux = [f"{r.detail} {100 * r.difference:+.1f} pt" for r in d.itertuples()]
+        print(f"  {s} − {noms[0]} (non-recours, horizon) : " + ", ".join(morceaux))
+    return 0

@@ -1,0 +1,145 @@
+"""`nonrecours comparer S1 S2 …` : scénarios simulés sur les mêmes graines, IC, écarts appariés, rapport HTML.
+
+Sorties (dossier écrit d'un coup, `DossierAtomique`) : comparaison.csv (tidy), horizon.csv, series.parquet +
+series.csv, resume.csv, provenance.json, figures PNG et rapport.html (page autonome en français).
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import pandas as pd
+
+from modele.parametres import ErreurEntree
+
+
+@dataclass
+class Comparaison:
+    """Ce qu'une comparaison a écrit : le dossier, les noms des scénarios et le tableau de tête à l'horizon."""
+
+    dossier: Path
+    noms: list[str]
+    horizon: pd.DataFrame
+
+
+def verifier_scenarios(scenarios: list[str], *, menages: int | None, graine: int, debut: str, fin: str,
+                       surcharges: dict):
+    """Vérifie tout ce qui peut l'être avant de lancer des exécutions longues.
+
+    Rend (scénarios chargés, calendrier, ménages par réplicat, paramètres de base du premier scénario).
+    """
+    from modele.scenarios import charger_scenario
+
+    from modele.calendrier import Calendrier
+    from modele.modele import ModeleNonRecours
+    from modele.parametres import Parametres
+
+    if len(scenarios) < 2:
+        raise ErreurEntree("Il faut au moins deux scénarios à comparer.", cle="SCENARIO",
+                           valeur=" ".join(scenarios), attendu="deux scénarios ou plus, par ex. "
+                           "« nonrecours comparer reference sans_dematerialisation »")
+    charges = [charger_scenario(s) for s in scenarios]
+    noms = [sc.nom for sc in charges]
+    doublons = sorted({n for n in noms if noms.count(n) > 1})
+    if doublons:
+        raise ErreurEntree("Scénario donné deux fois (ou deux fichiers portant le même nom).", cle="SCENARIO",
+                           valeur=doublons[0], attendu="des scénarios de noms distincts")
+    cal = Calendrier.depuis_mois(debut, fin)
+    p0 = charges[0].parametres_base(surcharges)
+    menages = menages if menages is not None else p0["simulation.menages"]
+    Parametres.defauts().avec({"simulation.menages": menages}, origine="--menages")
+    for s in scenarios:  # un modèle minuscule valide les combinaisons (surcharges × scénario)
+        ModeleNonRecours(scenario=s, menages=100, graine=graine, debut=debut, fin=fin, surcharges=surcharges)
+    return charges, cal, menages, p0
+
+
+def commande_reproductible(scenarios: list[str], replicats: int, menages: int, graine: int, debut: str, fin: str,
+                           population_cible: int | None, textes_surcharges: list[str]) -> str:
+    """Commande `nonrecours comparer` complète et reproductible (valeurs par défaut comprises)."""
+    morceaux = ["nonrecours", "comparer", *scenarios, "--replicats", str(replicats), "--menages", str(menages),
+                "--graine", str(graine), "--debut", debut, "--fin", fin]
+    if population_cible:
+        morceaux += ["--population-cible", str(population_cible)]
+    for t in textes_surcharges:
+        morceaux += ["--parametre", t]
+    return shlex.join(morceaux)
+
+
+def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = None, graine: int = 0,
+             debut: str = "2014-01", fin: str = "2027-12", sortie: Path | None = None,
+             travailleurs: int | None = None, population_cible: int | None = None, surcharges: dict | None = None,
+             textes_surcharges: list[str] | None = None) -> Comparaison:
+    """Simule, compare, écrit le dossier de comparaison et le rapport.
+
+    `textes_surcharges` : les « CLE=VALEUR » tels que donnés (ils entrent dans la commande citée par le rapport).
+    """
+    from tqdm import tqdm
+
+    from experiences.comparaison import ecarts as comparaison
+    from experiences.comparaison.figures import figures_comparaison
+    from experiences.comparaison.rapport import ecrire_rapport
+    from experiences.execution import sorties
+    from experiences.execution.runs import SpecRun, executer_plusieurs, graine_replicat, travailleurs_par_defaut
+
+    surcharges = dict(surcharges or {})
+    charges, cal, menages, p0 = verifier_scenarios(scenarios, menages=menages, graine=graine, debut=debut, fin=fin,
+                                                   surcharges=surcharges)
+    noms = [sc.nom for sc in charges]
+    cible = sortie if sortie is not None else sorties.dossier_par_defaut("comparaison")
+    atom = sorties.DossierAtomique(cible)
+    graines = [graine_replicat(graine, r) for r in range(replicats)]
+    specs = [SpecRun(scenario=s, graine=g, menages=menages, debut=debut, fin=fin, surcharges=surcharges,
+                     replicat=r) for s in scenarios for r, g in enumerate(graines)]
+    travailleurs = travailleurs or min(travailleurs_par_defaut(), len(specs))
+    seq = travailleurs <= 1 or len(specs) == 1
+    total = len(specs) * (cal.n_pas + p0["simulation.rodage_semaines"]) if seq else len(specs)
+    with tqdm(total=total, desc=f"comparer {len(noms)} scénarios × {replicats} réplicats",
+              unit="sem" if seq else "exéc", file=sys.stderr, disable=None) as barre:
+        resultats = executer_plusieurs(specs, travailleurs, barre)
+
+    brutes = pd.concat([r.series for r in resultats], ignore_index=True)
+    for c in ("scenario", "date", "indicateur", "prestation", "groupe"):
+        brutes[c] = brutes[c].astype(str)
+    series = comparaison.mettre_a_echelle(brutes, menages, population_cible)
+    stats_series = comparaison.statistiques(series, noms)
+    horizon = comparaison.horizon_par_run(series)
+    st_h = comparaison.statistiques_horizon(horizon, noms)
+    divergences = comparaison.premiere_divergence(brutes, noms)
+    dates_diff = {sc.nom: comparaison.date_premiere_difference(charges[0], sc, cal, surcharges)
+                  for sc in charges[1:]}
+    dates_diff = {k: (None if v is None else v.isoformat()) for k, v in dates_diff.items()}
+    resume = pd.DataFrame([r.resume for r in resultats])
+    decl = p0.declarations
+    n_h = sum(d.hypothese for d in decl.values())
+    commande = commande_reproductible(scenarios, replicats, menages, graine, debut, fin, population_cible,
+                                      textes_surcharges or [])
+
+    with atom as tmp:
+        sorties.ecrire_series(tmp, series)
+        stats_series.to_csv(tmp / "comparaison.csv", index=False)
+        st_h.to_csv(tmp / "horizon.csv", index=False)
+        resume.to_csv(tmp / "resume.csv", index=False)
+        prov = sorties.provenance(
+            scenarios=[{"nom": sc.nom, "fichier": str(sc.fichier), "question": sc.question, "sources": sc.sources,
+                        "interventions": [iv.resume() for iv in sc.interventions]} for sc in charges],
+            reference_comparaison=noms[0], replicats=replicats, graines=graines, menages=menages,
+            debut=debut, fin=fin, population_cible=population_cible,
+            facteur_echelle=(population_cible / menages) if population_cible else 1.0,
+            surcharges=surcharges, premiere_divergence_series=divergences,
+            date_premiere_difference_parametres=dates_diff,
+            parametres={r.spec.scenario: r.parametres for r in resultats if r.spec.replicat == 0},
+            durees_s=[r.duree_s for r in resultats])
+        sorties.ecrire_json(tmp / "provenance.json", prov)
+        unite = (f"pour {population_cible:,} ménages".replace(",", " ") if population_cible
+                 else f"{menages:,} ménages simulés".replace(",", " "))
+        figs = figures_comparaison(series, noms, tmp, unite)
+        ecrire_rapport(
+            tmp / "rapport.html", scenarios=charges, st_horizon=st_h, periode_horizon=horizon.attrs["periode"],
+            figures=figs, replicats=replicats, menages=menages, graines=graines, debut=debut,
+            fin=fin, population_cible=population_cible, divergences=divergences,
+            dates_difference=dates_diff, n_hypotheses=n_h, n_sources=len(decl) - n_h, commande=commande,
+            calibration=all(sc.calibration for sc in charges), provenance=prov)
+    return Comparaison(atom.cible, noms, st_h)

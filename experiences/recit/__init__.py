@@ -1,0 +1,14 @@
+"""« Suivre un ménage » : la vie d'un ménage simulé racontée en français (voir README.md)."""
+
+from experiences.recit.recit_menage import (
+    CITATIONS,
+    DOCUMENTS,
+    Recit,
+    choisir_menage,
+    de_verbe,
+    portrait,
+    recit,
+    reference_lisible,
+)
+
+__all__ = ["CITATIONS", "DOCUMENTS", "Recit", "choisir_menage", "de_verbe", "portrait", "recit", "reference_lisible"]
