@@ -15,9 +15,8 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_verifier(args) -> int:
     """Vérifie un fichier TOML : déclarations, scénario, plan de balayage ou calibration."""
+    from modele.parametres import Parametres, charger_declarations, lire_declarations, lire_toml
     from modele.scenarios import charger_scenario
-
-    from modele.parametres import Parametres, charger_declarations, lire_toml
 
     donnees = lire_toml(args.fichier)
     if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"
@@ -48,12 +47,10 @@ def commande_verifier(args) -> int:
         Parametres.defauts().avec(donnees["valeurs"], origine="calibration", fichier=args.fichier)
         print(f"OK : fichier de valeurs ({len(donnees['valeurs'])} paramètre(s)).")
         return 0
-    decl = charger_declarations(args.fichier.parent) if args.fichier.parent.name == "defauts" else None
-    if decl is None:
-        from modele.parametres import parcourir
-        sortie: dict = {}
-        parcourir(donnees, "", args.fichier, sortie)
-        decl = sortie
+    if args.fichier.parent.name == "defauts":
+        decl = charger_declarations(args.fichier.parent)
+    else:
+        decl = lire_declarations(args.fichier)
     n_h = sum(d.hypothese for d in decl.values())
     print(f"OK : {len(decl)} déclaration(s) de paramètres valides ({n_h} hypothèse(s), "
           f"{len(decl) - n_h} sourcée(s)).")

@@ -14,7 +14,7 @@ def ajouter_sous_commandes(sous) -> None:
     """Ajoute `visualiser`."""
     v = sous.add_parser("visualiser", help="ouvrir la page pédagogique (curseurs, carte des ménages, "
                         "« Suivre un ménage ») sur http://127.0.0.1:8765/")
-    v.add_argument("--port", type=entier_min(1, "--port"), default=8765, help="port d'écoute (défaut : 8765)")
+    v.add_argument("--port", type=entier_min(1, "--port", 65535), default=8765, help="port d'écoute (défaut : 8765)")
     v.add_argument("--hote", default="127.0.0.1",
                    help="adresse d'écoute (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 ouvre la page "
                    "à tout le réseau de la salle, sans mot de passe)")
