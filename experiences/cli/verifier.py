@@ -20,9 +20,12 @@ def commande_verifier(args) -> int:
 
     donnees = lire_toml(args.fichier)
     if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"
-        from experiences.balayages import echantillonner, lire_plan
+        from experiences.balayages import lire_plan
+        from experiences.balayages.executeurs import verifier_scenario
+        from experiences.balayages.plans import nombre_points
         plan = lire_plan(args.fichier)
-        n = len(echantillonner(plan))
+        verifier_scenario(plan)  # les mêmes vérifications que `nonrecours balayer` avant de lancer les runs
+        n = nombre_points(plan)
         print(f"OK : plan de balayage « {plan.nom} » ({plan.plan}) : {n} point(s) x {plan.replicats} réplicat(s) "
               f"= {n * plan.replicats} run(s).")
         return 0

@@ -24,7 +24,6 @@ arrêtent le serveur enfant (et son groupe de processus) ; il meurt aussi si ce 
 from __future__ import annotations
 
 import argparse
-import ctypes
 import ipaddress
 import os
 import signal
@@ -35,6 +34,8 @@ import urllib.error
 import urllib.request
 import warnings
 from pathlib import Path
+
+from experiences.execution.processus import mourir_avec_le_parent
 
 #: Fichier de l'application Solara servie par défaut.
 FICHIER_APP = Path(__file__).with_name("app.py")
@@ -110,15 +111,6 @@ def attendre_pret(adresse: str, delai: float = 60.0, processus: subprocess.Popen
     raise TimeoutError(f"la page {adresse} ne répond pas après {delai:.0f} s")
 
 
-def mourir_avec_le_parent() -> None:
-    """Dans un processus enfant (avant `exec`) : recevoir SIGTERM quand le parent meurt (Linux ; ailleurs, rien)."""
-    try:
-        libc = ctypes.CDLL("libc.so.6", use_errno=True)
-        libc.prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
 def arreter(processus: subprocess.Popen, delai: float = 10.0) -> None:
     """Arrête un serveur enfant et tout son groupe de processus : SIGTERM, puis SIGKILL après `delai`."""
     if processus.poll() is not None:
@@ -159,7 +151,7 @@ def lancer(
             stacklevel=2,
         )
     options_popen.setdefault("start_new_session", True)  # son propre groupe : arrêté d'un bloc
-    options_popen.setdefault("preexec_fn", mourir_avec_le_parent)
+    options_popen.setdefault("preexec_fn", mourir_avec_le_parent)  # dans l'enfant, avant exec
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
         env=environnement_hors_ligne(options_popen.pop("env", None), scenario),
