@@ -128,7 +128,7 @@ def test_page_garde_et_sigterm(tmp_path):
         assert _requete(port, "/jupyter/api/kernels/x/channels", **ws)[0] == 403
         # SIGTERM du parent : l'enfant s'arrête, le port est libre.
         page.send_signal(signal.SIGTERM)
-        page.wait(timeout=30)
+        assert page.wait(timeout=30) == 0
         limite = time.monotonic() + 20
         while time.monotonic() < limite and (_ecoute(port) or any(_vivant(p) for p in enfants)):
             time.sleep(0.2)

@@ -43,4 +43,5 @@ def commande_visualiser(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # l'avertissement vient d'être écrit en français
         processus = serveur.lancer(port=args.port, hote=args.hote, scenario=scenario)
-    return processus.returncode or 0
+    # Arrêté par Ctrl+C ou SIGTERM (signal transmis au serveur) : arrêt demandé, code 0.
+    return 0 if processus.returncode is None or processus.returncode < 0 else processus.returncode
