@@ -349,3 +349,189 @@ def _document(classe, draw):
 def test_document_pathologique_refuse(classe, data):
     texte, mots = _document(classe, data.draw)
     verifier_refuse(None, mots, texte=texte)
+
+
+# --- Arguments de la CLI (simuler) ------------------------------------------------------------------------------
+
+PAS_DE_DATE = st.text(st.characters(codec="ascii", categories=("Ll", "Lu", "P")), min_size=1, max_size=8)
+NON_ENTIERS_CLI = st.one_of(PAS_DE_DATE, st.floats(allow_nan=True).map(repr), st.just(""))
+OPTIONS_FAUX = {
+    "--menages": st.one_of(NON_ENTIERS_CLI, st.integers(max_value=99).map(str),
+                           st.integers(min_value=2_000_001).map(str)),
+    "--graine": st.one_of(NON_ENTIERS_CLI, st.integers(max_value=-1).map(str),
+                          st.integers(min_value=LIMITES["graine"]).map(str)),
+    "--replicats": st.one_of(NON_ENTIERS_CLI, st.integers(max_value=0).map(str),
+                             st.integers(min_value=LIMITES["replicats"] + 1).map(str)),
+    "--travailleurs": st.one_of(NON_ENTIERS_CLI, st.integers(max_value=0).map(str),
+                                st.integers(min_value=257).map(str)),
+    "--debut": st.one_of(PAS_DE_DATE, st.dates(max_value=dt.date(1999, 12, 31)).map(lambda d: d.strftime("%Y-%m")),
+                         st.sampled_from(["2014-13", "2014-00", "14-01", "2014/01"])),
+    "--fin": st.one_of(PAS_DE_DATE, st.dates(min_value=dt.date(2061, 1, 1)).map(lambda d: d.strftime("%Y-%m")),
+                       st.dates(DOMAINE[0], dt.date(2013, 12, 31)).map(lambda d: d.strftime("%Y-%m"))),
+}
+
+
+def _parametre_faux(draw):
+    """(arguments --parametre, clé que le message nomme)."""
+    cle = draw(st.sampled_from(sorted(PARAMETRES_PAR_TYPE.values())))
+    genre = draw(st.sampled_from(["valeur", "inconnue", "mal_forme", "double"]))
+    if genre == "valeur":
+        v = draw(valeur_interdite(DECLARATIONS[cle]))
+        if isinstance(v, dict) or isinstance(v, dt.date):
+            v = "{}" if isinstance(v, dict) else v.isoformat() + "x"
+        texte = tomli_w.dumps({"v": v})[4:].strip() if not isinstance(v, str) else tomli_w.dumps({"v": v})[4:].strip()
+        return ["--parametre", f"{cle}={texte}"], cle
+    if genre == "inconnue":
+        k = cle + "_" + draw(_cle_inconnue(()))
+        return ["--parametre", f"{k}=1"], k
+    if genre == "mal_forme":
+        return ["--parametre", cle], "--parametre"
+    return ["--parametre", f"{cle}={tomli_w.dumps({'v': DECLARATIONS[cle].valeur})[4:].strip()}"] * 2, cle
+
+
+@pytest.mark.parametrize("option", [*sorted(OPTIONS_FAUX), "--parametre", "--sortie", "inconnue"])
+@_par_site()
+@given(data=st.data())
+def test_arguments_engendres_refuses(option, data):
+    """Arguments de `simuler` : code 2, l'option nommée, aucun fichier, et jamais de simulation lancée."""
+    import experiences.execution.simulation as simulation
+
+    def interdit(*a, **k):
+        raise AssertionError("simulation lancée malgré un argument invalide")
+
+    with pytest.MonkeyPatch.context() as mp, tempfile.TemporaryDirectory() as d:
+        mp.setattr(simulation, "executer_plusieurs", interdit)
+        dossier = Path(d)
+        sortie = dossier / "s"
+        args = ["--menages", "100", "--debut", "2014-01", "--fin", "2014-02"]
+        if option in OPTIONS_FAUX:
+            valeur = data.draw(OPTIONS_FAUX[option])
+            args += [f"{option}={valeur}"]
+            cle = option
+        elif option == "--parametre":
+            ajout, cle = _parametre_faux(data.draw)
+            args += ajout
+        elif option == "--sortie":
+            genre = data.draw(st.sampled_from(["fichier", "lien", "plein", "sous_fichier"]))
+            (dossier / "f").write_text("x", encoding="utf-8")
+            sortie = {"fichier": dossier / "f", "sous_fichier": dossier / "f" / "s"}.get(genre, sortie)
+            if genre == "lien":
+                sortie.symlink_to(dossier / "f")
+            if genre == "plein":
+                sortie.mkdir()
+                (sortie / "a").write_text("x", encoding="utf-8")
+            cle = "--sortie"
+        else:
+            k = "--" + data.draw(_cle_inconnue({"menages", "graine", "replicats", "debut", "fin", "sortie",
+                                                "travailleurs", "parametre", "help", "h"}))
+            args += [k, "1"]
+            cle = k
+        avant = _etat_disque(dossier)
+        err = io.StringIO()
+        with contextlib.redirect_stderr(err), contextlib.redirect_stdout(io.StringIO()):
+            try:
+                code = main(["simuler", *args, "--sortie", str(sortie)])
+            except SystemExit as exc:
+                code = exc.code
+        message = err.getvalue()
+        assert code == 2, message
+        assert "Erreur" in message and "Traceback" not in message
+        assert cle in message, f"« {cle} » absent de :\n{message}"
+        assert _etat_disque(dossier) == avant
+
+
+# --- Plans de balayage ------------------------------------------------------------------------------------------
+
+def plan_valide() -> dict:
+    return {"nom": "essai", "scenario": "reference", "plan": "factoriel", "replicats": 1, "menages": 200,
+            "debut": "2014-01", "fin": "2014-03", "graine": 0, "indicateurs": ["taux_non_recours_rsa"],
+            "parametres": {"decision.cout_base": {"niveaux": [0.5, 1.5]}}}
+
+
+PLAN_FAUX = {
+    "nom": st.one_of(NON_TEXTES, PETITS_TEXTES.filter(lambda t: not nom_valide(t))),
+    "scenario": st.one_of(NON_TEXTES, SANS_CHIFFRES.filter(lambda t: t.strip() != "").map(lambda t: t + "_inconnu")),
+    "plan": st.one_of(NON_TEXTES, PETITS_TEXTES.filter(lambda t: t not in ("factoriel", "hypercube_latin", "sobol",
+                                                                            "morris"))),
+    "replicats": st.one_of(NON_NOMBRES, st.integers(max_value=0), st.integers(min_value=LIMITES["replicats"] + 1)),
+    "menages": st.one_of(NON_NOMBRES, st.integers(max_value=99), st.integers(min_value=2_000_001)),
+    "debut": st.one_of(NON_TEXTES, SANS_CHIFFRES, HORS_DOMAINE.map(lambda d: d.strftime("%Y-%m"))),
+    "fin": st.one_of(NON_TEXTES, SANS_CHIFFRES, st.sampled_from(["2013-12", "2061-01", "2014-13"])),
+    "graine": st.one_of(NON_NOMBRES, st.integers(max_value=-1), st.integers(min_value=LIMITES["graine"] + 1)),
+    "indicateurs": st.one_of(NON_LISTES, st.lists(NON_TEXTES, min_size=1, max_size=2),
+                             st.lists(SANS_CHIFFRES.map(lambda t: "inconnu_" + t), min_size=1, max_size=2)),
+    "fonction_run": st.one_of(NON_TEXTES, st.sampled_from(["tempfile:mkdtemp", "os:system", "voisin:f", "", "x"])),
+    "declarations": st.one_of(NON_TEXTES, st.sampled_from(["tempfile:mkdtemp", "os:getcwd", "voisin", ""])),
+    "parametres": st.one_of(NON_TABLES, st.just({}),
+                            st.fixed_dictionaries({"decision.cout_base": st.one_of(
+                                NON_TABLES, st.fixed_dictionaries({"niveaux": st.one_of(
+                                    NON_LISTES, st.just([]), st.lists(st.one_of(NON_FINIS, _hors_bornes(0.0, 10.0)),
+                                                                      min_size=1, max_size=3))}))})),
+}
+
+
+@pytest.mark.parametrize("champ", [*sorted(PLAN_FAUX), "inconnue"])
+@_par_site()
+@given(data=st.data())
+def test_plan_de_balayage_engendre_refuse(champ, data):
+    doc = plan_valide()
+    if champ == "inconnue":
+        champ = data.draw(_cle_inconnue(set(plan_valide()) | {"description", "graines_communes", "fonction_run",
+                                                              "declarations", "echantillonnage", "series",
+                                                              "sensibilite", "fixes"}))
+        doc[champ] = 1
+    else:
+        doc[champ] = data.draw(PLAN_FAUX[champ])
+    verifier_refuse(doc, [champ])
+
+
+def test_le_plan_de_depart_est_valide():
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "cas.toml"
+        f.write_bytes(tomli_w.dumps(plan_valide()).encode("utf-8"))
+        assert main(["verifier", str(f)]) == 0
+
+
+# --- Plans de calibration ---------------------------------------------------------------------------------------
+
+def calibration_valide() -> dict:
+    return {"calibration": {"nom": "essai", "menages": 200, "replicats": 1, "essais": 2, "graine": 0,
+                            "debut": "2014-01", "fin": "2023-12"},
+            "parametres": {"decision.cout_base": {}}}
+
+
+CALIBRATION_FAUX = {
+    "calibration.nom": st.one_of(NON_TEXTES, PETITS_TEXTES.filter(lambda t: not nom_valide(t))),
+    "calibration.menages": st.one_of(NON_NOMBRES, st.integers(max_value=99), st.integers(min_value=2_000_001)),
+    "calibration.replicats": st.one_of(NON_NOMBRES, st.integers(max_value=0),
+                                       st.integers(min_value=LIMITES["replicats"] + 1)),
+    "calibration.essais": st.one_of(NON_NOMBRES, st.integers(max_value=0),
+                                    st.integers(min_value=LIMITES["essais_calibration"] + 1)),
+    "calibration.graine": st.one_of(NON_NOMBRES, st.integers(max_value=-1), st.integers(min_value=LIMITES["graine"])),
+    "calibration.echantillonneur": st.one_of(NON_TEXTES, SANS_CHIFFRES),
+    "depart": st.one_of(NON_LISTES, st.lists(NON_TABLES, min_size=1, max_size=2),
+                        st.lists(st.fixed_dictionaries({"decision.cout_base": st.one_of(
+                            NON_NOMBRES, NON_FINIS, _hors_bornes(0.0, 10.0))}), min_size=1, max_size=2)),
+    "parametres": st.one_of(NON_TABLES, st.just({}), st.fixed_dictionaries({"decision.cout_base": st.one_of(
+        NON_TABLES, st.fixed_dictionaries({"min": st.one_of(NON_NOMBRES, NON_FINIS, _hors_bornes(0.0, 10.0))}))})),
+}
+
+
+@pytest.mark.parametrize("site", sorted(CALIBRATION_FAUX))
+@_par_site()
+@given(data=st.data())
+def test_plan_de_calibration_engendre_refuse(site, data):
+    doc = calibration_valide()
+    valeur = data.draw(CALIBRATION_FAUX[site])
+    if site.startswith("calibration."):
+        doc["calibration"][site.split(".", 1)[1]] = valeur
+    else:
+        doc[site] = valeur
+    verifier_refuse(doc, [site])
+
+
+def test_le_plan_de_calibration_de_depart_est_valide():
+    with tempfile.TemporaryDirectory() as d:
+        f = Path(d) / "cas.toml"
+        f.write_bytes(tomli_w.dumps(calibration_valide()).encode("utf-8"))
+        assert main(["verifier", str(f)]) == 0
