@@ -84,7 +84,7 @@ def chemin_verrou(cible: Path) -> Path:
     return cible.parent / f".{cible.name}.verrou"
 
 
-def verifier_sortie(cible: Path, cle: str = "--sortie") -> None:
+def verifier_sortie(cible: Path, cle: str = "--sortie", vide_exige: bool = True) -> None:
     """Refuse, avant de rien simuler, un dossier de sortie inutilisable.
 
     Permis : un chemin libre (absent) ou un dossier vide ; refusés : un lien symbolique, un fichier (ou
@@ -97,7 +97,7 @@ def verifier_sortie(cible: Path, cle: str = "--sortie") -> None:
         if not cible.is_dir():
             raise ErreurEntree("Le chemin de sortie existe et n'est pas un dossier.", cle=cle, valeur=str(cible),
                                attendu="un dossier nouveau ou vide")
-        if any(cible.iterdir()):
+        if vide_exige and any(cible.iterdir()):
             raise ErreurEntree("Le dossier de sortie existe déjà et n'est pas vide.", cle=cle, valeur=str(cible),
                                attendu="un dossier nouveau ou vide")
     ancetre = cible.parent
@@ -182,9 +182,8 @@ class DossierAtomique:
 
     def __init__(self, cible: str | Path, ecraser: bool = False, cle: str = "--sortie"):
         self.cible = Path(cible)
-        if ecraser and self.cible.is_dir() and not self.cible.is_symlink():
-            shutil.rmtree(self.cible)
-        verifier_sortie(self.cible, cle)
+        self.ecraser = ecraser  # un dossier non vide est permis : remplacé seulement en cas de succès
+        verifier_sortie(self.cible, cle, vide_exige=not ecraser)
         self.crees = [p for p in (self.cible.parent, *self.cible.parent.parents) if not p.exists()]
         try:
             self.cible.parent.mkdir(parents=True, exist_ok=True)
@@ -234,6 +233,8 @@ class DossierAtomique:
             self.liberer()
             return False
         try:
+            if self.ecraser and self.cible.is_dir() and any(self.cible.iterdir()):
+                shutil.rmtree(self.cible)
             try:
                 os.rename(self.tmp, self.cible)  # remplace un dossier vide, échoue sur un dossier non vide
             except OSError:
