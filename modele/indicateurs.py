@@ -335,6 +335,38 @@ class Releve:
         self._bloc(date, "n_refus_guichet", ["toutes"], ops, (c.guichet_demande - c.guichet_servis)[None, :])
         c.remettre()
 
+    def dernier_releve(self) -> dict[str, float | str]:
+        """Valeurs du groupe `ensemble` au dernier relevé : `date`, `<indicateur>_<prestation>` pour les
+        indicateurs par prestation, `<indicateur>` pour ceux de tous les ménages, `<indicateur>_total` (somme sur
+        les genres d'aide) pour les heures. Lu par les rapporteurs Mesa ; calculé une fois par relevé."""
+        n = len(self.blocs)
+        if getattr(self, "_dernier", (None, None))[0] == n:
+            return self._dernier[1]
+        sortie: dict[str, float | str] = {}
+        if n:
+            date = self.blocs[-1][0][0]
+            sortie["date"] = date
+            for dates, ind, prest, grp, val in reversed(self.blocs):
+                if dates[0] != date:
+                    break
+                if ind[0].startswith("heures_"):
+                    sortie[f"{ind[0]}_total"] = float(val.sum())
+                    continue
+                for pr, g, v in zip(prest, grp, val):
+                    if g == "ensemble":
+                        sortie[str(ind[0]) if pr == "toutes" else f"{ind[0]}_{pr}"] = float(v)
+        self._dernier = (n, sortie)
+        return sortie
+
+    def rapporteurs_mesa(self) -> dict:
+        """Rapporteurs de modèle pour `mesa.DataCollector` : date, non-recours par prestation, usage du numérique,
+        heures d'aide du mois (tous genres d'aide)."""
+        noms = (["date"] + [f"taux_non_recours_{b}" for b in self.m.catalogue.noms]
+                + ["taux_demarche_en_ligne", "taux_abandon_en_ligne"]
+                + [f"heures_{h}_total" for h in ("accompagnement", "faire_a_la_place", "hors_mandat",
+                                                  "transfert_tacite")])
+        return {nom: (lambda m, nom=nom: m.releve.dernier_releve().get(nom)) for nom in noms}
+
     def tableau(self) -> pd.DataFrame:
         """Toutes les lignes relevées, en format long (un seul DataFrame construit à la fin)."""
         if not self.blocs:

@@ -43,12 +43,18 @@ SOUS_MODELES = ("politiques", "evenements", "information", "decision", "demarche
 class ModeleNonRecours(mesa.Model):
     """Ménages qui réclament leurs droits pendant que les guichets ferment et que la médiation change."""
 
-    def __init__(self, scenario: str = "reference", menages: int = 20000, graine: int = 0,
+    def __init__(self, scenario: str = "reference", menages: int | None = None, graine: int = 0,
                  debut: str = "2014-01", fin: str = "2027-12", surcharges: dict | None = None,
-                 suivre: int | list[int] = 0):
-        if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
-            raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
-                               attendu="un entier entre 100 et 2 000 000")
+                 suivre: int | list[int] = 0, rng: int | None = None):
+        # `rng` : le nom que Mesa (et `mesa.batch_run`) donne à la graine ; un entier, synonyme de `graine`.
+        if rng is not None:
+            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or not 0 <= rng <= LIMITES["graine"]:
+                raise ErreurEntree("Graine invalide.", cle="rng", valeur=rng,
+                                   attendu=f"un entier entre 0 et {LIMITES['graine']} (synonyme de graine) ou None")
+            if graine not in (0, rng):
+                raise ErreurEntree("Deux graines différentes.", cle="rng", valeur=rng,
+                                   attendu=f"la même valeur que graine ({graine}), ou seulement l'une des deux")
+            graine = rng
         if (isinstance(graine, bool) or not isinstance(graine, (int, np.integer))
                 or not 0 <= graine <= LIMITES["graine"]):
             raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine,
@@ -56,8 +62,13 @@ class ModeleNonRecours(mesa.Model):
         super().__init__(rng=int(graine))
         self.graine = int(graine)
         self.scenario = charger_scenario(scenario)
-        self.calendrier = Calendrier.depuis_mois(debut, fin)
         self.p_base = self.scenario.parametres_base(surcharges)
+        if menages is None:  # taille non donnée : le paramètre déclaré (surchargeable) simulation.menages
+            menages = self.p_base["simulation.menages"]
+        if isinstance(menages, bool) or not isinstance(menages, (int, np.integer)) or not 100 <= menages <= 2_000_000:
+            raise ErreurEntree("Nombre de ménages invalide.", cle="--menages", valeur=menages,
+                               attendu="un entier entre 100 et 2 000 000")
+        self.calendrier = Calendrier.depuis_mois(debut, fin)
         self.p = self.p_base
         flux = np.random.SeedSequence(self.graine).spawn(len(SOUS_MODELES) + 1)
         self.aleas = {nom: np.random.default_rng(s) for nom, s in zip(("population",) + SOUS_MODELES, flux)}
@@ -89,6 +100,9 @@ class ModeleNonRecours(mesa.Model):
                    if n_suivis else np.asarray(suivre))
             self.journal.suivre(ids)
         self.releve = Releve(self)
+        # Observation pour Mesa (`mesa.batch_run`, `get_model_vars_dataframe`) : quelques indicateurs du groupe
+        # `ensemble`, recueillis à chaque relevé mensuel ; le relevé complet reste `series()`.
+        self.datacollector = mesa.DataCollector(model_reporters=self.releve.rapporteurs_mesa())
 
     # --- Ordonnancement (ODD §3) -------------------------------------------------------------------------
     def step(self) -> None:
@@ -132,6 +146,7 @@ class ModeleNonRecours(mesa.Model):
     def indicateurs(self) -> None:
         """Relevé mensuel, à la fin de chaque mois (et au dernier pas) : stocks à cette date, flux du mois."""
         self.releve.relever()
+        self.datacollector.collect(self)
 
     def oublier_semaine(self) -> None:
         """Vide les files d'agenda des semaines passées (les décisions échues restent jusqu'à leur traitement)."""

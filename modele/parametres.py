@@ -14,7 +14,7 @@ de noms. Exemple ::
     min = 0.0
     max = 2000.0
     doc = "Montant moyen versé par foyer allocataire."
-    source = "donnees/sources.md §4 (CNAF 2023 : 11,4 Md€ / 1,89 M foyers / 12, calcul dérivé)"
+    source = "[lemediasocial2025_sas] (CNAF 2023 : 11,4 Md€ / 1,89 M foyers / 12, calcul dérivé)"
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import math
+import numbers
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -37,6 +38,7 @@ DOSSIER_DEFAUTS = DOSSIER_PARAMETRES / "defauts"
 
 CHAMPS_DECLARATION = {
     "valeur", "unite", "min", "max", "choix", "doc", "source", "hypothese", "calibrable", "forme", "inerte",
+    "plausible",
 }
 TYPES = ("reel", "entier", "booleen", "texte", "date", "liste", "matrice")
 
@@ -59,6 +61,7 @@ class Declaration:
     hypothese: bool = False
     calibrable: bool = False
     inerte: str | None = None
+    plausible: tuple | None = None  # plage plausible [bas, haut] (dans les bornes) d'un nombre, si déclarée
 
     @property
     def scalaire_numerique(self) -> bool:
@@ -116,12 +119,23 @@ def _forme(valeur: list) -> tuple:
     return (len(valeur),)
 
 
+def _est_booleen(x: Any) -> bool:
+    """Vrai pour `bool` et les booléens numpy (`numpy.bool_`, qui n'est pas un `bool`)."""
+    return isinstance(x, bool) or type(x).__name__ == "bool" and type(x).__module__ == "numpy"
+
+
 def _nombre(x: Any, decl: Declaration, fichier, cle, entier: bool = False) -> float | int:
-    if isinstance(x, bool) or not isinstance(x, (int, float)):
+    # Les scalaires numpy (np.int64, np.float32…) sont des nombres : EMA Workbench, SALib et tout plan numpy en
+    # donnent. `numbers.Real` les reconnaît (numpy les y inscrit) ; les booléens restent refusés.
+    if _est_booleen(x) or not isinstance(x, numbers.Real):
         raise ErreurEntree("Valeur de type incorrect.", fichier=fichier, cle=cle, valeur=x,
                            attendu=decl.texte_permis())
-    if isinstance(x, float) and not math.isfinite(x):
-        raise ErreurEntree("Valeur non finie.", fichier=fichier, cle=cle, valeur=x, attendu=decl.texte_permis())
+    if not isinstance(x, numbers.Integral):
+        x = float(x)
+        if not math.isfinite(x):
+            raise ErreurEntree("Valeur non finie.", fichier=fichier, cle=cle, valeur=x, attendu=decl.texte_permis())
+    else:
+        x = int(x)
     if entier:
         if isinstance(x, float) and not x.is_integer():
             raise ErreurEntree("Un entier est attendu.", fichier=fichier, cle=cle, valeur=x,
@@ -141,9 +155,9 @@ def _valider_valeur(decl: Declaration, valeur: Any, fichier, cle) -> Any:
     if t == "entier":
         return _nombre(valeur, decl, fichier, cle, entier=True)
     if t == "booleen":
-        if not isinstance(valeur, bool):
+        if not _est_booleen(valeur):
             raise ErreurEntree("Booléen attendu.", fichier=fichier, cle=cle, valeur=valeur, attendu="true ou false")
-        return valeur
+        return bool(valeur)
     if t == "date":
         if isinstance(valeur, dt.datetime):
             return valeur.date()
@@ -246,7 +260,17 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
         cle=cle, valeur=valeur, type=t, unite=table["unite"], doc=table["doc"], fichier=str(fichier),
         min=bornes.get("min"), max=bornes.get("max"), choix=choix, forme=forme,
         source=source, hypothese=hypothese, calibrable=calibrable, inerte=inerte,
+        plausible=tuple(table["plausible"]) if isinstance(table.get("plausible"), list) else table.get("plausible"),
     )
+    if decl.plausible is not None:
+        plage = list(decl.plausible) if isinstance(decl.plausible, tuple) else [decl.plausible]
+        if not decl.scalaire_numerique or len(plage) != 2:
+            raise ErreurEntree("Une plage plausible est une paire [bas, haut] d'un paramètre numérique scalaire.",
+                               fichier=fichier, cle=f"{cle}.plausible", valeur=plage, attendu="plausible = [bas, haut]")
+        bas, haut = (decl.valider(x, fichier=fichier, cle=f"{cle}.plausible") for x in plage)
+        if not bas < haut:
+            raise ErreurEntree("Plage plausible vide.", fichier=fichier, cle=f"{cle}.plausible", valeur=plage,
+                               attendu="bas < haut, dans les bornes min et max")
     if decl.calibrable and not decl.scalaire_numerique:
         raise ErreurEntree("Seul un paramètre numérique scalaire peut être calibrable.", fichier=fichier,
                            cle=f"{cle}.calibrable")

@@ -337,8 +337,19 @@ def _executer_pool(iterateur: Iterator[Tache], travailleurs: int) -> Iterator[di
         restants = itertools.chain(reportees, restants)
 
 
-def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int | None) -> Iterator[dict]:
-    """Exécution sur Dask : ``"local"`` démarre un LocalCluster, sinon connexion à un ordonnanceur."""
+def _executer_slurm(iterateur: Iterator[Tache], options, journaux: Path) -> Iterator[dict]:
+    """Exécution sur des jobs SLURM de travailleurs Dask (``experiences.execution.slurm``, adaptatif)."""
+    from experiences.execution.slurm import grappe
+
+    with grappe(options, journaux) as adresse:
+        yield from _executer_dask(iterateur, adresse, None, fenetre=4 * options.travailleurs)
+
+
+def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int | None,
+                   fenetre: int | None = None) -> Iterator[dict]:
+    """Exécution sur Dask : ``"local"`` démarre un LocalCluster, sinon connexion à un ordonnanceur.
+
+    ``fenetre`` : runs soumis à la fois (défaut : 4 par fil des travailleurs déjà là, au moins 8)."""
     try:
         from dask.distributed import Client, LocalCluster
     except ImportError:
@@ -366,7 +377,7 @@ def _executer_dask(iterateur: Iterator[Tache], adresse: str, travailleurs: int |
         with client:
             fils = sum(client.nthreads().values()) or 1
             executeur = client.get_executor(pure=False)
-            yield from _executer_avec(executeur, iterateur, fenetre=max(8, 4 * fils))
+            yield from _executer_avec(executeur, iterateur, fenetre=fenetre or max(8, 4 * fils))
     finally:
         if cluster is not None:
             cluster.close()
@@ -453,6 +464,7 @@ def executer_balayage(
     declarations: Any = None,
     fonction_run: str | None = None,
     barre: bool | None = None,
+    slurm: Any = None,
 ) -> Bilan:
     """Exécute (ou reprend) le balayage d'un plan et assemble ses tables dans ``sortie``.
 
@@ -463,7 +475,9 @@ def executer_balayage(
     - ``dask`` : ``None`` (pool local), ``"local"`` (LocalCluster) ou adresse d'un ordonnanceur ;
     - ``declarations`` : bornes des paramètres ``{clé: (min, max)}`` (défaut : celles du modèle) ;
     - ``fonction_run`` : fonction (ou ``"module:fonction"``, ou nom enregistré) qui remplace celle du plan ;
-    - ``barre`` : barre de progression tqdm (défaut : seulement sur un terminal).
+    - ``barre`` : barre de progression tqdm (défaut : seulement sur un terminal) ;
+    - ``slurm`` : :class:`experiences.execution.slurm.OptionsSlurm` pour des travailleurs soumis comme jobs SLURM
+      (journaux des jobs dans ``sortie/journaux_slurm``).
 
     Les runs déjà terminés dans ``sortie`` sont sautés ; les runs en échec sont retentés.
     """
@@ -475,6 +489,12 @@ def executer_balayage(
         isinstance(travailleurs, bool) or not isinstance(travailleurs, int) or travailleurs < 1
     ):
         raise ErreurEntree(f"--travailleurs {travailleurs!r} : attendu un entier >= 1.")
+    if slurm is not None:
+        if dask is not None:
+            raise ErreurEntree(f"--slurm avec --dask {dask} : choisir l'un ou l'autre.")
+        from experiences.execution.slurm import verifier
+
+        verifier(slurm)  # avant d'écrire quoi que ce soit
     stockage = Stockage(sortie if sortie is not None else dossier_par_defaut(plan))
     texte_plan = Path(plan.fichier).read_text(encoding="utf-8") if Path(plan.fichier).is_file() else None
     with stockage.verrou():
@@ -483,7 +503,7 @@ def executer_balayage(
         deja = stockage.termines()
         total = len(points) * plan.replicats
         reussis, echecs = _boucle(
-            plan, stockage, taches(plan, points, deja), total, len(deja), travailleurs, dask, barre
+            plan, stockage, taches(plan, points, deja), total, len(deja), travailleurs, dask, barre, slurm
         )
         stockage.assembler()
         bilan = Bilan(
@@ -510,8 +530,11 @@ def _boucle(
     travailleurs: int | None,
     dask: str | None,
     barre: bool | None,
+    slurm: Any = None,
 ) -> tuple[int, list[str]]:
-    if dask is not None:
+    if slurm is not None:
+        flux = _executer_slurm(restants, slurm, stockage.dossier / "journaux_slurm")
+    elif dask is not None:
         flux = _executer_dask(restants, dask, travailleurs)
     elif (travailleurs or coeurs_disponibles()) == 1:
         flux = (executer_tache(t) for t in restants)

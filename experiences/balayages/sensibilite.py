@@ -179,6 +179,7 @@ def analyser_sensibilite(
     declarations: Any = None,
     fonction_run: str | None = None,
     barre: bool | None = None,
+    slurm: Any = None,
 ) -> tuple[pd.DataFrame, Bilan]:
     """Complète le balayage du plan (runs manquants) puis calcule et écrit les indices de sensibilité.
 
@@ -200,7 +201,7 @@ def analyser_sensibilite(
             f'des clés du résumé à analyser (ex. indicateurs = ["taux_non_recours_rsa_fin"]).'
         )
     sortie = Path(sortie) if sortie is not None else dossier_par_defaut(plan)
-    bilan = executer_balayage(plan, sortie, travailleurs=travailleurs, dask=dask, barre=barre)
+    bilan = executer_balayage(plan, sortie, travailleurs=travailleurs, dask=dask, barre=barre, slurm=slurm)
     if bilan.echecs:
         raise ErreurBalayage(
             f"{len(bilan.echecs)} run(s) en échec (voir {sortie / 'echecs.csv'}) : l'analyse de sensibilité "

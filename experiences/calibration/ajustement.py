@@ -4,9 +4,12 @@ Règle : un essai propose des valeurs pour les paramètres libres du plan ; le m
 (les MÊMES graines pour tous les essais : nombres aléatoires communs, pour que deux essais ne diffèrent que par
 leurs paramètres) ; chaque cible est calculée par réplicat (`experiences.calibration.cibles`) puis moyennée ;
 la perte est Σ ((moyenne − cible) / tolérance)². L'étude Optuna (TPE multivarié par défaut) est stockée dans
-`<sortie>/etude.sqlite` : relancer la même commande reprend là où elle s'était arrêtée. Les réplicats d'un essai
-tournent en parallèle dans un groupe de `travailleurs` processus ; s'il y a plus de processus que de réplicats,
-plusieurs essais avancent en même temps (travailleurs // réplicats).
+`<sortie>/etude.journal` (`JournalStorage` sur `JournalFileBackend` : un journal en ajout seul qui tient sur un
+système de fichiers partagé entre nœuds, où SQLite ne tient pas ; une étude ancienne `<sortie>/etude.sqlite` se
+reprend avec SQLite) : relancer la même commande reprend là où elle s'était arrêtée. Les réplicats d'un essai
+tournent en parallèle dans un groupe de `travailleurs` processus, ou sur des travailleurs Dask soumis comme jobs
+SLURM (`slurm`, voir docs/cluster.md) ; s'il y a plus de travailleurs que de réplicats, plusieurs essais avancent
+en même temps (travailleurs // réplicats).
 
 Le meilleur essai est écrit dans `parametres/calibration.toml` : [valeurs] (lu par les scénarios
 `calibration = true`) et [meta] (ajustement, graines, date, ménages, réplicats, commit).
@@ -14,6 +17,7 @@ Le meilleur essai est écrit dans `parametres/calibration.toml` : [valeurs] (lu 
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -262,14 +266,32 @@ def _echantillonneur(plan: PlanCalibration):
     return optuna.samplers.CmaEsSampler(seed=plan.graine, n_startup_trials=plan.demarrage)
 
 
+def fichier_etude(dossier: Path) -> Path:
+    """Fichier de l'étude : `etude.sqlite` s'il existe (étude ancienne reprise), sinon `etude.journal`."""
+    ancien = Path(dossier) / "etude.sqlite"
+    return ancien if ancien.is_file() else Path(dossier) / "etude.journal"
+
+
+def stockage_etude(dossier: Path):
+    """Stockage Optuna de l'étude : journal (JournalFileBackend, verrou par lien symbolique, sûr sur NFS/Lustre)
+    ou, pour une étude ancienne, SQLite."""
+    import optuna
+
+    chemin = fichier_etude(dossier).resolve()
+    if chemin.suffix == ".sqlite":
+        return optuna.storages.RDBStorage(f"sqlite:///{chemin}", engine_kwargs={"connect_args": {"timeout": 60}})
+    from optuna.storages.journal import JournalFileBackend
+
+    return optuna.storages.JournalStorage(JournalFileBackend(str(chemin)))
+
+
 def ouvrir_etude(plan: PlanCalibration, dossier: Path):
-    """Crée ou reprend l'étude `<dossier>/etude.sqlite` ; refuse de reprendre une étude d'un autre plan."""
+    """Crée ou reprend l'étude de `dossier` (`fichier_etude`) ; refuse de reprendre une étude d'un autre plan."""
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     dossier.mkdir(parents=True, exist_ok=True)
-    stockage = optuna.storages.RDBStorage(f"sqlite:///{(dossier / 'etude.sqlite').resolve()}",
-                                          engine_kwargs={"connect_args": {"timeout": 60}})
+    stockage = stockage_etude(dossier)
     etude = optuna.create_study(study_name=plan.nom, storage=stockage, direction="minimize",
                                 sampler=_echantillonneur(plan), load_if_exists=True)
     empreinte = etude.user_attrs.get("empreinte")
@@ -290,7 +312,7 @@ def ouvrir_etude(plan: PlanCalibration, dossier: Path):
             etude.enqueue_trial({**depart, **point})
     elif empreinte != plan.empreinte():
         raise ErreurEntree("Le dossier contient une étude d'un autre plan (paramètres, cibles, taille ou graines "
-                           "différents) : impossible de la reprendre.", fichier=dossier / "etude.sqlite",
+                           "différents) : impossible de la reprendre.", fichier=fichier_etude(dossier),
                            attendu="le même plan, ou un autre dossier --sortie")
     # Essais interrompus (processus tué) : marqués en échec pour être refaits.
     for t in etude.get_trials(deepcopy=False, states=(optuna.trial.TrialState.RUNNING,)):
@@ -305,18 +327,38 @@ def n_termines(etude) -> int:
     return len(etude.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
 
 
-def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progression=None):
-    """Fait tourner l'étude jusqu'à `plan.essais` essais terminés ; rend l'étude."""
+def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progression=None, slurm=None):
+    """Fait tourner l'étude jusqu'à `plan.essais` essais terminés ; rend l'étude.
+
+    `slurm` (`experiences.execution.slurm.OptionsSlurm`) : les réplicats tournent sur des travailleurs Dask soumis
+    comme jobs SLURM (au plus `slurm.travailleurs`), journaux des jobs dans `dossier/journaux_slurm`."""
+    if slurm is not None:
+        from experiences.execution.slurm import verifier
+
+        verifier(slurm)  # avant d'ouvrir l'étude
     etude = ouvrir_etude(plan, dossier)
     reste = plan.essais - n_termines(etude)
     if progression is not None:
         progression.update(plan.essais - max(reste, 0))
     if reste <= 0:
         return etude
-    travailleurs = max(1, int(travailleurs))
-    pool = processus.pool(travailleurs) if travailleurs > 1 else None
-    if pool is not None:
-        list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
+    pile = contextlib.ExitStack()
+    if slurm is not None:
+        from dask.distributed import Client
+
+        from experiences.execution.slurm import grappe
+
+        client = pile.enter_context(Client(pile.enter_context(grappe(slurm, Path(dossier) / "journaux_slurm"))))
+        pool = client.get_executor(pure=False)  # un run perdu avec son job est refait par Dask
+        travailleurs = slurm.travailleurs
+    else:
+        travailleurs = max(1, int(travailleurs))
+        pool = processus.pool(travailleurs) if travailleurs > 1 else None
+        if pool is not None:
+            pile.callback(pool.shutdown, cancel_futures=True)
+            # Ctrl+C, SIGTERM ou erreur : aucun travailleur ne reste (appelé avant shutdown, pile inversée).
+            pile.push(lambda typ, val, tb: processus.arreter_pool(pool) if typ is not None else None)
+            list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
 
     def objectif(essai):
         valeurs = {}
@@ -339,14 +381,9 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
     # Les réplicats d'un essai tournent en parallèle ; s'il reste des processus, plusieurs essais avancent ensemble
     # (avec un seul essai à la fois, l'étude est reproductible : même graine → mêmes essais).
     n_jobs = max(1, travailleurs // max(plan.replicats, 1))
-    try:
+    with pile:
         etude.optimize(objectif, n_trials=reste, n_jobs=n_jobs, callbacks=[rappel], catch=(),
                        gc_after_trial=False)
-    except BaseException:
-        processus.arreter_pool(pool)
-        raise
-    if pool is not None:
-        pool.shutdown(cancel_futures=True)
     return etude
 
 
@@ -456,7 +493,7 @@ def dossier_etude(plan: PlanCalibration, sortie: Path | None = None) -> Path:
 
 
 def executer_calibration(plan: PlanCalibration, dossier: Path | None = None, *, travailleurs: int | None = None,
-                         fichier_calibration: Path | None = None, ecrire: bool = True):
+                         fichier_calibration: Path | None = None, ecrire: bool = True, slurm=None):
     """`nonrecours calibrer` : fait tourner l'étude, écrit son dossier (essais.csv, meilleur.toml, provenance.json)
     et, si `ecrire`, le fichier de calibration ; rend (étude, dossier, fichier de calibration)."""
     import sys
@@ -470,9 +507,9 @@ def executer_calibration(plan: PlanCalibration, dossier: Path | None = None, *, 
     travailleurs = travailleurs or travailleurs_par_defaut()
     fichier_cal = fichier_calibration if fichier_calibration is not None else FICHIER_CALIBRATION
     with tqdm(total=plan.essais, desc="calibrer", unit="essai", file=sys.stderr, disable=None) as barre:
-        etude = calibrer(plan, dossier, travailleurs, barre)
+        etude = calibrer(plan, dossier, travailleurs, barre, slurm=slurm)
     if n_termines(etude) == 0:
-        raise ErreurEntree("Aucun essai terminé.", fichier=dossier / "etude.sqlite")
+        raise ErreurEntree("Aucun essai terminé.", fichier=fichier_etude(dossier))
     precedentes = valeurs_calibration_existantes(fichier_cal) if Path(fichier_cal).is_file() else {}
     texte = texte_calibration(plan, etude, precedentes, sorties.commit_git()["commit"])
     tableau_essais(etude).to_csv(dossier / "essais.csv", index=False)

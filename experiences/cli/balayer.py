@@ -38,7 +38,7 @@ def _options_execution(parseur: argparse.ArgumentParser) -> None:
         type=_entier_positif,
         default=None,
         help="processus locaux en parallèle (défaut : nombre de cœurs ; 1 = séquentiel) ; "
-        "avec --dask local : nombre de travailleurs Dask",
+        "avec --dask local : nombre de travailleurs Dask ; avec --slurm : travailleurs au plus (défaut 4)",
     )
     parseur.add_argument(
         "--dask",
@@ -48,6 +48,9 @@ def _options_execution(parseur: argparse.ArgumentParser) -> None:
         "ordonnanceur (tcp://hôte:8786), voir docs/cluster.md",
     )
     parseur.add_argument("--sans-barre", action="store_true", help="pas de barre de progression")
+    from experiences.execution.slurm import ajouter_options
+
+    ajouter_options(parseur)
 
 
 def ajouter_sous_commandes(sous_parseurs: argparse._SubParsersAction) -> None:
@@ -86,9 +89,13 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
 
     try:
         _verifier_options(args)
+        from experiences.execution.slurm import options_depuis
+
+        slurm = options_depuis(args)
         options = {
-            "travailleurs": args.travailleurs,
+            "travailleurs": None if slurm is not None else args.travailleurs,
             "dask": args.dask,
+            "slurm": slurm,
             "barre": False if getattr(args, "sans_barre", False) else None,
         }
         if analyse:

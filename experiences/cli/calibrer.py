@@ -16,7 +16,7 @@ def ajouter_sous_commandes(sous) -> None:
     c.add_argument("--essais", type=entier_min(1, "--essais", LIMITES["essais_calibration"]), default=None,
                    help="nombre total d'essais terminés visé (défaut : celui du plan) ; une étude reprise le complète")
     c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
-                   help="processus parallèles (défaut : nombre de cœurs)")
+                   help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
     c.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
                    help="ménages par exécution")
     c.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=None,
@@ -32,6 +32,9 @@ def ajouter_sous_commandes(sous) -> None:
                    help="où écrire les valeurs calibrées (défaut : parametres/calibration.toml)")
     c.add_argument("--sans-ecrire", action="store_true",
                    help="ne pas écrire le fichier de calibration (seulement le dossier de l'étude)")
+    from experiences.execution.slurm import ajouter_options
+
+    ajouter_options(c)
     c.set_defaults(fonction=commande_calibrer)
 
     v = sous.add_parser("valider", help="rapport de validation : cibles atteintes, gradients non ajustés")
@@ -45,7 +48,7 @@ def ajouter_sous_commandes(sous) -> None:
     v.add_argument("--annee", type=entier_min(2014, "--annee"), default=2023,
                    help="année des tableaux de gradients (défaut : 2023)")
     v.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
-                   help="processus parallèles (défaut : nombre de cœurs)")
+                   help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
     v.add_argument("--sans-contrefactuel", action="store_true",
                    help="ne pas simuler la référence sans fermetures de guichets (rapport plus rapide)")
     v.add_argument("--sortie", type=Path, default=None,
@@ -56,7 +59,9 @@ def ajouter_sous_commandes(sous) -> None:
 def commande_calibrer(args) -> int:
     """Calibre, écrit le dossier de l'étude (essais.csv, meilleur.toml) et parametres/calibration.toml."""
     from experiences.calibration import ajustement as cal
+    from experiences.execution.slurm import options_depuis
 
+    slurm = options_depuis(args)
     plan = cal.lire_plan(args.plan if args.plan is not None else cal.FICHIER_PLAN,
                          parametres=liste(args.parametres), cibles=liste(args.cibles), menages=args.menages,
                          replicats=args.replicats, essais=args.essais, graine=args.graine)
@@ -65,7 +70,7 @@ def commande_calibrer(args) -> int:
           f"{plan.menages} ménages × {plan.replicats} réplicat(s), {plan.debut} → {plan.fin}, étude : {dossier}")
     etude, _, fichier_cal = cal.executer_calibration(plan, dossier, travailleurs=args.travailleurs,
                                                             fichier_calibration=args.fichier_calibration,
-                                                            ecrire=not args.sans_ecrire)
+                                                            ecrire=not args.sans_ecrire, slurm=slurm)
     if not args.sans_ecrire:
         print(f"Valeurs calibrées écrites dans {fichier_cal}")
     meilleur = etude.best_trial

@@ -31,11 +31,20 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_simuler(args) -> int:
     """Simule un scénario ; écrit séries, résumé, provenance et figures dans un dossier."""
-    from experiences.execution import simuler
+    import sys
 
+    from experiences.api.facade import ecrasements
+    from experiences.execution import simuler
+    from modele.scenarios import charger_scenario
+
+    surcharges = lire_surcharges(args.parametre)
+    if surcharges:  # une valeur fixée qu'une intervention datée du scénario remplace : le dire (docs/api.md)
+        sc = charger_scenario(args.scenario)
+        for a in ecrasements(sc, sc.parametres_base(surcharges), surcharges, args.debut, args.fin):
+            print(f"Attention : {a['message']}", file=sys.stderr)
     sim = simuler(args.scenario, menages=args.menages, graine=args.graine, replicats=args.replicats,
                   debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
-                  surcharges=lire_surcharges(args.parametre))
+                  surcharges=surcharges)
     print(f"Résultats écrits dans {sim.dossier}")
     resume = sim.resume
     ens = resume.filter(like="taux_non_recours_").mean()

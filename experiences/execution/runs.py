@@ -24,11 +24,15 @@ COLONNES_SERIES = ["scenario", "replicat", "graine", "date", "indicateur", "pres
 
 @dataclass(frozen=True)
 class SpecRun:
-    """Tout ce qui détermine une exécution."""
+    """Tout ce qui détermine une exécution.
+
+    Taille : une surcharge `simulation.menages` l'emporte sur `menages` (un plan qui fait varier ce paramètre est
+    obéi) ; sans l'une ni l'autre, le paramètre déclaré `simulation.menages` du scénario.
+    """
 
     scenario: str = "reference"
     graine: int = 0
-    menages: int = 20000
+    menages: int | None = None
     debut: str = "2014-01"
     fin: str = "2027-12"
     surcharges: dict = field(default_factory=dict)
@@ -59,7 +63,8 @@ def graine_replicat(graine: int, replicat: int) -> int:
 def executer_run(spec: SpecRun, rappel=None) -> ResultatRun:
     """Construit le modèle, le fait tourner, rend les séries étiquetées et le résumé."""
     debut = time.perf_counter()
-    m = ModeleNonRecours(scenario=spec.scenario, menages=spec.menages, graine=spec.graine, debut=spec.debut,
+    menages = spec.surcharges.get("simulation.menages", spec.menages)
+    m = ModeleNonRecours(scenario=spec.scenario, menages=menages, graine=spec.graine, debut=spec.debut,
                          fin=spec.fin, surcharges=dict(spec.surcharges))
     m.lancer(rappel)
     series = m.series()
@@ -67,7 +72,7 @@ def executer_run(spec: SpecRun, rappel=None) -> ResultatRun:
     series.insert(0, "replicat", spec.replicat)
     series.insert(0, "scenario", m.scenario.nom)
     series = series[COLONNES_SERIES]
-    res = {"scenario": m.scenario.nom, "replicat": spec.replicat, "graine": spec.graine, "menages": spec.menages,
+    res = {"scenario": m.scenario.nom, "replicat": spec.replicat, "graine": spec.graine, "menages": m.menages.n,
            "debut": spec.debut, "fin": spec.fin}
     res.update(resume(series))
     duree = time.perf_counter() - debut
