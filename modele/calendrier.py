@@ -14,8 +14,10 @@ import numpy as np
 from modele.parametres import ErreurEntree
 
 SEMAINES_PAR_AN = 52.1775
-ANNEE_MIN, ANNEE_MAX = 2000, 2060  # domaine du modèle
 SEMAINES_PAR_MOIS = SEMAINES_PAR_AN / 12
+# Domaine des dates du modèle (période simulée, dates des interventions et des plans).
+ANNEE_MIN, ANNEE_MAX = 2000, 2060
+DOMAINE = (dt.date(ANNEE_MIN, 1, 1), dt.date(ANNEE_MAX, 12, 31))
 
 
 def lire_mois(texte: str, cle: str = "--debut/--fin") -> dt.date:
@@ -50,7 +52,7 @@ class Calendrier:
         if f < d:
             raise ErreurEntree("La fin précède le début.", cle="--fin", valeur=fin,
                                attendu=f"un mois postérieur ou égal à {debut}")
-        if d.year < ANNEE_MIN or f.year > ANNEE_MAX:
+        if d < DOMAINE[0] or f > DOMAINE[1]:
             raise ErreurEntree("Période hors du domaine du modèle.", cle="--debut/--fin", valeur=f"{debut} → {fin}",
                                attendu=f"des mois entre {ANNEE_MIN}-01 et {ANNEE_MAX}-12")
         fin_excl = dt.date(f.year + (f.month == 12), f.month % 12 + 1, 1)

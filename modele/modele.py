@@ -28,6 +28,7 @@ from modele.agents import PAR_10000, ActeurAccompagnement, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
 from modele.droits import TableDroits
+from modele.entrees import LIMITES
 from modele.etat import ATTENTE, TERRITOIRES
 from modele.indicateurs import Compteurs, Releve
 from modele.journal import Journal
@@ -50,15 +51,17 @@ class ModeleNonRecours(mesa.Model):
                  suivre: int | list[int] = 0, rng: int | None = None):
         # `rng` : le nom que Mesa (et `mesa.batch_run`) donne à la graine ; un entier, synonyme de `graine`.
         if rng is not None:
-            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or rng < 0:
+            if isinstance(rng, bool) or not isinstance(rng, (int, np.integer)) or not 0 <= rng <= LIMITES["graine"]:
                 raise ErreurEntree("Graine invalide.", cle="rng", valeur=rng,
-                                   attendu="un entier >= 0 (synonyme de graine) ou None")
+                                   attendu=f"un entier entre 0 et {LIMITES['graine']} (synonyme de graine) ou None")
             if graine not in (0, rng):
                 raise ErreurEntree("Deux graines différentes.", cle="rng", valeur=rng,
                                    attendu=f"la même valeur que graine ({graine}), ou seulement l'une des deux")
             graine = rng
-        if isinstance(graine, bool) or not isinstance(graine, (int, np.integer)) or graine < 0:
-            raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine, attendu="un entier >= 0")
+        if (isinstance(graine, bool) or not isinstance(graine, (int, np.integer))
+                or not 0 <= graine <= LIMITES["graine"]):
+            raise ErreurEntree("Graine invalide.", cle="--graine", valeur=graine,
+                               attendu=f"un entier entre 0 et {LIMITES['graine']}")
         super().__init__(rng=int(graine))
         self.graine = int(graine)
         self.scenario = charger_scenario(scenario)
@@ -75,6 +78,8 @@ class ModeleNonRecours(mesa.Model):
         self.aleas = {nom: np.random.default_rng(s) for nom, s in zip(("population",) + SOUS_MODELES, flux)}
         self.rodage = int(self.p["simulation.rodage_semaines"])
         self.t = -self.rodage
+        self.politiques = politiques.Politiques(self.scenario, self.calendrier)
+        self.politiques.verifier(self.p_base, self.calendrier, self.t)  # avant de simuler, pas en cours de route
         self.journal = Journal()
         self.contacts: list[tuple[np.ndarray, int]] = []
 
@@ -98,7 +103,6 @@ class ModeleNonRecours(mesa.Model):
         self.genre_par_id = np.zeros(n_id, dtype=np.int64)
         self.capacite_par_id = np.zeros(n_id, dtype=np.float32)
         self.noms_genre_par_code = GENRES_AIDE
-        self.politiques = politiques.Politiques(self.scenario, self.calendrier)
         self.parametres_changes()
         if suivre is not None and not isinstance(suivre, int) and len(suivre) == self.menages.n:
             self.journal.suivre_tous = True  # tous suivis, y compris les nouveaux ménages du renouvellement

@@ -23,11 +23,14 @@ import copy
 import datetime as dt
 import math
 import numbers
-import tomllib
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from modele.entrees import ErreurEntree as ErreurEntree  # nom public de ce module aussi
+from modele.entrees import exiger_booleen, exiger_liste, exiger_nombre, exiger_texte
+from modele.entrees import lire_toml as lire_toml
 
 RACINE = Path(__file__).resolve().parent.parent
 DOSSIER_PARAMETRES = RACINE / "parametres"
@@ -38,42 +41,6 @@ CHAMPS_DECLARATION = {
     "plausible",
 }
 TYPES = ("reel", "entier", "booleen", "texte", "date", "liste", "matrice")
-
-
-class ErreurEntree(Exception):
-    """Entrée invalide (fichier de paramètres, scénario, plan, argument) : message français, code 2."""
-
-    def __init__(self, message: str, *, fichier: str | Path | None = None, cle: str | None = None,
-                 valeur: Any = None, attendu: str | None = None):
-        self.fichier = None if fichier is None else str(fichier)
-        self.cle = cle
-        self.valeur = valeur
-        self.attendu = attendu
-        morceaux = [message]
-        if self.fichier is not None:
-            morceaux.append(f"fichier : {self.fichier}")
-        if cle is not None:
-            morceaux.append(f"clé : {cle}")
-        if valeur is not None:
-            morceaux.append(f"valeur : {valeur!r}")
-        if attendu is not None:
-            morceaux.append(f"attendu : {attendu}")
-        super().__init__("\n  ".join(morceaux))
-
-
-def lire_toml(chemin: str | Path) -> dict:
-    """Lit un fichier TOML ; un fichier absent ou mal formé lève `ErreurEntree`."""
-    chemin = Path(chemin)
-    if not chemin.is_file():
-        raise ErreurEntree("Fichier introuvable.", fichier=chemin, attendu="un fichier TOML existant")
-    try:
-        with chemin.open("rb") as f:
-            return tomllib.load(f)
-    except tomllib.TOMLDecodeError as exc:
-        raise ErreurEntree(f"TOML mal formé : {exc}", fichier=chemin,
-                           attendu="un fichier TOML valide (https://toml.io/fr/)") from None
-    except UnicodeDecodeError:
-        raise ErreurEntree("Fichier illisible (encodage).", fichier=chemin, attendu="du texte UTF-8") from None
 
 
 @dataclass(frozen=True)
@@ -227,6 +194,7 @@ def _valider_valeur(decl: Declaration, valeur: Any, fichier, cle) -> Any:
 
 
 def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declaration:
+    """Valide une table de déclaration (schéma : types, finitude, bornes, cohérence des champs)."""
     inconnus = set(table) - CHAMPS_DECLARATION
     if inconnus:
         raise ErreurEntree("Champ de déclaration inconnu.", fichier=fichier, cle=cle,
@@ -234,7 +202,7 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
     valeur = table["valeur"]
     t = _type_de(valeur)
     if t == "inconnu":
-        raise ErreurEntree("Type de valeur non pris en charge.", fichier=fichier, cle=cle, valeur=valeur,
+        raise ErreurEntree("Type de valeur non pris en charge.", fichier=fichier, cle=f"{cle}.valeur", valeur=valeur,
                            attendu=", ".join(TYPES))
     if t == "texte" and "choix" not in table:
         try:
@@ -244,20 +212,54 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
             pass
     for champ in ("unite", "doc"):
         if not isinstance(table.get(champ), str) or not table[champ].strip():
-            raise ErreurEntree(f"Le champ « {champ} » est obligatoire.", fichier=fichier, cle=cle,
-                               attendu="un texte non vide")
+            raise ErreurEntree(f"Le champ « {champ} » est obligatoire.", fichier=fichier, cle=f"{cle}.{champ}",
+                               valeur=table.get(champ), attendu="un texte non vide")
     source = table.get("source")
-    hypothese = bool(table.get("hypothese", False))
+    if source is not None:
+        exiger_texte(source, fichier, f"{cle}.source", "un texte non vide qui cite docs/sources.md")
+    hypothese = exiger_booleen(table.get("hypothese", False), fichier, f"{cle}.hypothese")
+    calibrable = exiger_booleen(table.get("calibrable", False), fichier, f"{cle}.calibrable")
+    inerte = table.get("inerte")
+    if inerte is not None:
+        exiger_texte(inerte, fichier, f"{cle}.inerte", "un texte qui dit pourquoi le paramètre ne change rien")
     if (source is None) == (not hypothese):
         raise ErreurEntree("Chaque paramètre cite une source OU se déclare hypothèse (exactement l'un des deux).",
                            fichier=fichier, cle=cle, attendu="source = \"…\" ou hypothese = true")
+    numerique = t in ("reel", "entier", "liste", "matrice")
+    bornes = {}
+    for champ in ("min", "max"):
+        if champ in table:
+            if not numerique:
+                raise ErreurEntree(f"« {champ} » ne vaut que pour un paramètre numérique.", fichier=fichier,
+                                   cle=f"{cle}.{champ}", valeur=table[champ],
+                                   attendu=f"pas de {champ} pour un paramètre de type {t}")
+            bornes[champ] = exiger_nombre(table[champ], fichier, f"{cle}.{champ}")
+    if "min" in bornes and "max" in bornes and bornes["min"] > bornes["max"]:
+        raise ErreurEntree("Bornes inversées.", fichier=fichier, cle=f"{cle}.min", valeur=bornes["min"],
+                           attendu=f"min <= max ({bornes['max']})")
+    choix = None
+    if "choix" in table:
+        if t != "texte":
+            raise ErreurEntree("« choix » ne vaut que pour un paramètre texte.", fichier=fichier,
+                               cle=f"{cle}.choix", valeur=table["choix"], attendu="une valeur texte")
+        choix = tuple(exiger_liste(table["choix"], fichier, f"{cle}.choix", "une liste non vide de textes"))
+        if not choix or not all(isinstance(c, str) for c in choix):
+            raise ErreurEntree("Choix invalides.", fichier=fichier, cle=f"{cle}.choix", valeur=table["choix"],
+                               attendu="une liste non vide de textes")
+    forme = _forme(valeur) if t in ("liste", "matrice") else None
+    if "forme" in table:
+        dim = 1 if t == "liste" else 2
+        f = table["forme"]
+        if (t not in ("liste", "matrice") or not isinstance(f, list) or len(f) != dim
+                or any(isinstance(x, bool) or not isinstance(x, int) or x < 0 for x in f)):
+            raise ErreurEntree("Forme invalide.", fichier=fichier, cle=f"{cle}.forme", valeur=f,
+                               attendu="pour une liste [n], pour une matrice [lignes, colonnes] (entiers >= 0) ; "
+                               "rien pour un autre type")
+        forme = tuple(f)
     decl = Declaration(
         cle=cle, valeur=valeur, type=t, unite=table["unite"], doc=table["doc"], fichier=str(fichier),
-        min=table.get("min"), max=table.get("max"),
-        choix=tuple(table["choix"]) if "choix" in table else None,
-        forme=tuple(table["forme"]) if "forme" in table else (_forme(valeur) if t in ("liste", "matrice") else None),
-        source=source, hypothese=hypothese, calibrable=bool(table.get("calibrable", False)),
-        inerte=table.get("inerte"),
+        min=bornes.get("min"), max=bornes.get("max"), choix=choix, forme=forme,
+        source=source, hypothese=hypothese, calibrable=calibrable, inerte=inerte,
         plausible=tuple(table["plausible"]) if isinstance(table.get("plausible"), list) else table.get("plausible"),
     )
     if decl.plausible is not None:
@@ -270,11 +272,12 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
             raise ErreurEntree("Plage plausible vide.", fichier=fichier, cle=f"{cle}.plausible", valeur=plage,
                                attendu="bas < haut, dans les bornes min et max")
     if decl.calibrable and not decl.scalaire_numerique:
-        raise ErreurEntree("Seul un paramètre numérique scalaire peut être calibrable.", fichier=fichier, cle=cle)
+        raise ErreurEntree("Seul un paramètre numérique scalaire peut être calibrable.", fichier=fichier,
+                           cle=f"{cle}.calibrable")
     if decl.scalaire_numerique and (decl.min is None or decl.max is None):
         raise ErreurEntree("Un paramètre numérique déclare ses bornes min et max.", fichier=fichier, cle=cle,
                            attendu="min = … et max = …")
-    valeur_validee = decl.valider(valeur)
+    valeur_validee = decl.valider(valeur, cle=f"{cle}.valeur")
     return Declaration(**{**decl.__dict__, "valeur": valeur_validee})
 
 
@@ -285,6 +288,9 @@ def parcourir(table: dict, prefixe: str, fichier: Path, sortie: dict[str, Declar
         if not isinstance(contenu, dict):
             raise ErreurEntree("Valeur nue hors d'une déclaration.", fichier=fichier, cle=cle, valeur=contenu,
                                attendu="une table [..] avec valeur, unite, doc, min/max, source ou hypothese")
+        if not contenu:
+            raise ErreurEntree("Table vide.", fichier=fichier, cle=cle,
+                               attendu="une déclaration (valeur, unite, doc, …) ou des tables qui en contiennent")
         if "valeur" in contenu:
             if cle in sortie:
                 raise ErreurEntree("Paramètre déclaré deux fois.", fichier=fichier, cle=cle,
@@ -292,6 +298,16 @@ def parcourir(table: dict, prefixe: str, fichier: Path, sortie: dict[str, Declar
             sortie[cle] = _declaration_depuis_table(cle, contenu, fichier)
         else:
             parcourir(contenu, cle, fichier, sortie)
+
+
+def lire_declarations(fichier: str | Path) -> dict[str, Declaration]:
+    """Lit et valide un seul fichier de déclarations (hors de `parametres/defauts/` : `nonrecours verifier`)."""
+    sortie: dict[str, Declaration] = {}
+    parcourir(lire_toml(fichier), "", Path(fichier), sortie)
+    if not sortie:
+        raise ErreurEntree("Aucune déclaration de paramètre.", fichier=fichier,
+                           attendu="des tables [prefixe.nom] avec valeur, unite, doc, min/max, source ou hypothese")
+    return sortie
 
 
 _CACHE: dict[Path, dict[str, Declaration]] = {}

@@ -11,6 +11,7 @@ d'ensemble sont dans `modele/scenarios.py`.
 from __future__ import annotations
 
 import datetime as dt
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, ClassVar
@@ -47,14 +48,14 @@ def _zones(v, ctx):
 
 
 def _part(v, ctx):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v <= 1.0:  # NaN : comparaison fausse
         raise ErreurEntree("Part invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre entre 0 et 1")
     return float(v)
 
 
 def _positif(v, ctx):
-    if isinstance(v, bool) or not isinstance(v, (int, float)) or v < 0:
-        raise ErreurEntree("Nombre invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre >= 0")
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or v < 0:
+        raise ErreurEntree("Nombre invalide.", fichier=ctx[0], cle=ctx[1], valeur=v, attendu="un nombre fini >= 0")
     return float(v)
 
 
@@ -151,8 +152,8 @@ class ChangementParametre(Intervention):
         if "valeur" in self.champs:
             return {cle: self.champs["valeur"]}
         v, f = p[cle], self.champs["facteur"]
-        if isinstance(v, list):
-            return {cle: [x * f for x in v]}
+        if isinstance(v, list):  # liste, ou matrice élément par élément
+            return {cle: [[x * f for x in lg] if isinstance(lg, list) else lg * f for lg in v]}
         return {cle: type(v)(v * f)}
 
 
@@ -193,8 +194,8 @@ class RendezVousSeulement(Intervention):
 
     DOC = "Accueil sur rendez-vous seulement."
     CHAMPS = {"operateur": (_texte_parmi(ORGANISMES), True, "organisme"),
-              "actif": (lambda v, c: v if isinstance(v, bool) else _texte_parmi(("true", "false"))(v, c), False,
-                        "true (défaut) ou false")}
+              "actif": (lambda v, c: v if isinstance(v, bool) else _texte_parmi(("true", "false"))(v, c) == "true",
+                        False, "true (défaut) ou false")}
 
     def modifications(self, p):
         """Bascule le drapeau rendez-vous."""
@@ -385,6 +386,58 @@ TYPES_INTERVENTIONS: dict[str, type[Intervention]] = {
 TYPE_PAR_CLASSE = {c: t for t, c in TYPES_INTERVENTIONS.items()}
 
 
+def ensembles_actifs(bornes: list[tuple[Any, Any]], debut: Any = None, fin: Any = None) -> list[tuple[Any, tuple]]:
+    """Chaque ensemble d'interventions actives possible entre `debut` (inclus) et `fin` (exclue), dans l'ordre.
+
+    `bornes[k] = (d, f)` : l'intervention k est active de d (inclus) à f (exclue ; None : jusqu'au bout). Les
+    bornes sont des dates ou des pas ; `debut`/`fin` None : toute la durée. Rend [(instant, rangs actifs)] à
+    chaque instant où l'ensemble change, sans l'ensemble vide (c'est la base).
+    """
+    instants = {d for d, _ in bornes} | {f for _, f in bornes if f is not None}
+    if debut is not None:
+        instants = {t for t in instants if t >= debut} | {debut}
+    if fin is not None:
+        instants = {t for t in instants if t < fin}
+    vus, sortie = set(), []
+    for t in sorted(instants):
+        actives = tuple(k for k, (d, f) in enumerate(bornes) if d <= t and (f is None or t < f))
+        if actives and actives not in vus:
+            vus.add(actives)
+            sortie.append((t, actives))
+    return sortie
+
+
+def appliquer_actives(base: Parametres, interventions: list[Intervention]) -> Parametres:
+    """Paramètres en vigueur : la base, puis chaque intervention active dans l'ordre du fichier (validés)."""
+    p = base
+    for iv in interventions:
+        p = p.avec(iv.modifications(p), origine=iv.resume())
+    return p
+
+
+def verifier_combinaisons(base: Parametres, interventions: list[Intervention], fichier=None,
+                          bornes: list[tuple[Any, Any]] | None = None, debut: Any = None, fin: Any = None,
+                          date_de: Callable[[Any], dt.date] | None = None) -> None:
+    """Refuse un scénario dont un ensemble d'interventions actives sort des valeurs permises.
+
+    Sans `bornes`, les dates des interventions (toute la durée, pour `nonrecours verifier`) ; avec, les pas
+    d'un calendrier entre `debut` et `fin` (ce que le modèle appliquera). Lève `ErreurEntree` qui nomme la
+    date, les interventions actives et le paramètre fautif.
+    """
+    if bornes is None:
+        bornes = [(iv.debut, iv.fin) for iv in interventions]
+    for t, actives in ensembles_actifs(bornes, debut, fin):
+        try:
+            appliquer_actives(base, [interventions[k] for k in actives])
+        except ErreurEntree as exc:
+            quand = (date_de(t) if date_de is not None else t).isoformat()
+            noms = " ; ".join(interventions[k].resume() for k in actives)
+            raise ErreurEntree(
+                f"Combinaison invalide : à partir du {quand}, les interventions actives ensemble "
+                f"({noms}) donnent une valeur non permise ({str(exc).splitlines()[0]}).",
+                fichier=fichier, cle=exc.cle, valeur=exc.valeur, attendu=exc.attendu) from None
+
+
 class Politiques:
     """Interventions d'un scénario converties en pas ; recalcule les paramètres quand l'ensemble actif change."""
 
@@ -400,11 +453,13 @@ class Politiques:
         if actives == self.actives:
             return None, False
         self.actives = actives
-        p = base
-        for k in actives:
-            iv = self.bornes[k][2]
-            p = p.avec(iv.modifications(p), origine=iv.resume())
-        return p, True
+        return appliquer_actives(base, [self.bornes[k][2] for k in actives]), True
+
+    def verifier(self, base: Parametres, calendrier, debut: int) -> None:
+        """Vérifie avant de simuler chaque ensemble d'interventions actives des pas `debut` à la fin."""
+        verifier_combinaisons(base, self.scenario.interventions, self.scenario.fichier,
+                              [(d, None if f == 10**9 else f) for d, f, _ in self.bornes], debut, calendrier.n_pas,
+                              date_de=calendrier.date)
 
 
 def appliquer(m: ModeleNonRecours) -> None:

@@ -13,42 +13,60 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from modele.calendrier import DOMAINE
+from modele.entrees import (
+    LIMITES,
+    exiger_booleen,
+    exiger_liste,
+    exiger_nom,
+    exiger_table,
+    exiger_texte,
+    exiger_textes,
+    refuser_inconnues,
+)
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
-from modele.politiques import TYPE_PAR_CLASSE, TYPES_INTERVENTIONS, Intervention
+from modele.politiques import TYPE_PAR_CLASSE, TYPES_INTERVENTIONS, Intervention, verifier_combinaisons
 
 DOSSIER_SCENARIOS = DOSSIER_PARAMETRES / "scenarios"
 FICHIER_CALIBRATION = DOSSIER_PARAMETRES / "calibration.toml"
+CHAMPS_ENTETE = {"nom", "question", "description", "sources", "base", "calibration", "sans_interventions"}
+# Réglages d'une exécution : fixés à la construction du modèle, aucune intervention ne les change en cours.
+PREFIXES_FIXES = ("simulation.",)
+GENRES_FACTEUR = ("reel", "entier", "liste", "matrice")
 
 
 def lire_date(v, fichier, cle) -> dt.date:
-    """Date d'un fichier de scénario (date TOML, « AAAA-MM-JJ » ou « AAAA-MM ») ; sinon erreur française."""
+    """Date d'un fichier de scénario (date TOML, « AAAA-MM-JJ » ou « AAAA-MM ») dans le domaine du modèle."""
+    d = None
     if isinstance(v, dt.datetime):
-        return v.date()
-    if isinstance(v, dt.date):
-        return v
-    if isinstance(v, str):
+        d = v.date()
+    elif isinstance(v, dt.date):
+        d = v
+    elif isinstance(v, str):
         try:
-            return dt.date.fromisoformat(v if len(v) > 7 else v + "-01")
+            d = dt.date.fromisoformat(v if len(v) > 7 else v + "-01")
         except ValueError:
             pass
-    raise ErreurEntree("Date invalide.", fichier=fichier, cle=cle, valeur=v, attendu="une date AAAA-MM-JJ ou AAAA-MM")
+    if d is None:
+        raise ErreurEntree("Date invalide.", fichier=fichier, cle=cle, valeur=v,
+                           attendu="une date AAAA-MM-JJ ou AAAA-MM")
+    if not DOMAINE[0] <= d <= DOMAINE[1]:
+        raise ErreurEntree("Date hors du domaine du modèle.", fichier=fichier, cle=cle, valeur=d.isoformat(),
+                           attendu=f"une date entre {DOMAINE[0].isoformat()} et {DOMAINE[1].isoformat()}")
+    return d
 
 
 def lire_intervention(table: dict, fichier: Path, rang: int, defauts: Parametres) -> Intervention:
-    """Valide une table [[interventions]] et rend l'objet intervention."""
+    """Valide une table [[interventions]] (champs, types, dates) et rend l'objet intervention."""
     ctx = f"interventions[{rang}]"
-    if not isinstance(table, dict):
-        raise ErreurEntree("Intervention mal formée.", fichier=fichier, cle=ctx, attendu="une table [[interventions]]")
+    exiger_table(table, fichier, ctx, "une table [[interventions]]")
     typ = table.get("type")
-    if typ not in TYPES_INTERVENTIONS:
+    if not isinstance(typ, str) or typ not in TYPES_INTERVENTIONS:
         raise ErreurEntree("Type d'intervention inconnu.", fichier=fichier, cle=f"{ctx}.type", valeur=typ,
                            attendu="un type parmi " + ", ".join(TYPES_INTERVENTIONS))
     classe = TYPES_INTERVENTIONS[typ]
     communs = {"type", "date", "fin", "description"}
-    inconnus = set(table) - communs - set(classe.CHAMPS)
-    if inconnus:
-        raise ErreurEntree("Champ d'intervention inconnu.", fichier=fichier, cle=f"{ctx}.{sorted(inconnus)[0]}",
-                           attendu="des champs parmi " + ", ".join(sorted(communs | set(classe.CHAMPS))))
+    refuser_inconnues(table, communs | set(classe.CHAMPS), fichier, ctx, "Champ d'intervention inconnu.")
     if "date" not in table:
         raise ErreurEntree("Date d'intervention manquante.", fichier=fichier, cle=f"{ctx}.date",
                            attendu="date = \"AAAA-MM-JJ\"")
@@ -57,23 +75,33 @@ def lire_intervention(table: dict, fichier: Path, rang: int, defauts: Parametres
     if fin is not None and fin <= debut:
         raise ErreurEntree("La fin d'une intervention doit suivre son début.", fichier=fichier, cle=f"{ctx}.fin",
                            valeur=str(fin), attendu=f"une date postérieure à {debut}")
+    description = exiger_texte(table.get("description", classe.DOC), fichier, f"{ctx}.description")
     champs = {}
     for nom, (valider, requis, doc) in classe.CHAMPS.items():
         if nom in table:
             champs[nom] = valider(table[nom], (fichier, f"{ctx}.{nom}"))
         elif requis:
             raise ErreurEntree("Champ d'intervention manquant.", fichier=fichier, cle=f"{ctx}.{nom}", attendu=doc)
-    iv = classe(debut, fin, str(table.get("description", classe.DOC)), champs)
     if typ == "changement_parametre":
         if ("valeur" in champs) == ("facteur" in champs):
             raise ErreurEntree("Donner exactement l'un de « valeur » ou « facteur ».", fichier=fichier, cle=ctx)
-        if champs["cle"] not in defauts.declarations:
+        decl = defauts.declarations.get(champs["cle"])
+        if decl is None:
             raise ErreurEntree("Paramètre inconnu.", fichier=fichier, cle=f"{ctx}.cle", valeur=champs["cle"],
                                attendu="une clé déclarée dans parametres/defauts/")
-    # Vérifie dès le chargement que l'intervention produit des valeurs permises.
-    defauts.avec(iv.modifications(defauts), origine=ctx, fichier=fichier)
-    return iv
-
+        if champs["cle"].startswith(PREFIXES_FIXES):
+            raise ErreurEntree("Ce paramètre est un réglage de l'exécution : une intervention ne le change pas en "
+                               "cours de simulation.", fichier=fichier, cle=f"{ctx}.cle", valeur=champs["cle"],
+                               attendu="une clé hors de " + ", ".join(p + "*" for p in PREFIXES_FIXES)
+                               + " (le nombre de ménages se donne à la commande : --menages)")
+        if "facteur" in champs and decl.type not in GENRES_FACTEUR:
+            raise ErreurEntree("Un facteur ne s'applique qu'à un paramètre numérique.", fichier=fichier,
+                               cle=f"{ctx}.facteur", valeur=champs["facteur"],
+                               attendu=f"« valeur = … » pour {champs['cle']} (type {decl.type}) ; « facteur » pour un "
+                               "paramètre de type " + ", ".join(GENRES_FACTEUR))
+        if "valeur" in champs:
+            champs["valeur"] = decl.valider(champs["valeur"], fichier=fichier, cle=f"{ctx}.valeur")
+    return classe(debut, fin, description, champs)
 
 
 @dataclass
@@ -122,30 +150,36 @@ def chemin_scenario(nom_ou_chemin: str) -> Path:
 
 
 def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scenario:
-    """Lit et valide un scénario (héritage par `base`)."""
+    """Lit et valide un scénario (héritage par `base`), puis chaque combinaison d'interventions actives."""
     chemin = chemin_scenario(nom_ou_chemin)
     donnees = lire_toml(chemin)
-    inconnus = set(donnees) - {"scenario", "surcharges", "interventions"}
-    if inconnus:
-        raise ErreurEntree("Section inconnue dans un scénario.", fichier=chemin, cle=sorted(inconnus)[0],
-                           attendu="[scenario], [surcharges], [[interventions]]")
-    entete = donnees.get("scenario")
-    if not isinstance(entete, dict) or "nom" not in entete or "question" not in entete:
-        raise ErreurEntree("En-tête de scénario incomplet.", fichier=chemin, cle="scenario",
-                           attendu="[scenario] avec nom et question")
-    champs_entete = {"nom", "question", "description", "sources", "base", "calibration", "sans_interventions"}
-    if set(entete) - champs_entete:
-        raise ErreurEntree("Champ inconnu dans [scenario].", fichier=chemin,
-                           cle="scenario." + sorted(set(entete) - champs_entete)[0],
-                           attendu=", ".join(sorted(champs_entete)))
+    refuser_inconnues(donnees, ("scenario", "surcharges", "interventions"), chemin,
+                      message="Section inconnue dans un scénario.")
+    entete = exiger_table(donnees.get("scenario"), chemin, "scenario", "[scenario] avec nom et question")
+    for champ in ("nom", "question"):
+        if champ not in entete:
+            raise ErreurEntree("En-tête de scénario incomplet.", fichier=chemin, cle=f"scenario.{champ}",
+                               attendu="[scenario] avec nom et question")
+    refuser_inconnues(entete, CHAMPS_ENTETE, chemin, "scenario", "Champ inconnu dans [scenario].")
+    nom = exiger_nom(entete["nom"], chemin, "scenario.nom")
+    question = exiger_texte(entete["question"], chemin, "scenario.question")
+    description = exiger_texte(entete.get("description", ""), chemin, "scenario.description", "un texte",
+                               vide_permis=True)
+    sources = exiger_textes(entete.get("sources", []), chemin, "scenario.sources")
     defauts = Parametres.defauts()
-    surcharges = dict(donnees.get("surcharges", {}))
-    defauts.avec(surcharges, origine="surcharges", fichier=chemin)  # valide clés et bornes
-    interventions = [lire_intervention(t, chemin, k, defauts) for k, t in enumerate(donnees.get("interventions", []))]
-    calibration = entete.get("calibration", True)
+    surcharges = dict(exiger_table(donnees.get("surcharges", {}), chemin, "surcharges",
+                                   "une table [surcharges] de clés déclarées"))
+    defauts.avec(surcharges, origine="surcharges", fichier=chemin)  # valide clés, types et bornes
+    tables = exiger_liste(donnees.get("interventions", []), chemin, "interventions",
+                          "des tables [[interventions]]", maxi=LIMITES["interventions"])
+    interventions = [lire_intervention(t, chemin, k, defauts) for k, t in enumerate(tables)]
+    calibration = entete.get("calibration")
+    if calibration is not None:
+        exiger_booleen(calibration, chemin, "scenario.calibration")
     base = entete.get("base")
-    sans = entete.get("sans_interventions", [])
-    if not isinstance(sans, list) or any(t not in TYPES_INTERVENTIONS for t in sans):
+    sans = exiger_textes(entete.get("sans_interventions", []), chemin, "scenario.sans_interventions",
+                         "une liste de types parmi " + ", ".join(TYPES_INTERVENTIONS))
+    if any(t not in TYPES_INTERVENTIONS for t in sans):
         raise ErreurEntree("Types d'interventions à retirer invalides.", fichier=chemin,
                            cle="scenario.sans_interventions", valeur=sans,
                            attendu="une liste de types parmi " + ", ".join(TYPES_INTERVENTIONS))
@@ -156,16 +190,22 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
     if base is not None:
         # Les fichiers déjà vus (chemins résolus), pas les noms : une base donnée par chemin peut boucler aussi.
         vus = _vus + (str(chemin.resolve()),)
-        if not isinstance(base, str):
-            raise ErreurEntree("Base de scénario invalide.", fichier=chemin, cle="scenario.base", valeur=base,
-                               attendu="le nom d'un scénario livré ou le chemin d'un fichier .toml")
-        if base == entete["nom"] or str(chemin_scenario(base).resolve()) in vus:
+        exiger_texte(base, chemin, "scenario.base", "le nom d'un scénario livré ou le chemin d'un fichier .toml")
+        if base == nom or str(chemin_scenario(base).resolve()) in vus:
             raise ErreurEntree("Héritage circulaire de scénarios.", fichier=chemin, cle="scenario.base", valeur=base)
         parent = charger_scenario(base, vus)
         surcharges = {**parent.surcharges, **surcharges}
         herites = [iv for iv in parent.interventions if TYPE_PAR_CLASSE[type(iv)] not in sans]
         interventions = herites + interventions
-        calibration = entete.get("calibration", parent.calibration)
-    return Scenario(nom=entete["nom"], fichier=chemin, question=entete["question"],
-                    description=entete.get("description", ""), sources=list(entete.get("sources", [])),
-                    surcharges=surcharges, interventions=interventions, calibration=bool(calibration))
+        if len(interventions) > LIMITES["interventions"]:
+            raise ErreurEntree("Trop d'interventions (héritées comprises).", fichier=chemin, cle="interventions",
+                               valeur=len(interventions), attendu=f"au plus {LIMITES['interventions']}")
+        if calibration is None:
+            calibration = parent.calibration
+    sc = Scenario(nom=nom, fichier=chemin, question=question, description=description, sources=sources,
+                  surcharges=surcharges, interventions=interventions,
+                  calibration=True if calibration is None else calibration)
+    # Chaque ensemble d'interventions actives possible, appliqué dans l'ordre, reste dans les bornes déclarées :
+    # `verifier` refuse ici ce que `simuler` refuserait en cours de route.
+    verifier_combinaisons(sc.parametres_base(), sc.interventions, fichier=chemin)
+    return sc

@@ -107,8 +107,8 @@ def texte_plan_jouet(
     return (
         f'nom = "{nom}"\nscenario = "reference"\nplan = "{plan}"\nreplicats = {replicats}\nmenages = 10\n'
         f'debut = "2020-01"\nfin = "2020-12"\nindicateurs = ["y"]\n'
-        f'fonction_run = "tests.balayage_jouet:{fonction}"\n'
-        'declarations = "tests.balayage_jouet:DECLARATIONS"\n'
+        f'fonction_run = "jouet.{fonction}"\n'
+        'declarations = "jouet"\n'
         f"{echantillonnage}\n[series]\n{series}\n\n{parametres}"
     )
 
@@ -118,3 +118,16 @@ def mortel_run(spec) -> ResultatJouet:
     if spec.surcharges["x1"] > 2.5:
         os._exit(3)
     return ishigami_run(spec)
+
+
+def enregistrer() -> None:
+    """Inscrit les fonctions jouets et leurs bornes aux registres du moteur (un plan ne nomme pas de module)."""
+    from experiences.balayages import enregistrer_declarations, enregistrer_fonction_run
+
+    enregistrer_declarations("jouet", DECLARATIONS)
+    for nom, objet in list(globals().items()):
+        if nom.endswith("_run") and callable(objet):
+            enregistrer_fonction_run(f"jouet.{nom}", objet)
+
+
+enregistrer()

@@ -104,8 +104,8 @@ def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
     }
     commande = [
         sys.executable,
-        "-m",
-        "experiences.cli",
+        "-c",  # les fonctions jouets s'inscrivent au registre du moteur par l'API Python, pas par le plan
+        "import sys, tests.balayage_jouet; from experiences.cli import main; sys.exit(main())",
         "balayer",
         str(plan),
         "--sortie",

@@ -141,8 +141,8 @@ CAS_INVALIDES = {
         ['parametres."x1".loi', "gaussienne", "uniforme, log_uniforme, triangulaire, normale_tronquee"],
     ),
     "fonction_run_introuvable": (
-        BASE.replace("tests.balayage_jouet:ishigami_run", "tests.balayage_jouet:absente"),
-        ["« fonction_run »", "tests.balayage_jouet:absente", "introuvable"],
+        BASE.replace("jouet.ishigami_run", "tests.balayage_jouet:absente"),
+        ["« fonction_run »", "tests.balayage_jouet:absente", "fonction de run inconnue", "modele"],
     ),
     "menages_pas_entier": (
         BASE.replace("menages = 10", 'menages = "dix"'),

@@ -95,7 +95,7 @@ def test_appliquer_maintenant_change_les_parametres_a_partir_de_la_semaine_coura
 
 def test_reglage_hors_bornes_refuse_en_francais():
     r = {**L.reglages_par_defaut("reference"), "simulation.menages": 300, "accompagnement.coef_formation": -1.0}
-    with pytest.raises(ErreurEntree, match="hors bornes"):
+    with pytest.raises(ErreurEntree, match="refusée par la page(.|\n)*accompagnement.coef_formation"):
         L.creer_modele(r)
 
 

@@ -30,6 +30,8 @@ from experiences.balayages.plans import (
     ErreurEntree,
     PlanBalayage,
     calculer_empreinte,
+    enregistrer_fonction_run,
+    fonction_run_enregistree,
     graine_run,
     importer_objet,
     lire_plan,
@@ -184,7 +186,7 @@ def taches(plan: PlanBalayage, points: pd.DataFrame, deja: set[str] = frozenset(
                     surcharges={**plan.fixes, **valeurs},
                     valeurs=valeurs,
                     types_valeurs=types_valeurs,
-                    fonction_run=plan.fonction_run,
+                    fonction_run=fonction_run_enregistree(plan.fonction_run),
                     series=plan.series,
                 )
 
@@ -394,9 +396,14 @@ def dossier_par_defaut(plan: PlanBalayage) -> Path:
 
 
 def verifier_scenario(plan: PlanBalayage) -> None:
-    """Avec le vrai modèle, charge le scénario une fois avant de lancer les runs (erreur claire, code 2)."""
+    """Avec le vrai modèle, avant de lancer les runs (erreur claire, code 2) : le scénario se charge, chaque
+    combinaison de ses interventions avec les valeurs fixes et les bornes des points reste permise sur la période
+    du plan (modèle minuscule construit aux coins du plan), et chaque indicateur est une clé du résumé d'un run.
+    `nonrecours verifier` fait les mêmes vérifications."""
     if plan.fonction_run != FONCTION_RUN_DEFAUT:
         return
+    from experiences.execution.runs import cles_resume
+    from modele.modele import ModeleNonRecours
     from modele.scenarios import charger_scenario
 
     try:
@@ -404,6 +411,30 @@ def verifier_scenario(plan: PlanBalayage) -> None:
     except ErreurEntree as exc:
         message = f"{plan.fichier} : clé « scenario » = {plan.scenario!r} : scénario invalide.\n  {exc}"
         raise ErreurEntree(message) from None
+    for coin in coins_du_plan(plan):
+        try:
+            ModeleNonRecours(scenario=plan.scenario_execution, menages=100, debut=plan.debut, fin=plan.fin,
+                             surcharges={**plan.fixes, **coin})
+        except ErreurEntree as exc:
+            raise ErreurEntree(f"{plan.fichier} : le plan donne, avec ses valeurs {coin}, un scénario que la "
+                               f"simulation refuserait.\n  {exc}") from None
+    connues = cles_resume()
+    for ind in plan.indicateurs:
+        if ind not in connues:
+            raise ErreurEntree(f"{plan.fichier} : clé « indicateurs » : {ind!r} n'est pas une clé du résumé d'un "
+                               f"run. Attendu : des clés parmi {', '.join(sorted(connues))}.")
+
+
+def coins_du_plan(plan: PlanBalayage) -> list[dict]:
+    """Valeurs extrêmes de chaque paramètre varié (toutes au minimum, toutes au maximum)."""
+    bas, haut = {}, {}
+    for p in plan.parametres:
+        valeurs = list(p.niveaux) if p.niveaux is not None else [p.min, p.max]
+        nombres = [v for v in valeurs if isinstance(v, (int, float)) and not isinstance(v, bool)]
+        if not nombres:
+            continue
+        bas[p.cle], haut[p.cle] = min(nombres), max(nombres)
+    return [bas, haut] if bas else [{}]
 
 
 def preparer_plan(
@@ -413,6 +444,12 @@ def preparer_plan(
     if not isinstance(plan, PlanBalayage):
         plan = lire_plan(plan, declarations)
     if fonction_run is not None and fonction_run != plan.fonction_run:
+        if callable(fonction_run) or ":" in str(fonction_run):  # API Python : la fonction elle-même
+            nom = (fonction_run if isinstance(fonction_run, str)
+                   else f"{fonction_run.__module__}:{fonction_run.__qualname__}")
+            enregistrer_fonction_run(nom, fonction_run)
+            fonction_run = nom
+        fonction_run_enregistree(fonction_run, plan.fichier)
         plan = replace(plan, fonction_run=fonction_run)
         plan = replace(plan, empreinte=calculer_empreinte(plan))
     return plan
@@ -437,7 +474,7 @@ def executer_balayage(
       le processus courant) ; avec ``dask="local"``, nombre de travailleurs du LocalCluster ;
     - ``dask`` : ``None`` (pool local), ``"local"`` (LocalCluster) ou adresse d'un ordonnanceur ;
     - ``declarations`` : bornes des paramètres ``{clé: (min, max)}`` (défaut : celles du modèle) ;
-    - ``fonction_run`` : ``"module:fonction"`` qui remplace celle du plan ;
+    - ``fonction_run`` : fonction (ou ``"module:fonction"``, ou nom enregistré) qui remplace celle du plan ;
     - ``barre`` : barre de progression tqdm (défaut : seulement sur un terminal) ;
     - ``slurm`` : :class:`experiences.execution.slurm.OptionsSlurm` pour des travailleurs soumis comme jobs SLURM
       (journaux des jobs dans ``sortie/journaux_slurm``).
@@ -446,7 +483,7 @@ def executer_balayage(
     """
     debut = time.perf_counter()
     plan = preparer_plan(plan, declarations, fonction_run)
-    importer_objet(plan.fonction_run, plan.fichier, "fonction_run")  # échoue tôt, avec un message clair
+    importer_objet(fonction_run_enregistree(plan.fonction_run), plan.fichier, "fonction_run")  # échoue tôt
     verifier_scenario(plan)
     if travailleurs is not None and (
         isinstance(travailleurs, bool) or not isinstance(travailleurs, int) or travailleurs < 1

@@ -25,9 +25,16 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modele.calendrier import DOMAINE
+from modele.entrees import LIMITES, profondeur
 from modele.parametres import ErreurEntree, charger_declarations
 
-FONCTION_RUN_DEFAUT = "experiences.execution:executer_run"
+FONCTION_RUN_DEFAUT = "modele"
+# Registres internes : un plan (fichier de données) ne nomme jamais un module, seulement une entrée d'ici.
+# Une autre fonction de run ou table de bornes s'ajoute par l'API Python (`enregistrer_fonction_run`,
+# `enregistrer_declarations`, ou les arguments `fonction_run=`/`declarations=` d'`executer_balayage`).
+FONCTIONS_RUN: dict[str, str] = {"modele": "experiences.execution.runs:executer_run"}
+DECLARATIONS_ENREGISTREES: dict[str, Any] = {}
 PLANS = ("factoriel", "hypercube_latin", "sobol", "morris")
 LOIS = {
     "uniforme": "unif",
@@ -47,8 +54,8 @@ CLES_RACINE = {
     "graine": "entier >= 0 (graine maîtresse du plan)",
     "graines_communes": "booléen",
     "indicateurs": 'liste de clés du résumé d\'un run (ex. "taux_non_recours_rsa_fin")',
-    "fonction_run": 'chemin "module:fonction"',
-    "declarations": 'chemin "module:objet" (table des bornes des paramètres)',
+    "fonction_run": "nom d'une fonction de run enregistrée (défaut : \"modele\")",
+    "declarations": "nom d'une table de bornes enregistrée (défaut : \"modele\", parametres/defauts/)",
     "echantillonnage": "table",
     "series": "table",
     "sensibilite": "table",
@@ -211,6 +218,37 @@ def _liste_textes(fichier: str, cle: str, valeur: Any, attendu: str) -> tuple[st
 
 
 # -------------------------------------------------------------------------------------- déclarations
+def enregistrer_fonction_run(nom: str, fonction: Any) -> None:
+    """API Python : rend la fonction de run `fonction` (callable de module, ou "module:attribut") nommable `nom`."""
+    if callable(fonction):
+        fonction = f"{fonction.__module__}:{fonction.__qualname__}"
+    FONCTIONS_RUN[nom] = fonction
+
+
+def enregistrer_declarations(nom: str, declarations: Any) -> None:
+    """API Python : rend la table de bornes `declarations` ({clé: (min, max)} ou déclarations) nommable `nom`."""
+    DECLARATIONS_ENREGISTREES[nom] = declarations
+
+
+def fonction_run_enregistree(nom: Any, fichier: str = "", cle: str = "fonction_run") -> str:
+    """Le chemin Python d'une fonction de run du registre ; un nom inconnu lève ErreurEntree (rien n'est importé)."""
+    if not isinstance(nom, str) or nom not in FONCTIONS_RUN:
+        raise _erreur(fichier or "(appel)", cle, nom, "une fonction de run enregistrée parmi "
+                      + ", ".join(sorted(FONCTIONS_RUN)), "fonction de run inconnue (un plan ne nomme pas de module)")
+    return FONCTIONS_RUN[nom]
+
+
+def declarations_enregistrees(nom: Any, fichier: str = "", cle: str = "declarations") -> Any:
+    """La table de bornes enregistrée sous `nom` ("modele" : celles du modèle) ; sinon ErreurEntree."""
+    if nom == "modele":
+        return declarations_par_defaut()
+    if not isinstance(nom, str) or nom not in DECLARATIONS_ENREGISTREES:
+        raise _erreur(fichier or "(appel)", cle, nom, "une table de bornes enregistrée parmi "
+                      + ", ".join(["modele", *sorted(DECLARATIONS_ENREGISTREES)]),
+                      "table de bornes inconnue (un plan ne nomme pas de module)")
+    return DECLARATIONS_ENREGISTREES[nom]
+
+
 def importer_objet(chemin: str, fichier: str = "", cle: str = "") -> Any:
     """Importe ``module:attribut`` ; lève :class:`ErreurEntree` si le chemin est introuvable."""
     attendu = 'un chemin "module:attribut" importable (ex. "experiences.execution:executer_run")'
@@ -274,6 +312,11 @@ def lire_plan(chemin: str | Path, declarations: Any = None) -> PlanBalayage:
     chemin = Path(chemin)
     fichier = str(chemin)
     try:
+        if chemin.is_file() and chemin.stat().st_size > LIMITES["taille_fichier_octets"]:
+            raise ErreurEntree(f"{fichier} : fichier trop gros. Attendu : au plus {LIMITES['taille_fichier_octets']} "
+                               "octets.")
+        if chemin.exists() and not chemin.is_file():
+            raise ErreurEntree(f"{fichier} : ce n'est pas un fichier ordinaire.")
         texte = chemin.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise ErreurEntree(f"{fichier} : fichier de plan introuvable.") from None
@@ -287,6 +330,11 @@ def lire_plan(chemin: str | Path, declarations: Any = None) -> PlanBalayage:
         raise ErreurEntree(
             f"{fichier} : TOML mal formé{ou} (détail de l'analyseur : {exc}). Corrigez la syntaxe du fichier."
         ) from None
+    except (RecursionError, MemoryError):
+        raise ErreurEntree(f"{fichier} : TOML trop profond pour être lu.") from None
+    if profondeur(brut) > LIMITES["profondeur_toml"]:
+        raise ErreurEntree(f"{fichier} : TOML trop profond. Attendu : au plus {LIMITES['profondeur_toml']} niveaux "
+                           "de tables et de listes.")
     return valider_plan(brut, fichier, declarations, dossier=chemin.parent)
 
 
@@ -302,6 +350,8 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
     if plan not in PLANS:
         raise _erreur(fichier, "plan", plan, "un plan parmi " + ", ".join(PLANS), "plan d'expérience inconnu")
     replicats = _entier(fichier, "replicats", brut["replicats"], 1)
+    if replicats > LIMITES["replicats"]:
+        raise _erreur(fichier, "replicats", replicats, f"un entier entre 1 et {LIMITES['replicats']}", "trop grand")
     menages = _entier(fichier, "menages", brut["menages"], 1)
     dates = {}
     for cle in ("debut", "fin"):
@@ -309,24 +359,33 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
         if not isinstance(valeur, str) or not _DATE.match(valeur):
             raise _erreur(fichier, cle, valeur, 'une date "AAAA-MM" (ex. "2020-01")', "date invalide")
         dates[cle] = valeur
+    for cle, valeur in dates.items():
+        if not DOMAINE[0].isoformat()[:7] <= valeur <= DOMAINE[1].isoformat()[:7]:
+            raise _erreur(fichier, cle, valeur, f"un mois entre {DOMAINE[0].isoformat()[:7]} et "
+                          f"{DOMAINE[1].isoformat()[:7]}", "date hors du domaine du modèle")
     if dates["debut"] > dates["fin"]:
         raise _erreur(fichier, "fin", dates["fin"], f"une date >= debut ({dates['debut']!r})", "fin avant debut")
     graine = _entier(fichier, "graine", brut.get("graine", 0), 0)
+    if graine > LIMITES["graine"]:
+        raise _erreur(fichier, "graine", graine, f"un entier entre 0 et {LIMITES['graine']}", "trop grand")
     graines_communes = _booleen(fichier, "graines_communes", brut.get("graines_communes", False))
     indicateurs = _liste_textes(fichier, "indicateurs", brut.get("indicateurs", []), CLES_RACINE["indicateurs"])
     fonction_run = _texte(
         fichier, "fonction_run", brut.get("fonction_run", FONCTION_RUN_DEFAUT), CLES_RACINE["fonction_run"]
     )
+    fonction_run_enregistree(fonction_run, fichier)
     chemin_decl = brut.get("declarations")
     if chemin_decl is not None:
         chemin_decl = _texte(fichier, "declarations", chemin_decl, CLES_RACINE["declarations"])
-
+        table_decl = declarations_enregistrees(chemin_decl, fichier)
     if declarations is None:
-        if chemin_decl is not None:
-            declarations = importer_objet(chemin_decl, fichier, "declarations")
-        else:
-            declarations = declarations_par_defaut()
+        declarations = table_decl if chemin_decl is not None else declarations_par_defaut()
     bornes = normaliser_declarations(declarations)
+    borne_menages = bornes.get("simulation.menages")
+    if borne_menages is not None and borne_menages.min is not None and not (
+            borne_menages.min <= menages <= (borne_menages.max if borne_menages.max is not None else math.inf)):
+        raise _erreur(fichier, "menages", menages, f"un entier entre {borne_menages.min:g} et {borne_menages.max:g} "
+                      "(déclaration simulation.menages)", "hors bornes")
 
     echantillonnage = _valider_echantillonnage(fichier, plan, brut.get("echantillonnage", {}))
     series = _valider_series(fichier, brut.get("series", {}))
@@ -360,8 +419,29 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
         sensibilite=sensibilite,
         scenario_fichier=scenario_fichier,
     )
+    n = nombre_points(provisoire)
+    if n > LIMITES["points_plan"]:
+        raise ErreurEntree(f"{fichier} : plan trop grand : {n} points (plan « {plan} »). Attendu : au plus "
+                           f"{LIMITES['points_plan']} points ; réduire les niveaux, echantillonnage.n ou les "
+                           "paramètres.")
+    if n * replicats > LIMITES["runs_plan"]:
+        raise ErreurEntree(f"{fichier} : plan trop grand : {n} points × {replicats} réplicats = {n * replicats} runs. "
+                           f"Attendu : au plus {LIMITES['runs_plan']} runs.")
     empreinte = calculer_empreinte(provisoire)
     return PlanBalayage(**{**provisoire.__dict__, "empreinte": empreinte})
+
+
+def nombre_points(plan: PlanBalayage) -> int:
+    """Nombre de points du plan, calculé sans échantillonner (pour borner la taille avant de rien allouer)."""
+    d = len(plan.parametres)
+    if plan.plan == "factoriel":
+        return math.prod(len(p.niveaux) for p in plan.parametres)
+    n = plan.echantillonnage["n"]
+    if plan.plan == "hypercube_latin":
+        return n
+    if plan.plan == "sobol":
+        return n * (2 * d + 2 if plan.echantillonnage["second_ordre"] else d + 2)
+    return n * (d + 1)
 
 
 def _valider_echantillonnage(fichier: str, plan: str, table: Any) -> dict:

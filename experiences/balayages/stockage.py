@@ -2,7 +2,7 @@
 
 Stockage (dossier ``DIR``) ::
 
-    DIR/manifeste.json        en-tête : empreinte et contenu du plan, nombre de runs, versions
+    DIR/manifeste.json        en-tête : empreintes du plan et de ses points, contenu du plan, nombre de runs
     DIR/plan.toml             copie du plan
     DIR/points.parquet        les points du plan (une ligne par point)
     DIR/resume/<run>.parquet  une ligne par run terminé (écrit en dernier : il vaut marque de fin)
@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import os
@@ -147,6 +148,15 @@ def en_octets(table: pa.Table, compression: str) -> bytes:
 
 
 # ------------------------------------------------------------------------------------------ stockage
+def empreinte_points(points: pd.DataFrame) -> str:
+    """SHA-256 des points d'un plan (colonnes, types et valeurs), indépendante du fichier Parquet qui les porte."""
+    h = hashlib.sha256()
+    h.update(json.dumps([str(c) for c in points.columns]).encode())
+    h.update(json.dumps([str(t) for t in points.dtypes]).encode())
+    h.update(pd.util.hash_pandas_object(points, index=False).values.tobytes())
+    return h.hexdigest()
+
+
 def ecrire_atomique(chemin: Path, donnees: bytes) -> None:
     """Écrit sous un nom temporaire caché puis renomme (`os.replace`, atomique)."""
     temporaire = chemin.with_name(f".{chemin.name}.tmp-{os.getpid()}-{uuid.uuid4().hex[:8]}")
@@ -253,17 +263,35 @@ class Stockage:
             sous.mkdir(exist_ok=True)
         if texte_plan is not None and not (self.dossier / "plan.toml").exists():
             ecrire_atomique(self.dossier / "plan.toml", texte_plan.encode("utf-8"))
+        attendus = echantillonner(plan)
+        empreinte = empreinte_points(attendus)
+        manifeste = json.loads(self.manifeste.read_text(encoding="utf-8"))
         if self.points.exists():
-            points = pd.read_parquet(self.points)
+            # Reprise : les points stockés doivent être ceux du plan (un fichier édité ou tronqué mélangerait
+            # deux plans d'expérience dans un même stock).
+            try:
+                stockes = pd.read_parquet(self.points)
+                lue = empreinte_points(stockes)
+            except Exception as exc:  # noqa: BLE001 - Parquet tronqué ou illisible, quelle qu'en soit la forme
+                raise ErreurEntree(f"--sortie {self.dossier} : {self.points.name} est illisible ({type(exc).__name__})"
+                                   " : le stock est abîmé. Reprise refusée : choisissez un autre dossier de sortie "
+                                   "(ou effacez celui-ci pour recommencer).") from None
+            for nom, valeur in (("points.parquet", lue), ("manifeste", manifeste.get("empreinte_points", empreinte))):
+                if valeur != empreinte:
+                    raise ErreurEntree(
+                        f"--sortie {self.dossier} : les points du stock ({nom}) ne sont pas ceux du plan "
+                        f"{plan.fichier} (empreinte {str(valeur)[:12]}… au lieu de {empreinte[:12]}…). Reprise "
+                        "refusée : le stock a été modifié. Choisissez un autre dossier de sortie.")
+            points = attendus
         else:
-            points = echantillonner(plan)
+            points = attendus
             tampon = io.BytesIO()
             points.to_parquet(tampon, index=False)
             ecrire_atomique(self.points, tampon.getvalue())
-        manifeste = json.loads(self.manifeste.read_text(encoding="utf-8"))
-        if manifeste.get("nombre_points") is None:
+        if manifeste.get("nombre_points") is None or "empreinte_points" not in manifeste:
             manifeste["nombre_points"] = len(points)
             manifeste["nombre_runs"] = len(points) * plan.replicats
+            manifeste["empreinte_points"] = empreinte
             ecrire_atomique(self.manifeste, en_json(manifeste))
         return points
 

@@ -31,8 +31,10 @@ from typing import Any
 import pandas as pd
 
 from experiences.calibration import cibles as mod_cibles
+from experiences.execution import processus
 from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
+from modele.entrees import LIMITES, exiger_nom, nom_de_dossier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
 from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
 
@@ -169,6 +171,9 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
         raise ErreurEntree("Points de départ mal formés.", fichier=chemin, cle="depart",
                            attendu="des tables [[depart]] cle = valeur")
     for k, point in enumerate(departs):
+        if not isinstance(point, dict):
+            raise ErreurEntree("Point de départ mal formé.", fichier=chemin, cle=f"depart[{k}]", valeur=point,
+                               attendu="une table [[depart]] cle = valeur")
         for cle, v in point.items():
             if cle not in table:
                 raise ErreurEntree("Point de départ sur un paramètre qui n'est pas libre.", fichier=chemin,
@@ -184,11 +189,23 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
                            attendu=", ".join(ECHANTILLONNEURS))
     menages = _entier(entete.get("menages", 10000), chemin, "calibration.menages", 100)
     decl["simulation.menages"].valider(menages, fichier=chemin, cle="calibration.menages")
+    nom = exiger_nom(entete.get("nom", nom_de_dossier(chemin.stem)), chemin, "calibration.nom")
+    essais = _entier(entete.get("essais", 60), chemin, "calibration.essais", 1)
+    if essais > LIMITES["essais_calibration"]:
+        raise ErreurEntree("Trop d'essais.", fichier=chemin, cle="calibration.essais", valeur=essais,
+                           attendu=f"au plus {LIMITES['essais_calibration']}")
+    replicats = _entier(entete.get("replicats", 2), chemin, "calibration.replicats", 1)
+    if replicats > LIMITES["replicats"]:
+        raise ErreurEntree("Trop de réplicats.", fichier=chemin, cle="calibration.replicats", valeur=replicats,
+                           attendu=f"au plus {LIMITES['replicats']}")
+    graine = _entier(entete.get("graine", 1000), chemin, "calibration.graine", 0)
+    if graine > LIMITES["graine"] - replicats:
+        raise ErreurEntree("Graine trop grande.", fichier=chemin, cle="calibration.graine", valeur=graine,
+                           attendu=f"au plus {LIMITES['graine'] - replicats}")
     return PlanCalibration(
-        nom=str(entete.get("nom", chemin.stem)), parametres=libres, cibles=liste_cibles, scenario=scenario,
-        menages=menages, replicats=_entier(entete.get("replicats", 2), chemin, "calibration.replicats", 1),
-        graine=_entier(entete.get("graine", 1000), chemin, "calibration.graine", 0), debut=debut, fin=fin,
-        essais=_entier(entete.get("essais", 60), chemin, "calibration.essais", 1), echantillonneur=ech,
+        nom=nom, parametres=libres, cibles=liste_cibles, scenario=scenario,
+        menages=menages, replicats=replicats, graine=graine, debut=debut, fin=fin, essais=essais,
+        echantillonneur=ech,
         demarrage=_entier(entete.get("demarrage", 10), chemin, "calibration.demarrage", 1),
         surcharges=dict(surcharges), departs=departs, fichier=str(chemin))
 
@@ -336,9 +353,11 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
         travailleurs = slurm.travailleurs
     else:
         travailleurs = max(1, int(travailleurs))
-        pool = ProcessPoolExecutor(max_workers=travailleurs) if travailleurs > 1 else None
+        pool = processus.pool(travailleurs) if travailleurs > 1 else None
         if pool is not None:
             pile.callback(pool.shutdown, cancel_futures=True)
+            # Ctrl+C, SIGTERM ou erreur : aucun travailleur ne reste (appelé avant shutdown, pile inversée).
+            pile.push(lambda typ, val, tb: processus.arreter_pool(pool) if typ is not None else None)
             list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
 
     def objectif(essai):

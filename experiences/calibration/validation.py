@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import sys
 import time
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -27,7 +26,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiences.calibration import cibles as mod_cibles  # noqa: E402
-from experiences.execution import sorties  # noqa: E402
+from experiences.execution import processus, sorties  # noqa: E402
 from experiences.execution.runs import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
 from experiences.rapports import html  # noqa: E402
 from experiences.rapports.figures import courbes, libelle, moyenne_ic, sauver  # noqa: E402
@@ -85,7 +84,8 @@ def simuler(menages: int, replicats: int, graine: int, debut: str, fin: str, tra
             if progression is not None:
                 progression.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=travailleurs) as pool:
+        pool = processus.pool(travailleurs)
+        try:
             futurs = [pool.submit(_tache, *t) for t in taches]
             for f in futurs:
                 genre, _r, s, p = f.result()
@@ -93,6 +93,10 @@ def simuler(menages: int, replicats: int, graine: int, debut: str, fin: str, tra
                 parametres = parametres or p
                 if progression is not None:
                     progression.update(1)
+        except BaseException:
+            processus.arreter_pool(pool)
+            raise
+        pool.shutdown()
     ref = pd.concat(sortie["reference"], ignore_index=True)
     var = pd.concat(sortie["variante"], ignore_index=True) if sortie["variante"] else None
     return ref, var, parametres

@@ -7,6 +7,8 @@ métier (`experiences.execution`, `comparaison`, `balayages`, `calibration`, `re
 
 from __future__ import annotations
 
+import errno
+import signal
 import sys
 
 from experiences.cli import balayer, calibrer, comparer, population, raconter, simuler, verifier, visualiser
@@ -23,6 +25,8 @@ def construire_analyseur() -> Analyseur:
     """Toutes les sous-commandes."""
     a = Analyseur(prog="nonrecours", description="Simulateur multi-agents de l'accès aux droits sociaux "
                   "sous dématérialisation : non-recours et travail transféré aux acteurs locaux.")
+    a.add_argument("--debug", action="store_true",
+                   help="en cas d'erreur interne, montrer aussi la trace Python (pour un rapport de bogue)")
     sous = a.add_subparsers(dest="commande", metavar="COMMANDE", parser_class=Analyseur)
     sous.required = True
     for module in COMMANDES:
@@ -30,10 +34,30 @@ def construire_analyseur() -> Analyseur:
     return a
 
 
+def _interrompre(signum, frame):
+    raise KeyboardInterrupt
+
+
+def message_erreur_systeme(exc: OSError) -> str:
+    """Message français d'une erreur du système (disque plein, fichier trop gros, droits…)."""
+    causes = {errno.ENOSPC: "disque plein", errno.EFBIG: "fichier trop gros pour le système (limite de taille)",
+              errno.EDQUOT: "quota disque dépassé", errno.EACCES: "permission refusée",
+              errno.EROFS: "système de fichiers en lecture seule", errno.EIO: "erreur d'entrée-sortie du disque"}
+    cause = causes.get(exc.errno, exc.strerror or type(exc).__name__)
+    lieu = f" ({exc.filename})" if exc.filename else ""
+    return f"Erreur interne : écriture ou lecture impossible{lieu} : {cause}. Aucun résultat partiel n'est gardé."
+
+
 def main(argv: list[str] | None = None) -> int:
-    """Point d'entrée : erreurs d'entrée → message français, code 2."""
+    """Point d'entrée : entrée invalide → message français, code 2 ; erreur interne → message français, code 1.
+
+    Jamais de trace Python, sauf avec `--debug`. SIGTERM arrête comme Ctrl+C (les processus enfants aussi).
+    """
+    from experiences.execution.sorties import ErreurInterne
+
     analyseur = construire_analyseur()
     args = analyseur.parse_args(argv)
+    ancien = signal.signal(signal.SIGTERM, _interrompre) if argv is None else None
     try:
         return int(args.fonction(args) or 0)
     except ErreurEntree as exc:
@@ -42,6 +66,24 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         sys.stderr.write("Interrompu.\n")
         return 130
+    except Exception as exc:  # noqa: BLE001 - dernier filet : message français, jamais de trace
+        if args.debug:
+            raise
+        if isinstance(exc, ErreurInterne):
+            texte = f"Erreur interne : {exc}"
+        elif isinstance(exc, OSError):
+            texte = message_erreur_systeme(exc)
+        elif isinstance(exc, MemoryError):
+            texte = "Erreur interne : mémoire épuisée (réduire --menages, --replicats ou la taille du plan)."
+        else:
+            texte = (f"Erreur interne ({type(exc).__name__}) : {exc}. C'est un défaut du programme : relancez avec "
+                     "« nonrecours --debug … » et joignez la trace à un rapport de bogue.")
+        sys.stderr.write(texte + "\n")
+        return 1
+    finally:
+        if ancien is not None:
+            signal.signal(signal.SIGTERM, ancien)
+        sys.stderr.flush()
 
 
 if __name__ == "__main__":

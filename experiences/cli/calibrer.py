@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiences.cli.commun import entier_min, liste
+from experiences.cli.commun import GRAINE_MAX, LIMITES, MENAGES_MAX, TRAVAILLEURS_MAX, entier_min, liste
 
 
 def ajouter_sous_commandes(sous) -> None:
@@ -13,13 +13,16 @@ def ajouter_sous_commandes(sous) -> None:
     c = sous.add_parser("calibrer", help="ajuster les paramètres comportementaux aux chiffres publiés (Optuna)")
     c.add_argument("plan", nargs="?", default=None, type=Path, metavar="PLAN.toml",
                    help="plan de calibration (défaut : parametres/plan_calibration.toml)")
-    c.add_argument("--essais", type=entier_min(1, "--essais"), default=None,
+    c.add_argument("--essais", type=entier_min(1, "--essais", LIMITES["essais_calibration"]), default=None,
                    help="nombre total d'essais terminés visé (défaut : celui du plan) ; une étude reprise le complète")
-    c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+    c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
-    c.add_argument("--menages", type=entier_min(100, "--menages"), default=None, help="ménages par exécution")
-    c.add_argument("--replicats", type=entier_min(1, "--replicats"), default=None, help="réplicats par essai")
-    c.add_argument("--graine", type=entier_min(0, "--graine"), default=None, help="graine du premier réplicat")
+    c.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
+                   help="ménages par exécution")
+    c.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=None,
+                   help="réplicats par essai")
+    c.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=None,
+                   help="graine du premier réplicat")
     c.add_argument("--parametres", default=None, metavar="CLE,CLE",
                    help="ne libérer que ces paramètres du plan (séparés par des virgules)")
     c.add_argument("--cibles", default=None, metavar="C1,C2", help="n'ajuster que ces cibles")
@@ -35,16 +38,16 @@ def ajouter_sous_commandes(sous) -> None:
     c.set_defaults(fonction=commande_calibrer)
 
     v = sous.add_parser("valider", help="rapport de validation : cibles atteintes, gradients non ajustés")
-    v.add_argument("--menages", type=entier_min(100, "--menages"), default=20000,
+    v.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=20000,
                    help="ménages par exécution (défaut : 20 000)")
-    v.add_argument("--replicats", type=entier_min(2, "--replicats"), default=4,
+    v.add_argument("--replicats", type=entier_min(2, "--replicats", LIMITES["replicats"]), default=4,
                    help="réplicats (défaut : 4 ; au moins 2 pour un intervalle)")
-    v.add_argument("--graine", type=entier_min(0, "--graine"), default=0, help="graine du premier réplicat")
+    v.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0, help="graine du premier réplicat")
     v.add_argument("--debut", default="2014-01", help="premier mois simulé (défaut : 2014-01)")
     v.add_argument("--fin", default="2027-12", help="dernier mois simulé (défaut : 2027-12)")
     v.add_argument("--annee", type=entier_min(2014, "--annee"), default=2023,
                    help="année des tableaux de gradients (défaut : 2023)")
-    v.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+    v.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
     v.add_argument("--sans-contrefactuel", action="store_true",
                    help="ne pas simuler la référence sans fermetures de guichets (rapport plus rapide)")

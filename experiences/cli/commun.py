@@ -5,7 +5,17 @@ from __future__ import annotations
 import argparse
 import sys
 
-from modele.parametres import ErreurEntree
+from modele.entrees import LIMITES
+from modele.parametres import ErreurEntree, charger_declarations
+
+__all__ = ["GRAINE_MAX", "LIMITES", "MENAGES_MAX", "TRAVAILLEURS_MAX", "Analyseur", "entier_min", "liste",
+           "lire_surcharges"]
+
+#: Bornes des arguments : ménages selon leur déclaration ; une graine laisse place aux graines des réplicats
+#: (graine + r) ; au plus 256 processus de travail.
+MENAGES_MAX = int(charger_declarations()["simulation.menages"].max)
+GRAINE_MAX = LIMITES["graine"] - LIMITES["replicats"]
+TRAVAILLEURS_MAX = 256
 
 TRADUCTIONS = {
     "the following arguments are required": "arguments obligatoires manquants",
@@ -31,8 +41,8 @@ class Analyseur(argparse.ArgumentParser):
         sys.exit(2)
 
 
-def entier_min(minimum: int, nom: str):
-    """Type argparse : entier >= minimum, message français."""
+def entier_min(minimum: int, nom: str, maximum: int | None = None):
+    """Type argparse : entier >= minimum (et <= maximum), message français."""
     def conv(texte: str) -> int:
         try:
             v = int(texte)
@@ -40,6 +50,8 @@ def entier_min(minimum: int, nom: str):
             raise argparse.ArgumentTypeError(f"{nom} : « {texte} » n'est pas un entier") from None
         if v < minimum:
             raise argparse.ArgumentTypeError(f"{nom} : {v} est trop petit (attendu : un entier >= {minimum})")
+        if maximum is not None and v > maximum:
+            raise argparse.ArgumentTypeError(f"{nom} : {v} est trop grand (attendu : un entier <= {maximum})")
         return v
     return conv
 
@@ -53,6 +65,9 @@ def lire_surcharges(textes: list[str]) -> dict:
         if "=" not in t:
             raise ErreurEntree("Surcharge mal formée.", cle="--parametre", valeur=t, attendu="CLE=VALEUR")
         cle, texte = t.split("=", 1)
+        if cle.strip() in sortie:
+            raise ErreurEntree("Paramètre surchargé deux fois.", cle="--parametre", valeur=cle.strip(),
+                               attendu="une seule surcharge par clé (la dernière ne remplace pas la première)")
         try:
             valeur = tomllib.loads(f"v = {texte}")["v"]
         except tomllib.TOMLDecodeError:

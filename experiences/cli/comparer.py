@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiences.cli.commun import entier_min, lire_surcharges
+from experiences.cli.commun import GRAINE_MAX, LIMITES, MENAGES_MAX, TRAVAILLEURS_MAX, entier_min, lire_surcharges
 
 
 def ajouter_sous_commandes(sous) -> None:
@@ -16,16 +16,17 @@ def ajouter_sous_commandes(sous) -> None:
     c.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="au moins deux scénarios (noms livrés ou fichiers .toml) ; le premier sert de point de "
                         "comparaison")
-    c.add_argument("--replicats", type=entier_min(1, "--replicats"), default=5,
+    c.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=5,
                    help="réplicats par scénario (graines graine, graine+1, … ; défaut : 5)")
-    c.add_argument("--menages", type=entier_min(100, "--menages"), default=None,
+    c.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
                    help="ménages simulés par réplicat (défaut : simulation.menages, 20 000)")
-    c.add_argument("--graine", type=entier_min(0, "--graine"), default=0, help="graine du réplicat 0 (défaut : 0)")
+    c.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0,
+                   help="graine du réplicat 0 (défaut : 0)")
     c.add_argument("--debut", default="2014-01", help="premier mois simulé AAAA-MM (défaut : 2014-01)")
     c.add_argument("--fin", default="2027-12", help="dernier mois simulé AAAA-MM (défaut : 2027-12)")
     c.add_argument("--sortie", type=Path, default=None,
                    help="dossier de résultats (défaut : resultats/<date-heure>_comparaison/)")
-    c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+    c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    help="processus parallèles (défaut : nombre de cœurs)")
     c.add_argument("--population-cible", dest="population_cible", type=entier_min(1, "--population-cible"),
                    default=None, metavar="P",

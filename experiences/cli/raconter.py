@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import sys
 
-from experiences.cli.commun import entier_min
+from experiences.cli.commun import GRAINE_MAX, MENAGES_MAX, entier_min
 from modele.parametres import ErreurEntree
 
 
@@ -12,8 +12,8 @@ def ajouter_sous_commandes(sous) -> None:
     """Ajoute `raconter`."""
     r = sous.add_parser("raconter", help="raconter la vie d'un ménage simulé (« Suivre un ménage »)")
     r.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO")
-    r.add_argument("--menages", type=entier_min(100, "--menages"), default=2000)
-    r.add_argument("--graine", type=entier_min(0, "--graine"), default=0)
+    r.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=2000)
+    r.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0)
     r.add_argument("--debut", default="2014-01")
     r.add_argument("--fin", default="2027-12")
     quel = r.add_mutually_exclusive_group()

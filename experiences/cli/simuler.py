@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from experiences.cli.commun import entier_min, lire_surcharges
+from experiences.cli.commun import GRAINE_MAX, LIMITES, MENAGES_MAX, TRAVAILLEURS_MAX, entier_min, lire_surcharges
 
 
 def ajouter_sous_commandes(sous) -> None:
@@ -12,16 +12,17 @@ def ajouter_sous_commandes(sous) -> None:
     s = sous.add_parser("simuler", help="simuler un scénario (par défaut : la référence 2014-2027)")
     s.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO",
                    help="nom d'un scénario livré ou chemin d'un fichier .toml (défaut : reference)")
-    s.add_argument("--menages", type=entier_min(100, "--menages"), default=None,
+    s.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
                    help="nombre de ménages simulés (défaut : simulation.menages, 20 000)")
-    s.add_argument("--graine", type=entier_min(0, "--graine"), default=0, help="graine aléatoire (défaut : 0)")
-    s.add_argument("--replicats", type=entier_min(1, "--replicats"), default=1,
+    s.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0,
+                   help="graine aléatoire (défaut : 0)")
+    s.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=1,
                    help="réplicats (graines graine, graine+1, …)")
     s.add_argument("--debut", default="2014-01", help="premier mois simulé AAAA-MM (défaut : 2014-01)")
     s.add_argument("--fin", default="2027-12", help="dernier mois simulé AAAA-MM (défaut : 2027-12)")
     s.add_argument("--sortie", type=Path, default=None,
                    help="dossier de résultats (défaut : resultats/<date-heure>_<scénario>/)")
-    s.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+    s.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    help="processus parallèles pour les réplicats (défaut : nombre de cœurs)")
     s.add_argument("--parametre", action="append", default=[], metavar="CLE=VALEUR",
                    help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2")

@@ -15,14 +15,17 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_verifier(args) -> int:
     """Vérifie un fichier TOML : déclarations, scénario, plan de balayage ou calibration."""
-    from modele.parametres import Parametres, charger_declarations, lire_toml
+    from modele.parametres import Parametres, charger_declarations, lire_declarations, lire_toml
     from modele.scenarios import charger_scenario
 
     donnees = lire_toml(args.fichier)
     if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"
-        from experiences.balayages import echantillonner, lire_plan
+        from experiences.balayages import lire_plan
+        from experiences.balayages.executeurs import verifier_scenario
+        from experiences.balayages.plans import nombre_points
         plan = lire_plan(args.fichier)
-        n = len(echantillonner(plan))
+        verifier_scenario(plan)  # les mêmes vérifications que `nonrecours balayer` avant de lancer les runs
+        n = nombre_points(plan)
         print(f"OK : plan de balayage « {plan.nom} » ({plan.plan}) : {n} point(s) x {plan.replicats} réplicat(s) "
               f"= {n * plan.replicats} run(s).")
         return 0
@@ -47,12 +50,10 @@ def commande_verifier(args) -> int:
         Parametres.defauts().avec(donnees["valeurs"], origine="calibration", fichier=args.fichier)
         print(f"OK : fichier de valeurs ({len(donnees['valeurs'])} paramètre(s)).")
         return 0
-    decl = charger_declarations(args.fichier.parent) if args.fichier.parent.name == "defauts" else None
-    if decl is None:
-        from modele.parametres import parcourir
-        sortie: dict = {}
-        parcourir(donnees, "", args.fichier, sortie)
-        decl = sortie
+    if args.fichier.parent.name == "defauts":
+        decl = charger_declarations(args.fichier.parent)
+    else:
+        decl = lire_declarations(args.fichier)
     n_h = sum(d.hypothese for d in decl.values())
     print(f"OK : {len(decl)} déclaration(s) de paramètres valides ({n_h} hypothèse(s), "
           f"{len(decl) - n_h} sourcée(s)).")

@@ -14,7 +14,7 @@ def ajouter_sous_commandes(sous) -> None:
     """Ajoute `visualiser`."""
     v = sous.add_parser("visualiser", help="ouvrir la page pédagogique (curseurs, carte des ménages, "
                         "« Suivre un ménage ») sur http://127.0.0.1:8765/")
-    v.add_argument("--port", type=entier_min(1, "--port"), default=8765, help="port d'écoute (défaut : 8765)")
+    v.add_argument("--port", type=entier_min(1, "--port", 65535), default=8765, help="port d'écoute (défaut : 8765)")
     v.add_argument("--hote", default="127.0.0.1",
                    help="adresse d'écoute (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 ouvre la page "
                    "à tout le réseau de la salle, sans mot de passe)")
@@ -43,4 +43,5 @@ def commande_visualiser(args) -> int:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # l'avertissement vient d'être écrit en français
         processus = serveur.lancer(port=args.port, hote=args.hote, scenario=scenario)
-    return processus.returncode or 0
+    # Arrêté par Ctrl+C ou SIGTERM (signal transmis au serveur) : arrêt demandé, code 0.
+    return 0 if processus.returncode is None or processus.returncode < 0 else processus.returncode

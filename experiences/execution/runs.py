@@ -6,14 +6,16 @@ entièrement déterminée par sa `SpecRun` (mêmes entrées → mêmes tableaux,
 
 from __future__ import annotations
 
+import functools
 import os
 import time
-from concurrent.futures import ProcessPoolExecutor, as_completed
+from concurrent.futures import as_completed
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
 import pandas as pd
 
+from experiences.execution import processus
 from modele.indicateurs import resume
 from modele.modele import ModeleNonRecours
 
@@ -99,10 +101,23 @@ def executer_plusieurs(specs: list[SpecRun], travailleurs: int = 1, progression=
             sortie.append(executer_run(s, (lambda _t: progression.update(1)) if progression is not None else None))
         return sortie
     resultats: dict[int, ResultatRun] = {}
-    with ProcessPoolExecutor(max_workers=min(travailleurs, len(specs))) as pool:
-        futurs = {pool.submit(_executer_sans_rappel, s): k for k, s in enumerate(specs)}
+    p = processus.pool(min(travailleurs, len(specs)))
+    try:
+        futurs = {p.submit(_executer_sans_rappel, s): k for k, s in enumerate(specs)}
         for f in as_completed(futurs):
             resultats[futurs[f]] = f.result()
             if progression is not None:
                 progression.update(1)
+    except BaseException:  # Ctrl+C, SIGTERM, run en échec : aucun travailleur ne reste
+        processus.arreter_pool(p)
+        raise
+    p.shutdown()
     return [resultats[k] for k in range(len(specs))]
+
+
+@functools.cache
+def cles_resume() -> frozenset[str]:
+    """Clés du résumé d'un run (`resume.csv`), lues sur un run minuscule (100 ménages, un mois, sans rodage)."""
+    r = executer_run(SpecRun(scenario="reference", graine=0, menages=100, debut="2014-01", fin="2014-01",
+                             surcharges={"simulation.rodage_semaines": 0}))
+    return frozenset(r.resume)

@@ -50,9 +50,13 @@ def simuler(scenario: str, *, menages: int | None = None, graine: int = 0, repli
     travailleurs = travailleurs or min(travailleurs_par_defaut(), len(specs))
     seq = travailleurs <= 1 or len(specs) == 1
     total = len(specs) * (cal.n_pas + p["simulation.rodage_semaines"]) if seq else len(specs)
-    with tqdm(total=total, desc=f"simuler {sc.nom}", unit="sem" if seq else "exéc",
-              file=sys.stderr, disable=None) as barre:
-        resultats = executer_plusieurs(specs, travailleurs, barre)
+    try:
+        with tqdm(total=total, desc=f"simuler {sc.nom}", unit="sem" if seq else "exéc",
+                  file=sys.stderr, disable=None) as barre:
+            resultats = executer_plusieurs(specs, travailleurs, barre)
+    except BaseException:
+        atom.liberer()
+        raise
     series = pd.concat([r.series for r in resultats], ignore_index=True)
     resume = pd.DataFrame([r.resume for r in resultats])
     with atom as tmp:

@@ -36,6 +36,7 @@ from experiences.visualisation.figures import (
     png,
 )
 from modele import scenarios
+from modele.parametres import ErreurEntree
 
 TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
@@ -122,6 +123,10 @@ def ChampLevier(lv: L.Levier, reglages: solara.Reactive[dict]):
     valeur = reglages.value.get(lv.cle, lv.valeur)
 
     def poser(v):
+        try:  # le navigateur ne donne que des valeurs permises par le curseur (bornes déclarées, choix)
+            v = L.valeur_levier(lv, v)
+        except ErreurEntree:
+            return
         reglages.value = {**reglages.value, lv.cle: v}
 
     if lv.genre == "booleen":
@@ -143,12 +148,12 @@ def ChampLevier(lv: L.Levier, reglages: solara.Reactive[dict]):
 @solara.component
 def Leviers(reglages: solara.Reactive[dict], on_recommencer, on_appliquer):
     """Les leviers groupés, le choix du scénario et les deux façons de les appliquer."""
-    noms = scenarios.scenarios_disponibles()
+    noms = L.scenarios_permis()
     scenario = reglages.value.get("scenario", "reference")
-    if scenario not in noms:
-        noms = [scenario, *noms]
 
     def changer_scenario(nom):
+        if nom not in noms:  # jamais un chemin venu du navigateur
+            return
         reglages.value = {**L.reglages_par_defaut(nom), "simulation.menages": reglages.value["simulation.menages"],
                           "graine": reglages.value.get("graine", 1)}
 

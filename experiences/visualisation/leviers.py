@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import functools
 import json
+import math
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from modele import politiques, scenarios
+from modele.entrees import LIMITES
 from modele.modele import ModeleNonRecours
 from modele.parametres import Declaration, ErreurEntree, charger_declarations
 from modele.prestations import ORGANISMES
@@ -138,6 +141,60 @@ def tous_les_leviers() -> tuple[Levier, ...]:
     return leviers() + leviers_fermeture()
 
 
+def scenarios_permis() -> list[str]:
+    """Scénarios que la page accepte du navigateur : les scénarios livrés et celui de la commande (`--scenario`).
+
+    Le navigateur ne donne jamais un chemin de fichier : un client ne fait pas lire au serveur un .toml de son choix.
+    """
+    noms = scenarios.scenarios_disponibles()
+    initial = os.environ.get("NONRECOURS_SCENARIO")
+    return noms + [initial] if initial and initial not in noms else noms
+
+
+def valeur_levier(lv: Levier, v: Any) -> Any:
+    """La valeur `v` venue du navigateur si ce levier la permet (type, bornes du curseur, choix), sinon ErreurEntree."""
+    ok = False
+    if lv.genre == "booleen":
+        ok = isinstance(v, bool)
+    elif lv.genre == "choix":
+        ok = isinstance(v, str) and v in lv.choix
+    elif isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v):
+        if lv.genre == "entier":
+            ok = float(v).is_integer()
+            v = int(v)
+        else:
+            v = float(v)
+            ok = True
+        ok = ok and (lv.min is None or v >= lv.min) and (lv.max is None or v <= lv.max)
+    if not ok:
+        permis = ("true ou false" if lv.genre == "booleen" else "une valeur parmi " + ", ".join(lv.choix)
+                  if lv.genre == "choix" else f"un nombre entre {lv.min} et {lv.max} (bornes du curseur)")
+        raise ErreurEntree("Valeur refusée par la page.", cle=lv.cle, valeur=v, attendu=permis)
+    return v
+
+
+def reglages_permis(reglages: dict[str, Any]) -> dict[str, Any]:
+    """Réglages venus du navigateur, validés : leviers connus dans leurs bornes, scénario déclaré, graine entière."""
+    par_cle = {lv.cle: lv for lv in tous_les_leviers()}
+    out: dict[str, Any] = {}
+    for cle, v in reglages.items():
+        if cle == "scenario":
+            if v not in scenarios_permis():
+                raise ErreurEntree("Scénario refusé par la page.", cle="scenario", valeur=v,
+                                   attendu="un scénario parmi " + ", ".join(scenarios_permis()))
+        elif cle == "graine":
+            if isinstance(v, bool) or not isinstance(v, int) or not 0 <= v <= LIMITES["graine"]:
+                raise ErreurEntree("Graine refusée par la page.", cle="graine", valeur=v,
+                                   attendu=f"un entier entre 0 et {LIMITES['graine']}")
+        elif cle in par_cle:
+            v = valeur_levier(par_cle[cle], v)
+        else:
+            raise ErreurEntree("Réglage inconnu de la page.", cle=cle, valeur=v,
+                               attendu="un levier de la page, « scenario » ou « graine »")
+        out[cle] = v
+    return out
+
+
 def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
     """Valeur de départ de chaque levier : celle du scénario choisi (sa base : défauts + ses surcharges)."""
     base = scenarios.charger_scenario(scenario).parametres_base()
@@ -198,6 +255,7 @@ def fichier_scenario(reglages: dict[str, Any], scenario: str, dossier: Path | No
 
 def creer_modele(reglages: dict[str, Any], rodage: bool = True) -> ModeleNonRecours:
     """Modèle de la page : tous les ménages suivis (pour « Suivre un ménage »), rodage déjà simulé."""
+    reglages = reglages_permis(reglages)
     scenario = reglages.get("scenario", "reference")
     n = int(reglages.get("simulation.menages", 2000))
     m = ModeleNonRecours(scenario=fichier_scenario(reglages, scenario), menages=n,
@@ -217,6 +275,7 @@ def appliquer(m: ModeleNonRecours, reglages: dict[str, Any]) -> None:
     paramètres en vigueur sont recalculés au pas suivant (`politiques.appliquer`), comme quand une
     intervention commence.
     """
+    reglages = reglages_permis(reglages)
     scenario = getattr(m, "reglages", {}).get("scenario", "reference")
     m.scenario = scenarios.charger_scenario(fichier_scenario(reglages, scenario))
     m.p_base = m.scenario.parametres_base(surcharges(reglages, scenario))

@@ -14,6 +14,11 @@ Réglages hors ligne (variables d'environnement passées à `solara run`, voir
 - `SOLARA_TELEMETRY_MIXPANEL_ENABLE=false` : pas de télémétrie (ni de recherche d'adresse IP) ;
 - `SOLARA_MODE=production` et `--production` : pas de « vérification » solara.dev dans la page ;
 - `--no-check-version` : pas de requête de version à PyPI ; `--no-open` : pas de navigateur lancé.
+
+Sécurité : `solara run` est lancé par `experiences/visualisation/garde.py`, qui refuse toute requête ou WebSocket
+dont `Host` ou `Origin` ne désigne pas cette machine (ou l'hôte de `--hote`). Arrêt : SIGINT (Ctrl+C) ou SIGTERM
+arrêtent le serveur enfant (et son groupe de processus) ; il meurt aussi si ce processus parent meurt
+(`PR_SET_PDEATHSIG` sous Linux) : rien ne reste à l'écoute sur le port.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from __future__ import annotations
 import argparse
 import ipaddress
 import os
+import signal
 import subprocess
 import sys
 import time
@@ -28,6 +34,8 @@ import urllib.error
 import urllib.request
 import warnings
 from pathlib import Path
+
+from experiences.execution.processus import mourir_avec_le_parent
 
 #: Fichier de l'application Solara servie par défaut.
 FICHIER_APP = Path(__file__).with_name("app.py")
@@ -72,9 +80,9 @@ def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str |
 
 
 def commande(port: int, hote: str, fichier_app: Path | str) -> list[str]:
-    """Ligne de commande `solara run` (avec l'interpréteur courant)."""
+    """Ligne de commande `solara run` (avec l'interpréteur courant), derrière la garde `Host`/`Origin`."""
     return [
-        sys.executable, "-m", "solara", "run", str(fichier_app),
+        sys.executable, "-m", "experiences.visualisation.garde", "run", str(fichier_app),
         "--host", hote, "--port", str(port),
         "--production", "--no-open", "--no-check-version",
     ]
@@ -103,6 +111,24 @@ def attendre_pret(adresse: str, delai: float = 60.0, processus: subprocess.Popen
     raise TimeoutError(f"la page {adresse} ne répond pas après {delai:.0f} s")
 
 
+def arreter(processus: subprocess.Popen, delai: float = 10.0) -> None:
+    """Arrête un serveur enfant et tout son groupe de processus : SIGTERM, puis SIGKILL après `delai`."""
+    if processus.poll() is not None:
+        return
+    try:
+        os.killpg(processus.pid, signal.SIGTERM)
+    except (ProcessLookupError, PermissionError):
+        processus.terminate()
+    try:
+        processus.wait(timeout=delai)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(processus.pid, signal.SIGKILL)
+        except (ProcessLookupError, PermissionError):
+            processus.kill()
+        processus.wait()
+
+
 def lancer(
     port: int = 8765,
     hote: str = "127.0.0.1",
@@ -124,6 +150,8 @@ def lancer(
             UserWarning,
             stacklevel=2,
         )
+    options_popen.setdefault("start_new_session", True)  # son propre groupe : arrêté d'un bloc
+    options_popen.setdefault("preexec_fn", mourir_avec_le_parent)  # dans l'enfant, avant exec
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
         env=environnement_hors_ligne(options_popen.pop("env", None), scenario),
@@ -133,14 +161,18 @@ def lancer(
     if not attendre:
         return processus
     print(f"Page pédagogique : {url(port, hote)} (Ctrl+C pour arrêter)", flush=True)
+
+    def sur_sigterm(signum, frame):
+        raise KeyboardInterrupt
+
+    ancien = signal.signal(signal.SIGTERM, sur_sigterm)
     try:
         processus.wait()
     except KeyboardInterrupt:
-        processus.terminate()
-        try:
-            processus.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            processus.kill()
+        pass
+    finally:
+        arreter(processus)
+        signal.signal(signal.SIGTERM, ancien)
     return processus
 
 
