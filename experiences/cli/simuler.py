@@ -9,22 +9,26 @@ from experiences.cli.commun import entier_min, lire_surcharges
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `simuler`."""
-    s = sous.add_parser("simuler", help="simuler un scénario (par défaut : la référence 2014-2027)")
+    s = sous.add_parser("simuler", help="simuler un scénario (par défaut : la référence 2014-2027)",
+                        description="Simule un scénario sur un ou plusieurs réplicats et écrit un dossier de "
+                        "résultats : séries (Parquet), résumé, provenance et figures.")
     s.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO",
                    help="nom d'un scénario livré ou chemin d'un fichier .toml (défaut : reference)")
-    s.add_argument("--menages", type=entier_min(100, "--menages"), default=None,
+    s.add_argument("--menages", type=entier_min(100, "--menages"), default=None, metavar="N",
                    help="nombre de ménages simulés (défaut : simulation.menages, 20 000)")
-    s.add_argument("--graine", type=entier_min(0, "--graine"), default=0, help="graine aléatoire (défaut : 0)")
-    s.add_argument("--replicats", type=entier_min(1, "--replicats"), default=1,
-                   help="réplicats (graines graine, graine+1, …)")
-    s.add_argument("--debut", default="2014-01", help="premier mois simulé AAAA-MM (défaut : 2014-01)")
-    s.add_argument("--fin", default="2027-12", help="dernier mois simulé AAAA-MM (défaut : 2027-12)")
-    s.add_argument("--sortie", type=Path, default=None,
+    s.add_argument("--graine", type=entier_min(0, "--graine"), default=0, metavar="G",
+                   help="graine aléatoire (défaut : 0)")
+    s.add_argument("--replicats", type=entier_min(1, "--replicats"), default=1, metavar="R",
+                   help="réplicats (graines G, G+1, … ; défaut : 1)")
+    s.add_argument("--debut", default="2014-01", metavar="AAAA-MM", help="premier mois simulé (défaut : 2014-01)")
+    s.add_argument("--fin", default="2027-12", metavar="AAAA-MM", help="dernier mois simulé (défaut : 2027-12)")
+    s.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier de résultats (défaut : resultats/<date-heure>_<scénario>/)")
-    s.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None,
+    s.add_argument("--travailleurs", type=entier_min(1, "--travailleurs"), default=None, metavar="K",
                    help="processus parallèles pour les réplicats (défaut : nombre de cœurs)")
     s.add_argument("--parametre", action="append", default=[], metavar="CLE=VALEUR",
-                   help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2")
+                   help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2 "
+                   "(défaut : aucune)")
     s.set_defaults(fonction=commande_simuler)
 
 

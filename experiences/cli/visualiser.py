@@ -12,15 +12,19 @@ from modele.parametres import ErreurEntree
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `visualiser`."""
-    v = sous.add_parser("visualiser", help="ouvrir la page pédagogique (curseurs, carte des ménages, "
-                        "« Suivre un ménage ») sur http://127.0.0.1:8765/")
-    v.add_argument("--port", type=entier_min(1, "--port"), default=8765, help="port d'écoute (défaut : 8765)")
-    v.add_argument("--hote", default="127.0.0.1",
+    v = sous.add_parser("visualiser", help="ouvrir la page pédagogique dans le navigateur (hors ligne)",
+                        description="Lance en local la page pédagogique (curseurs, carte des ménages, « Suivre un "
+                        "ménage ») sur http://127.0.0.1:8765/ ; Ctrl+C l'arrête.")
+    v.add_argument("--port", type=entier_min(1, "--port"), default=8765, metavar="PORT",
+                   help="port d'écoute (défaut : 8765)")
+    v.add_argument("--hote", default="127.0.0.1", metavar="HOTE",
                    help="adresse d'écoute (défaut : 127.0.0.1, cette machine seulement ; 0.0.0.0 ouvre la page "
                    "à tout le réseau de la salle, sans mot de passe)")
     v.add_argument("--scenario", default="reference", metavar="SCENARIO",
                    help="scénario de départ : nom livré (parametres/scenarios/) ou chemin d'un .toml "
                    "(défaut : reference) ; la fiche docs/enseignement/<nom>.md du même nom s'affiche dans la page")
+    v.add_argument("--menages", type=entier_min(100, "--menages"), default=None, metavar="N",
+                   help="ménages simulés par la page (défaut : celui de la page, 2 000 ; plus lent au-delà)")
     v.set_defaults(fonction=commande_visualiser)
 
 
@@ -42,5 +46,5 @@ def commande_visualiser(args) -> int:
                          "passe. À réserver à une salle de classe sur un réseau de confiance.\n")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", UserWarning)  # l'avertissement vient d'être écrit en français
-        processus = serveur.lancer(port=args.port, hote=args.hote, scenario=scenario)
+        processus = serveur.lancer(port=args.port, hote=args.hote, scenario=scenario, menages=args.menages)
     return processus.returncode or 0
