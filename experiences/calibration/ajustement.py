@@ -27,7 +27,7 @@ from typing import Any
 import pandas as pd
 
 from experiences.calibration import cibles as mod_cibles
-from experiences.execution.runs import SpecRun, executer_run, graine_replicat
+from experiences.execution.runs import SpecRun, contexte_processus, executer_run, graine_replicat
 from modele.calendrier import Calendrier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
 from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
@@ -297,9 +297,9 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
     if reste <= 0:
         return etude
     travailleurs = max(1, int(travailleurs))
-    pool = ProcessPoolExecutor(max_workers=travailleurs) if travailleurs > 1 else None
+    pool = ProcessPoolExecutor(max_workers=travailleurs, mp_context=contexte_processus()) if travailleurs > 1 else None
     if pool is not None:
-        list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
+        list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les essais (durées mesurées comparables)
 
     def objectif(essai):
         valeurs = {}

@@ -28,7 +28,13 @@ import pandas as pd  # noqa: E402
 
 from experiences.calibration import cibles as mod_cibles  # noqa: E402
 from experiences.execution import sorties  # noqa: E402
-from experiences.execution.runs import COLONNES_SERIES, SpecRun, executer_run, graine_replicat  # noqa: E402
+from experiences.execution.runs import (  # noqa: E402
+    COLONNES_SERIES,
+    SpecRun,
+    contexte_processus,
+    executer_run,
+    graine_replicat,
+)
 from experiences.rapports import html  # noqa: E402
 from experiences.rapports.figures import courbes, libelle, moyenne_ic, sauver  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
@@ -85,7 +91,7 @@ def simuler(menages: int, replicats: int, graine: int, debut: str, fin: str, tra
             if progression is not None:
                 progression.update(1)
     else:
-        with ProcessPoolExecutor(max_workers=travailleurs) as pool:
+        with ProcessPoolExecutor(max_workers=travailleurs, mp_context=contexte_processus()) as pool:
             futurs = [pool.submit(_tache, *t) for t in taches]
             for f in futurs:
                 genre, _r, s, p = f.result()

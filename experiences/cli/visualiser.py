@@ -24,7 +24,8 @@ def ajouter_sous_commandes(sous) -> None:
                    help="scénario de départ : nom livré (parametres/scenarios/) ou chemin d'un .toml "
                    "(défaut : reference) ; la fiche docs/enseignement/<nom>.md du même nom s'affiche dans la page")
     v.add_argument("--menages", type=entier_min(100, "--menages"), default=None, metavar="N",
-                   help="ménages simulés par la page (défaut : celui de la page, 2 000 ; plus lent au-delà)")
+                   help="ménages simulés au départ, de 100 à 20 000 (défaut : 2 000, fluide en classe ; le curseur "
+                   "« Nombre de ménages » le change ensuite)")
     v.set_defaults(fonction=commande_visualiser)
 
 
@@ -34,6 +35,9 @@ def commande_visualiser(args) -> int:
 
     if args.port > 65535:
         raise ErreurEntree("Port invalide.", cle="--port", valeur=args.port, attendu="un entier entre 1 et 65535")
+    if args.menages is not None and args.menages > 20000:
+        raise ErreurEntree("Trop de ménages pour la page.", cle="--menages", valeur=args.menages,
+                           attendu="un entier entre 100 et 20 000 (au-delà : nonrecours simuler)")
     scenario = str(Path(args.scenario).resolve()) if args.scenario.endswith(".toml") else args.scenario
     charger_scenario(scenario)  # ErreurEntree (message français, code 2) avant de lancer quoi que ce soit
     try:

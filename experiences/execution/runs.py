@@ -6,6 +6,7 @@ entièrement déterminée par sa `SpecRun` (mêmes entrées → mêmes tableaux,
 
 from __future__ import annotations
 
+import multiprocessing
 import os
 import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
@@ -82,6 +83,22 @@ def travailleurs_par_defaut() -> int:
     return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1))
 
 
+#: Modules chargés une fois par le serveur de processus (les travailleurs en héritent sans les réimporter).
+PRECHARGES = ["modele.modele", "experiences.execution.runs"]
+
+
+def contexte_processus() -> multiprocessing.context.BaseContext:
+    """Contexte des pools de processus : « forkserver ».
+
+    Jamais `fork()` du processus principal, qui a souvent des fils d'exécution (Optuna, tqdm, pyarrow) : Python 3.12
+    avertit qu'un tel fork peut se bloquer. Le serveur de processus, lancé proprement (sans fil), précharge
+    `PRECHARGES` puis crée chaque travailleur par fork de lui-même : aussi sûr que « spawn », plus rapide.
+    """
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRECHARGES)
+    return ctx
+
+
 def executer_plusieurs(specs: list[SpecRun], travailleurs: int = 1, progression=None) -> list[ResultatRun]:
     """Exécute des specs (processus parallèles si travailleurs > 1) ; rend les résultats dans l'ordre des specs.
 
@@ -94,7 +111,7 @@ def executer_plusieurs(specs: list[SpecRun], travailleurs: int = 1, progression=
             sortie.append(executer_run(s, (lambda _t: progression.update(1)) if progression is not None else None))
         return sortie
     resultats: dict[int, ResultatRun] = {}
-    with ProcessPoolExecutor(max_workers=min(travailleurs, len(specs))) as pool:
+    with ProcessPoolExecutor(max_workers=min(travailleurs, len(specs)), mp_context=contexte_processus()) as pool:
         futurs = {pool.submit(_executer_sans_rappel, s): k for k, s in enumerate(specs)}
         for f in as_completed(futurs):
             resultats[futurs[f]] = f.result()

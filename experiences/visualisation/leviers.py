@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import functools
 import json
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -138,13 +139,23 @@ def tous_les_leviers() -> tuple[Levier, ...]:
     return leviers() + leviers_fermeture()
 
 
+#: Ménages simulés par la page par défaut : fluide en classe (la déclaration vise 20 000 pour les études).
+MENAGES_PAGE = 2000
+
+
+def menages_initial() -> int:
+    """Ménages de départ : `NONRECOURS_MENAGES` (posé par `nonrecours visualiser --menages`), sinon MENAGES_PAGE."""
+    texte = os.environ.get("NONRECOURS_MENAGES", "")
+    return int(texte) if texte.isdigit() and int(texte) > 0 else MENAGES_PAGE
+
+
 def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
     """Valeur de départ de chaque levier : celle du scénario choisi (sa base : défauts + ses surcharges)."""
     base = scenarios.charger_scenario(scenario).parametres_base()
     out: dict[str, Any] = {lv.cle: lv.valeur for lv in leviers_fermeture()}
     for lv in leviers():
         out[lv.cle] = base[lv.cle]
-    out["simulation.menages"] = 2000  # page : fluide en classe (la déclaration vise 20 000 pour les études)
+    out["simulation.menages"] = menages_initial()
     out["graine"] = 1
     out["scenario"] = scenario
     return out

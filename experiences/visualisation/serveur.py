@@ -49,14 +49,18 @@ def est_boucle_locale(hote: str) -> bool:
         return False
 
 
-def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str | None = None) -> dict[str, str]:
+def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str | None = None,
+                             menages: int | None = None) -> dict[str, str]:
     """Variables d'environnement de `solara run` pour une page sans aucune ressource distante.
 
-    `scenario` (nom livré ou chemin .toml) devient `NONRECOURS_SCENARIO`, lu par la page au démarrage.
+    `scenario` (nom livré ou chemin .toml) devient `NONRECOURS_SCENARIO`, `menages` `NONRECOURS_MENAGES`, lus par la
+    page au démarrage.
     """
     env = dict(os.environ if base is None else base)
     if scenario:
         env["NONRECOURS_SCENARIO"] = scenario
+    if menages:
+        env["NONRECOURS_MENAGES"] = str(int(menages))
     env.update(
         {
             "SOLARA_ASSETS_PROXY": "true",
@@ -109,6 +113,7 @@ def lancer(
     fichier_app: Path | str = FICHIER_APP,
     attendre: bool = True,
     scenario: str | None = None,
+    menages: int | None = None,
     **options_popen,
 ) -> subprocess.Popen:
     """Démarre `solara run` sur `hote:port` avec les réglages hors ligne.
@@ -126,7 +131,7 @@ def lancer(
         )
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
-        env=environnement_hors_ligne(options_popen.pop("env", None), scenario),
+        env=environnement_hors_ligne(options_popen.pop("env", None), scenario, menages),
         cwd=str(RACINE_DEPOT),
         **options_popen,
     )
