@@ -88,6 +88,7 @@ class Scenario:
     surcharges: dict[str, Any]
     interventions: list[Intervention]
     calibration: bool
+    libelle: str = ""  # nom lisible dans les rapports et la page (défaut : le nom)
 
     def parametres_base(self, surcharges: dict[str, Any] | None = None) -> Parametres:
         """Défauts + calibration (si demandée) + surcharges du scénario + surcharges de l'appel, validés."""
@@ -133,7 +134,8 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
     if not isinstance(entete, dict) or "nom" not in entete or "question" not in entete:
         raise ErreurEntree("En-tête de scénario incomplet.", fichier=chemin, cle="scenario",
                            attendu="[scenario] avec nom et question")
-    champs_entete = {"nom", "question", "description", "sources", "base", "calibration", "sans_interventions"}
+    champs_entete = {"nom", "libelle", "question", "description", "sources", "base", "calibration",
+                     "sans_interventions"}
     if set(entete) - champs_entete:
         raise ErreurEntree("Champ inconnu dans [scenario].", fichier=chemin,
                            cle="scenario." + sorted(set(entete) - champs_entete)[0],
@@ -166,6 +168,10 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
         herites = [iv for iv in parent.interventions if TYPE_PAR_CLASSE[type(iv)] not in sans]
         interventions = herites + interventions
         calibration = entete.get("calibration", parent.calibration)
-    return Scenario(nom=entete["nom"], fichier=chemin, question=entete["question"],
+    libelle = entete.get("libelle", entete["nom"])
+    if not isinstance(libelle, str) or not libelle.strip():
+        raise ErreurEntree("Libellé de scénario invalide.", fichier=chemin, cle="scenario.libelle", valeur=libelle,
+                           attendu="un texte non vide, p. ex. libelle = \"Médiateurs doublés (2020)\"")
+    return Scenario(nom=entete["nom"], libelle=libelle.strip(), fichier=chemin, question=entete["question"],
                     description=entete.get("description", ""), sources=list(entete.get("sources", [])),
                     surcharges=surcharges, interventions=interventions, calibration=bool(calibration))

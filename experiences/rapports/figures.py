@@ -15,7 +15,8 @@ import matplotlib.dates as mdates  # noqa: E402
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
-from scipy import stats  # noqa: E402
+
+from experiences.rapports.intervalles import LIBRE, ic95  # noqa: E402
 
 LIBELLES = {
     "rsa": "RSA", "prime_activite": "Prime d'activité", "css_gratuite": "CSS sans participation",
@@ -34,15 +35,16 @@ def libelle(x: str) -> str:
     return LIBELLES.get(x.split("=")[-1], x)
 
 
-def moyenne_ic(df: pd.DataFrame, cles: list[str]) -> pd.DataFrame:
-    """Moyenne, borne basse et haute de l'IC 95 % sur les réplicats, par clés (+ n)."""
-    g = df.groupby(cles, observed=True)["valeur"]
-    out = g.agg(["mean", "std", "count"]).reset_index()
-    t = stats.t.ppf(0.975, np.maximum(out["count"] - 1, 1))
-    demi = np.where(out["count"] > 1, t * out["std"].fillna(0) / np.sqrt(out["count"]), 0.0)
-    out["bas"] = out["mean"] - demi
-    out["haut"] = out["mean"] + demi
-    return out
+def moyenne_ic(df: pd.DataFrame, cles: list[str], genre: str | None = None) -> pd.DataFrame:
+    """Moyenne (mean), écart-type (std), nombre de réplicats (count) et IC 95 % (bas, haut) par clés.
+
+    Domaine de l'intervalle (`experiences.rapports.intervalles`) : `genre` s'il est donné ; sinon celui de la
+    colonne `indicateur` si elle existe (un taux reste dans [0, 1], un volume positif) ; sinon Student ordinaire.
+    """
+    if genre is None and "indicateur" not in df.columns:
+        genre = LIBRE
+    out = ic95(df, cles, genre_fixe=genre).reset_index()
+    return out.rename(columns={"moyenne": "mean", "ecart_type": "std", "n_replicats": "count"})
 
 
 def _dates(s: pd.Series) -> pd.DatetimeIndex:
