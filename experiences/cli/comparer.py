@@ -48,7 +48,7 @@ def commande_comparer(args) -> int:
     res = comparer(args.scenarios, replicats=args.replicats, menages=args.menages, graine=args.graine,
                    debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
                    population_cible=args.population_cible, surcharges=lire_surcharges(args.parametre),
-                   textes_surcharges=args.parametre)
+                   textes_surcharges=args.parametre, csv=args.csv)
     noms, st_h = res.noms, res.horizon
     print(f"Comparaison écrite dans {res.dossier} (rapport : {res.dossier / 'rapport.html'})")
     nr = st_h[(st_h["indicateur"] == "taux_non_recours")]

@@ -29,6 +29,8 @@ def ajouter_sous_commandes(sous) -> None:
     s.add_argument("--parametre", action="append", default=[], metavar="CLE=VALEUR",
                    help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2 "
                    "(défaut : aucune)")
+    s.add_argument("--csv", action="store_true",
+                   help="écrire aussi une copie CSV des séries (series.csv ; défaut : series.parquet seulement)")
     s.set_defaults(fonction=commande_simuler)
 
 
@@ -38,7 +40,7 @@ def commande_simuler(args) -> int:
 
     sim = simuler(args.scenario, menages=args.menages, graine=args.graine, replicats=args.replicats,
                   debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
-                  surcharges=lire_surcharges(args.parametre))
+                  surcharges=lire_surcharges(args.parametre), csv=args.csv)
     print(f"Résultats écrits dans {sim.dossier}")
     resume = sim.resume
     ens = resume.filter(like="taux_non_recours_").mean()

@@ -12,7 +12,7 @@ borne, puis ramenée à l'échelle d'origine.
 
 La moyenne rapportée est toujours la moyenne arithmétique des réplicats ; l'intervalle est élargi au besoin pour
 la contenir (cela n'arrive que si les réplicats sont très dispersés). Avec un seul réplicat, l'intervalle est
-réduit à la valeur (aucune incertitude n'est estimable).
+réduit à la valeur (aucune incertitude n'est estimable), de même quand tous les réplicats sont égaux.
 """
 
 from __future__ import annotations
@@ -90,7 +90,7 @@ def ic95(df: pd.DataFrame, cles: list[str], genre_fixe: str | None = None, colon
     bas = np.where((gg == POSITIF) & ~log_ok, np.maximum(bas, 0.0), bas)
     bas = np.where(est_taux, np.clip(bas, 0.0, 1.0), bas)
     haut = np.where(est_taux, np.clip(haut, 0.0, 1.0), haut)
-    un_seul = n <= 1
+    un_seul = (n <= 1) | (agg["ecart_type"].fillna(0.0).to_numpy() == 0)  # un réplicat, ou tous égaux
     bas, haut = np.where(un_seul, m, bas), np.where(un_seul, m, haut)
     bas, haut = np.fmin(bas, m), np.fmax(haut, m)  # la moyenne arithmétique est dans l'intervalle
     return pd.DataFrame({"moyenne": m, "bas": bas, "haut": haut, "n_replicats": n.astype(int),
