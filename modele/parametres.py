@@ -14,7 +14,7 @@ de noms. Exemple ::
     min = 0.0
     max = 2000.0
     doc = "Montant moyen versé par foyer allocataire."
-    source = "donnees/sources.md §4 (CNAF 2023 : 11,4 Md€ / 1,89 M foyers / 12, calcul dérivé)"
+    source = "[lemediasocial2025_sas] (CNAF 2023 : 11,4 Md€ / 1,89 M foyers / 12, calcul dérivé)"
 """
 
 from __future__ import annotations

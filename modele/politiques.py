@@ -90,7 +90,7 @@ def _booleen(v, ctx):
 
 
 # Aidants Connect habilite des professionnels de structures (publiques ou associatives) ; la famille, les
-# bénévoles et les services payants en sont exclus (donnees/sources.md §8, règles d'habilitation).
+# bénévoles et les services payants en sont exclus ([aidants_connect_faq], règles d'habilitation).
 GENRES_AIDANTS_CONNECT = ("travailleur_social", "france_services", "conseiller_numerique", "association")
 
 

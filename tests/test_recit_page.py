@@ -1,15 +1,18 @@
 """« Suivre un ménage » dans la page : références lisibles, récit en Markdown mis à jour pendant la simulation."""
 
-from experiences.recit import CITATIONS, choisir_menage, recit, reference_lisible
+from experiences.recit import CITATIONS, DOCUMENTS, choisir_menage, decouper_reference, recit, reference_lisible
 from experiences.visualisation import app
 from experiences.visualisation import leviers as L
 
 
 def test_reference_lisible():
-    assert reference_lisible("003:1308-1309").startswith("N. Okbani, rapport de recherche-action")
-    assert reference_lisible("003:1308-1309").endswith("(document 003, lignes 1308-1309)")
-    assert reference_lisible("003:1709").endswith("(document 003, ligne 1709)")
-    assert reference_lisible("004:12") == "document 004, ligne 12"
+    doc = DOCUMENTS["okbani2020"]
+    assert doc.startswith("N. Okbani, rapport de recherche-action")
+    assert reference_lisible("[okbani2020] §II.1.b, encadré 1") == f"{doc}, §II.1.b, encadré 1 [okbani2020]"
+    assert reference_lisible("[okbani2020]") == f"{doc} [okbani2020]"
+    assert reference_lisible("[inconnue2020] p. 3") == "[inconnue2020] p. 3"
+    assert decouper_reference("[okbani2020] §III.3.b") == ("okbani2020", "§III.3.b")
+    assert decouper_reference("sans clé") == ("", "sans clé")
     assert all(reference_lisible(ref).startswith("N. Okbani") for _, ref in CITATIONS.values())
 
 
@@ -21,7 +24,8 @@ def test_recit_de_la_page_s_allonge_avec_la_simulation_et_cite_ses_sources():
     avant = len(recit(m, i).lignes)
     texte = app.recit_markdown(m, i)
     assert texte.startswith(f"### Ménage n° {i}\n**Qui ?** ")
-    assert "Renonce à demander" in texte and "N. Okbani (enquête de 2019), doc. 003, l. 2758-2759" in texte
+    assert "Renonce à demander" in texte and "N. Okbani (enquête de 2019), §II.3.c, encadré 3" in texte
+    assert "docs/sources.md" in texte
     assert "le ménage est simulé" in texte
     assert "**Aujourd'hui (" in texte
     app.avancer(m, 104)

@@ -230,3 +230,18 @@ def test_index_de_docs_cite_chaque_entree():
     manquantes = sorted(e for e in entrees - {"README.md"}
                         if f"`{e}`" not in index and f"`{e}/`" not in index)
     assert not manquantes, f"docs/README.md ne cite pas : {manquantes}"
+
+
+def test_citations_du_recit_documentees_dans_sources():
+    from experiences.recit import CITATIONS, decouper_reference
+
+    lignes = SOURCES.read_text(encoding="utf-8").splitlines()
+    fautes = []
+    for situation, (citation, ref) in CITATIONS.items():
+        cle, repere = decouper_reference(ref)
+        verbatim = citation.strip("« »")
+        rangs = [ligne for ligne in lignes if ligne.startswith("| ") and verbatim in ligne]
+        if cle != "okbani2020" or not any(repere in ligne for ligne in rangs):
+            fautes.append(f"{situation} : {citation} ({ref})")
+    assert not fautes, "citations du récit absentes du tableau de docs/sources.md (ou autre repère) :\n" + "\n".join(
+        fautes)

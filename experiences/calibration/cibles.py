@@ -1,6 +1,7 @@
 """Cibles de calibration : le même indicateur, la même population et la même fenêtre que le chiffre publié.
 
-Les cibles sont lues dans `parametres/cibles_calibration.toml` (copie de `donnees/cibles_calibration.toml`).
+Les cibles sont lues dans `parametres/cibles_calibration.toml` (chaque cible cite sa publication par sa clé de
+`docs/sources.md`).
 Chaque cible a une fonction pure qui la calcule à partir des séries longues d'UNE exécution (colonnes date,
 indicateur, prestation, groupe, valeur) ; sa docstring est la définition. Avec plusieurs réplicats,
 `valeurs_par_replicat` applique ces fonctions réplicat par réplicat et `synthese` rend moyenne, IC 95 %,

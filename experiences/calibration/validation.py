@@ -158,11 +158,12 @@ def gradient_extremes(tab: pd.DataFrame, ordre: list[str]) -> pd.DataFrame:
 
 
 # Volumes France Services / MSAP non ajustés (la cible C7 est 2023), ordres de grandeur et non cibles :
-# - 2020, publié : 1,17 M de demandes (Cour des comptes, Programme France services 2020-2023, sept. 2024 ;
-#   donnees/sources.md §8) pour ≈ 67,4 M d'habitants (INSEE, 1er janvier 2021), ≈ 17,4 pour 1 000 ; première année
-#   du label (une partie seulement des sites), confinement du printemps ;
-# - 2018, dérivé : 6 visites par jour et par MSAP (Sénat r21-778) × 1 340 MSAP fin 2018 (§8) × 250 jours ouvrés
-#   (hypothèse) / ≈ 66,9 M d'habitants, ≈ 30 pour 1 000 (des visites, pas des demandes).
+# - 2020, publié : 1,17 M de demandes ([ccomptes2024_france_services]) pour ≈ 67,4 M d'habitants (INSEE, 1er janvier
+#   2021, sans publication relevée dans docs/sources.md), ≈ 17,4 pour 1 000 ; première année du label (une partie
+#   seulement des sites), confinement du printemps ;
+# - 2018, dérivé : 6 visites par jour et par MSAP ([senat2022_r21_778]) × 1 340 MSAP fin 2018
+#   ([ccomptes2024_france_services]) × 250 jours ouvrés (hypothèse) / ≈ 66,9 M d'habitants, ≈ 30 pour 1 000 (des
+#   visites, pas des demandes).
 FRANCE_SERVICES_HORS_CIBLE = {
     2018: (6 * 1340 * 250 / 66.9e6 * 1000.0, "MSAP, dérivé : 6 visites/jour × 1 340 sites × 250 jours"),
     2020: (1.17e6 / 67.4e6 * 1000.0, "France Services, publié : 1,17 M de demandes"),

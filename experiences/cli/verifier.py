@@ -19,9 +19,8 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_verifier(args) -> int:
     """Vérifie un fichier TOML : déclarations, scénario, plan de balayage ou calibration."""
-    from modele.scenarios import charger_scenario
-
     from modele.parametres import Parametres, charger_declarations, lire_toml
+    from modele.scenarios import charger_scenario
 
     donnees = lire_toml(args.fichier)
     if "plan" in donnees:  # avant « scenario » : un plan de balayage a aussi une clé scenario = "…"

@@ -34,11 +34,10 @@ def verifier_scenarios(scenarios: list[str], *, menages: int | None, graine: int
 
     Rend (scénarios chargés, calendrier, ménages par réplicat, paramètres de base du premier scénario).
     """
-    from modele.scenarios import charger_scenario
-
     from modele.calendrier import Calendrier
     from modele.modele import ModeleNonRecours
     from modele.parametres import Parametres
+    from modele.scenarios import charger_scenario
 
     if len(scenarios) < 2:
         raise ErreurEntree("Il faut au moins deux scénarios à comparer.", cle="SCENARIO",

@@ -28,13 +28,13 @@ def simuler(scenario: str, *, menages: int | None = None, graine: int = 0, repli
             travailleurs: int | None = None, surcharges: dict | None = None, csv: bool = False) -> Simulation:
     """Simule `replicats` réplicats du scénario et écrit séries (Parquet ; CSV aussi avec `csv`), résumé, provenance
     et figures."""
-    from modele.scenarios import charger_scenario
     from tqdm import tqdm
 
     from experiences.rapports.figures import figures_simulation
     from modele.calendrier import Calendrier
     from modele.modele import ModeleNonRecours
     from modele.parametres import Parametres
+    from modele.scenarios import charger_scenario
 
     surcharges = dict(surcharges or {})
     sc = charger_scenario(scenario)

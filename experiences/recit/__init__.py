@@ -6,9 +6,11 @@ from experiences.recit.recit_menage import (
     Recit,
     choisir_menage,
     de_verbe,
+    decouper_reference,
     portrait,
     recit,
     reference_lisible,
 )
 
-__all__ = ["CITATIONS", "DOCUMENTS", "Recit", "choisir_menage", "de_verbe", "portrait", "recit", "reference_lisible"]
+__all__ = ["CITATIONS", "DOCUMENTS", "Recit", "choisir_menage", "de_verbe", "decouper_reference", "portrait", "recit",
+           "reference_lisible"]

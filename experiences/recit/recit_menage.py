@@ -2,12 +2,13 @@
 
 Chaque événement noté par les sous-modèles (entrée dans l'éligibilité, information, décision, tentatives,
 aides, files, guichets, instruction, ruptures) devient une phrase datée. Quand un document de recherche décrit
-la même situation, une courte citation l'accompagne, avec sa référence (`../shared/notes/seeds-brief.md` §8 ;
-fichier:lignes dans `shared/seeds/`).
+la même situation, une courte citation l'accompagne, avec sa référence : la clé de l'entrée de `docs/sources.md` et
+la section du document (`[okbani2020] §II.1.b, encadré 1`).
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -47,38 +48,48 @@ NOMS_DIPLOMES = {"aucun_cep": "sans diplôme ou avec le certificat d'études", "
 NOMS_EQUIPEMENTS = {"aucun": "n'a ni ordinateur ni smartphone connecté", "smartphone_seul": "n'a qu'un smartphone",
                     "ordinateur": "a un ordinateur et internet"}
 
-# Citations des documents de recherche (verbatim, seeds-brief §8), par situation.
+# Citations des documents de recherche (verbatim ; docs/sources.md, entrée [okbani2020]), par situation.
+_CAF = "[okbani2020] §II.1.b, encadré 1"  # accueil de la CAF, un jour de versement
+_MSAP = "[okbani2020] §II.3.c, encadré 3"  # MSAP du Panier
 CITATIONS = {
-    "echec_en_ligne": ("« j'ai internet mais je ne comprends rien à ce qui se passe avec mon RSA »", "003:1308-1309"),
-    "renonce": ("« tous ceux qui lâchent la rampe par définition on ne va pas les voir. »", "003:2758-2759"),
-    "ne_demande_pas": ("« Il avait honte, et il ne l'a pas dit. »", "003:1709"),
+    "echec_en_ligne": ("« j'ai internet mais je ne comprends rien à ce qui se passe avec mon RSA »", _CAF),
+    "renonce": ("« tous ceux qui lâchent la rampe par définition on ne va pas les voir. »", _MSAP),
+    "ne_demande_pas": ("« Il avait honte, et il ne l'a pas dit. »", "[okbani2020] §II.2.b"),
     "guichet_refus": ("« Avant la dématérialisation c'était un moyen en plus, aujourd'hui c'est le seul moyen. »",
-                      "003:2678-2679"),
-    "aide_place": ("« pour aller plus vite on fait à la place mais on les a mal habitués »", "003:1322-1323"),
-    "aide_avec": ("« j'ai appris à maîtriser l'envie de prendre le clavier »", "003:5318-5319"),
-    "abandon_file": ("« on sait qu'on est saturé et qu'en plus on manque de bras »", "003:2539"),
-    "oriente": ("« je le fais pour eux ou je le revoie [sic] vers une autre structure »", "003:4924"),
+                      _MSAP),
+    "aide_place": ("« pour aller plus vite on fait à la place mais on les a mal habitués »", _CAF),
+    "aide_avec": ("« j'ai appris à maîtriser l'envie de prendre le clavier »", "[okbani2020] §III.3.c"),
+    "abandon_file": ("« on sait qu'on est saturé et qu'en plus on manque de bras »", _MSAP),
+    "oriente": ("« je le fais pour eux ou je le revoie [sic] vers une autre structure »", "[okbani2020] §III.3.b"),
     "pieces": ("« A mon âge on me fait courir à droite à gauche ! Apporte ci, apporte ça ! J'ai rien compris ! »",
-               "003:1233-1234"),
-    "identifiants": ("« ça dépend s'ils ont leur mot de passe »", "003:4933"),
-    "rupture": ("« Vous voyez que c'est en cascade. »", "003:1797-1798"),
+               _CAF),
+    "identifiants": ("« ça dépend s'ils ont leur mot de passe »", "[okbani2020] §III.3.b"),
+    "rupture": ("« Vous voyez que c'est en cascade. »", "[okbani2020] §II.2.b"),
 }
 
 
-#: Documents de recherche cités (numéro du fichier dans `shared/seeds/` → référence lisible).
+#: Documents de recherche cités (clé de `docs/sources.md` → référence lisible).
 DOCUMENTS = {
-    "003": "N. Okbani, rapport de recherche-action « MDS connectées » et médiation sociale numérique, "
-           "IRTS PACA & Corse, Bouches-du-Rhône, enquête de 2019",
+    "okbani2020": "N. Okbani, rapport de recherche-action « MDS connectées » et médiation sociale numérique, "
+                  "IRTS PACA & Corse, Bouches-du-Rhône, enquête de 2019",
 }
+
+
+def decouper_reference(ref: str) -> tuple[str, str]:
+    """« [okbani2020] §II.1.b, encadré 1 » → (« okbani2020 », « §II.1.b, encadré 1 ») ; sans clé : (« », ref)."""
+    m = re.fullmatch(r"\[([^\]]+)\]\s*(.*)", ref.strip())
+    return (m.group(1), m.group(2)) if m else ("", ref.strip())
 
 
 def reference_lisible(ref: str) -> str:
-    """« 003:1308-1309 » → « N. Okbani, rapport …, 2019 (document 003, lignes 1308-1309) »."""
-    doc, _, lignes = ref.partition(":")
-    texte_lignes = f"ligne {lignes}" if "-" not in lignes else f"lignes {lignes}"
-    if doc in DOCUMENTS:
-        return f"{DOCUMENTS[doc]} (document {doc}, {texte_lignes})"
-    return f"document {doc}, {texte_lignes}"
+    """« [okbani2020] §II.1.b, encadré 1 » → « N. Okbani, rapport …, enquête de 2019, §II.1.b, encadré 1 [okbani2020] ».
+
+    Une clé sans document connu ici est rendue telle quelle.
+    """
+    cle, repere = decouper_reference(ref)
+    if cle not in DOCUMENTS:
+        return ref
+    return f"{DOCUMENTS[cle]}{', ' + repere if repere else ''} [{cle}]"
 
 
 @dataclass

@@ -24,7 +24,7 @@ import solara
 import solara.lab
 from mesa.visualization.utils import force_update, update_counter
 
-from experiences.recit import choisir_menage, recit, reference_lisible
+from experiences.recit import choisir_menage, decouper_reference, recit, reference_lisible
 from experiences.visualisation import leviers as L
 from experiences.visualisation.figures import (
     LEGENDE_SITUATIONS,
@@ -257,15 +257,14 @@ def recit_markdown(m, i: int) -> str:
         lignes.append(f"**{date_fr(dt.date.fromisoformat(date))}** — {texte}")
         lignes.append("")
         if citation is not None:
-            doc, _, lignes_doc = citation[1].partition(":")
-            references[doc] = reference_lisible(doc + ":").split(" (document")[0]
-            lignes.append(f"> *{citation[0]}* — {references[doc].split(',')[0]} (enquête de 2019), doc. {doc}, "
-                          f"l. {lignes_doc}")
+            cle, repere = decouper_reference(citation[1])
+            references[cle] = reference_lisible(f"[{cle}]")
+            lignes.append(f"> *{citation[0]}* — {references[cle].split(',')[0]} (enquête de 2019), {repere}")
             lignes.append("")
     if references:
         lignes.append("---")
-        lignes.append("*Citations tirées de : " + " ; ".join(references.values()) + ". Elles illustrent la "
-                      "situation ; le ménage est simulé.*")
+        lignes.append("*Citations tirées de : " + " ; ".join(references.values()) + " (référence complète et table "
+                      "des sections : docs/sources.md). Elles illustrent la situation ; le ménage est simulé.*")
     return "\n".join(lignes)
 
 
