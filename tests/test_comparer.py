@@ -113,9 +113,11 @@ def test_rapport_autonome_et_francais(sortie):
     assert "Exécution trop petite" in h and "--replicats" in h[:h.index("Les questions posées")]
     # Scénarios par leur libellé, pas leur identifiant, dans les titres et les en-têtes de colonnes.
     assert "<th>renfort_mediation" not in h and "<h3>renfort_mediation" not in h
-    # Un seul format de nombre : pas de point décimal ni de « - » ASCII devant un nombre affiché.
+    # Un seul format de nombre (constats et tableaux) : pas de point décimal ni de « - » ASCII devant un nombre.
     corps = re.sub(r"<(style|code)[^>]*>.*?</\1>", "", brut, flags=re.S)
-    corps = re.sub(r"<[^>]+>", " ", corps)
+    corps = html.unescape(re.sub(r"<[^>]+>", " ", corps))
+    corps = (corps[corps.index("Ce qu'il faut retenir"):corps.index("1. Les questions posées")]
+             + corps[corps.index("3. Résultats"):corps.index("4. Les courbes")])
     assert not re.search(r"\d\.\d+ ?(%|pt|points|h|€)", corps)
     assert not re.search(r"(?<![\w-])-\d", corps)
     sources = re.findall(r'src=["\']([^"\']*)', brut)

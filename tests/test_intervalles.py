@@ -46,7 +46,8 @@ def test_volume_sur_l_echelle_log_et_coupe_a_zero_si_un_zero():
     r = ic95(_cadre("heures_accompagnement", [100.0, 200.0]), ["indicateur", "k"]).iloc[0]
     z = np.log([100.0, 200.0])
     demi = stats.t.ppf(0.975, 1) * np.std(z, ddof=1) / math.sqrt(2)
-    assert r["bas"] == pytest.approx(math.exp(z.mean() - demi)) and r["haut"] == pytest.approx(math.exp(z.mean() + demi))
+    assert r["bas"] == pytest.approx(math.exp(z.mean() - demi))
+    assert r["haut"] == pytest.approx(math.exp(z.mean() + demi))
     r = ic95(_cadre("n_ruptures", [0.0, 10.0]), ["indicateur", "k"]).iloc[0]
     assert r["bas"] == 0.0 and r["haut"] == pytest.approx(5 + stats.t.ppf(0.975, 1) * np.std([0, 10], ddof=1) / 2 ** .5)
 

@@ -191,7 +191,11 @@ def test_cli_visualiser_lance_le_serveur_avec_le_scenario(monkeypatch, capsys):
 
     monkeypatch.setattr(serveur, "lancer", lambda **kw: appels.append(kw) or Fini())
     assert main(["visualiser", "--scenario", "fermeture", "--port", "8800"]) == 0
-    assert appels == [{"port": 8800, "hote": "127.0.0.1", "scenario": "fermeture"}]
+    assert appels == [{"port": 8800, "hote": "127.0.0.1", "scenario": "fermeture", "menages": None}]
+    assert main(["visualiser", "--menages", "500"]) == 0
+    assert appels[-1]["menages"] == 500
+    assert serveur.environnement_hors_ligne({}, "reference", 500)["NONRECOURS_MENAGES"] == "500"
+    assert main(["visualiser", "--menages", "50000"]) == 2
     assert main(["visualiser", "--hote", "0.0.0.0"]) == 0
     assert "visible de tout le réseau" in capsys.readouterr().err
 
