@@ -1,9 +1,11 @@
 """« Suivre un ménage » : la vie d'un ménage racontée en français, à partir du journal du modèle.
 
 Chaque événement noté par les sous-modèles (entrée dans l'éligibilité, information, décision, tentatives,
-aides, files, guichets, instruction, ruptures) devient une phrase datée. Quand un document de recherche décrit
-la même situation, une courte citation l'accompagne, avec sa référence : la clé de l'entrée de `docs/sources.md` et
-la section du document (`[okbani2020] §II.1.b, encadré 1`).
+aides, files, guichets, instruction, ruptures) devient une phrase datée, accordée au genre de la personne de
+référence. Quand un document de recherche décrit la même situation, une courte citation l'accompagne, avec sa
+référence : la clé de l'entrée de `docs/sources.md` et la section du document (`[okbani2020] §II.1.b, encadré 1`).
+Les citations sont des données (`citations.toml`), chacune étiquetée de ce dont elle parle : événement,
+prestation, aidant, âge, genre ; le récit ne l'attache qu'à un événement qui lui correspond.
 """
 
 from __future__ import annotations
@@ -42,10 +44,6 @@ NOMS_ETAPES = ("la création du compte", "l'adresse électronique", "le formulai
                "le suivi du dossier")
 NOMS_TERRITOIRES = {"urbain": "en ville", "qpv": "dans un quartier prioritaire", "periurbain": "en périurbain",
                     "rural": "à la campagne"}
-NOMS_TYPES = {"seul": "vit seul", "couple_sans_enfant": "vit en couple sans enfant",
-              "couple_avec_enfants": "vit en couple avec enfants", "monoparental": "élève seul ses enfants"}
-NOMS_DIPLOMES = {"aucun_cep": "sans diplôme ou avec le certificat d'études", "cap_bep_brevet": "CAP, BEP ou brevet",
-                 "bac": "bachelier", "superieur": "diplômé du supérieur"}
 NOMS_EQUIPEMENTS = {"aucun": "n'a ni ordinateur ni smartphone connecté", "smartphone_seul": "n'a qu'un smartphone",
                     "ordinateur": "a un ordinateur et internet"}
 
