@@ -14,6 +14,11 @@ Réglages hors ligne (variables d'environnement passées à `solara run`, voir
 - `SOLARA_TELEMETRY_MIXPANEL_ENABLE=false` : pas de télémétrie (ni de recherche d'adresse IP) ;
 - `SOLARA_MODE=production` et `--production` : pas de « vérification » solara.dev dans la page ;
 - `--no-check-version` : pas de requête de version à PyPI ; `--no-open` : pas de navigateur lancé.
+
+Textes anglais de Solara (voir `TEXTES_SOLARA_RETIRES`) : l'écran de chargement est remplacé par
+`experiences/templates/loader-nonrecours.html` (français, sans « Made with Solara ») ; la ligne « Solara server is
+starting at … » est retirée de la sortie (la commande écrit la sienne, en français) ; l'avertissement de Solara sur
+les cookies `samesite` en http (sans objet pour une page locale : il se replie sur `samesite=lax`) est filtré.
 """
 
 from __future__ import annotations
@@ -37,6 +42,13 @@ RACINE_DEPOT = Path(__file__).resolve().parents[2]
 
 #: CDN de repli volontairement injoignable (port local fermé) : rien ne sort de la machine.
 CDN_LOCAL_INJOIGNABLE = "http://127.0.0.1:9/"
+
+#: Écran de chargement français (experiences/templates/loader-nonrecours.html).
+CHARGEUR = "nonrecours"
+#: Lignes de la sortie de `solara run` retirées (la commande écrit les siennes, en français).
+TEXTES_SOLARA_RETIRES = ("Solara server is starting at",)
+#: Avertissement Python de Solara filtré dans le serveur (cookies samesite en http local : repli sur « lax »).
+FILTRE_AVERTISSEMENTS = "ignore:Cookies with samesite=none require https:UserWarning"
 
 
 def est_boucle_locale(hote: str) -> bool:
@@ -70,6 +82,7 @@ def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str |
             "MPLBACKEND": "Agg",
         }
     )
+    env["PYTHONWARNINGS"] = ",".join(x for x in (env.get("PYTHONWARNINGS", ""), FILTRE_AVERTISSEMENTS) if x)
     chemins = [str(RACINE_DEPOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(chemins)
     return env
@@ -80,7 +93,7 @@ def commande(port: int, hote: str, fichier_app: Path | str) -> list[str]:
     return [
         sys.executable, "-m", "solara", "run", str(fichier_app),
         "--host", hote, "--port", str(port),
-        "--production", "--no-open", "--no-check-version",
+        "--production", "--no-open", "--no-check-version", "--theme-loader", CHARGEUR,
     ]
 
 
@@ -129,6 +142,9 @@ def lancer(
             UserWarning,
             stacklevel=2,
         )
+    if attendre:  # la sortie du serveur passe par `relayer_sortie` (textes anglais de Solara retirés)
+        options_popen.setdefault("stdout", subprocess.PIPE)
+        options_popen.setdefault("text", True)
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
         env=environnement_hors_ligne(options_popen.pop("env", None), scenario, menages),
@@ -137,6 +153,10 @@ def lancer(
     )
     if not attendre:
         return processus
+    if processus.stdout is not None:
+        import threading
+
+        threading.Thread(target=relayer_sortie, args=(processus.stdout, sys.stdout), daemon=True).start()
     print(f"Page pédagogique : {url(port, hote)} (Ctrl+C pour arrêter)", flush=True)
     try:
         processus.wait()
@@ -147,6 +167,14 @@ def lancer(
         except subprocess.TimeoutExpired:
             processus.kill()
     return processus
+
+
+def relayer_sortie(source, cible) -> None:
+    """Recopie la sortie du serveur ligne à ligne, sans les lignes de `TEXTES_SOLARA_RETIRES`."""
+    for ligne in source:
+        if not ligne.lstrip().startswith(TEXTES_SOLARA_RETIRES):
+            cible.write(ligne)
+            cible.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
