@@ -49,11 +49,16 @@ def commande_comparer(args) -> int:
                    debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
                    population_cible=args.population_cible, surcharges=lire_surcharges(args.parametre),
                    textes_surcharges=args.parametre, csv=args.csv)
+    from experiences.rapports import formats as F
+    from experiences.rapports.figures import libelle
+
     noms, st_h = res.noms, res.horizon
     print(f"Comparaison écrite dans {res.dossier} (rapport : {res.dossier / 'rapport.html'})")
     nr = st_h[(st_h["indicateur"] == "taux_non_recours")]
     for s in noms[1:]:
         d = nr[nr["scenario"] == s]
-        morceaux = [f"{r.detail} {100 * r.difference:+.1f} pt" for r in d.itertuples()]
-        print(f"  {s} − {noms[0]} (non-recours, horizon) : " + ", ".join(morceaux))
+        morceaux = [f"{'toutes prestations' if r.detail == 'toutes' else libelle(r.detail)} "
+                    f"{F.points(r.difference)} [{F.borne(r.difference_bas, 'taux_', True)} ; "
+                    f"{F.borne(r.difference_haut, 'taux_', True)}]" for r in d.itertuples()]
+        print(f"  {s} − {noms[0]}, écart de non-recours à l'horizon : " + ", ".join(morceaux))
     return 0
