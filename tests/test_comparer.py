@@ -32,6 +32,7 @@ def sortie(tmp_path_factory):
     return dossier
 
 
+@pytest.mark.lent
 def test_fichiers_ecrits(sortie):
     for f in ("comparaison.parquet", "comparaison.csv", "horizon.csv", "series.parquet", "series.csv",
               "provenance.json", "rapport.html", "resume.csv", "comparaison_non_recours.png",
@@ -40,6 +41,7 @@ def test_fichiers_ecrits(sortie):
     assert not any(p.name.endswith(".partiel") for p in sortie.parent.iterdir())
 
 
+@pytest.mark.lent
 def test_identiques_avant_la_premiere_difference(sortie):
     s = pd.read_parquet(sortie / "series.parquet")
     for c in ("scenario", "date", "indicateur", "prestation", "groupe"):
@@ -64,6 +66,7 @@ def test_identiques_avant_la_premiere_difference(sortie):
     assert prov["graines"] == [0, 1] and prov["replicats"] == 2
 
 
+@pytest.mark.lent
 def test_ecarts_apparies_nuls_quand_rien_ne_differe(sortie):
     c = pd.read_csv(sortie / "comparaison.csv")
     r = c[c["scenario"] == "renfort_mediation"].dropna(subset=["difference"])
@@ -76,6 +79,7 @@ def test_ecarts_apparies_nuls_quand_rien_ne_differe(sortie):
     assert (cap["difference"] >= 0).all()
 
 
+@pytest.mark.lent
 def test_mise_a_l_echelle(sortie):
     s = pd.read_parquet(sortie / "series.parquet")
     s = s[(s["scenario"] == "reference") & (s["replicat"] == 0) & (s["groupe"] == "ensemble")]
@@ -96,6 +100,7 @@ def test_mise_a_l_echelle(sortie):
     np.testing.assert_allclose(a[taux], b[taux])
 
 
+@pytest.mark.lent
 def test_rapport_autonome_et_francais(sortie):
     brut = (sortie / "rapport.html").read_text(encoding="utf-8")
     h = html.unescape(brut)
@@ -124,6 +129,7 @@ def test_rapport_autonome_et_francais(sortie):
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)  # tout est inclus
 
 
+@pytest.mark.lent
 def test_aucun_intervalle_de_taux_hors_de_0_1(sortie):
     for c in (pd.read_csv(sortie / "comparaison.csv"), pd.read_parquet(sortie / "comparaison.parquet"),
               pd.read_csv(sortie / "horizon.csv")):
@@ -135,6 +141,7 @@ def test_aucun_intervalle_de_taux_hors_de_0_1(sortie):
         assert (v["bas"] >= 0).all()  # un volume reste positif
 
 
+@pytest.mark.lent
 def test_csv_seulement_sur_demande(tmp_path):
     dossier = tmp_path / "c"
     assert main(["comparer", "reference", "renfort_mediation", "--replicats", "1", "--menages", "200", "--debut",

@@ -109,7 +109,7 @@ def test_citation_de_l_age_et_du_rsa_bien_placees():
 
 def test_fichier_de_citations_valide(tmp_path):
     f = tmp_path / "c.toml"
-    f.write_text('[[citation]]\nid = "x"\ntexte = "« a »"\nsource = "../shared/seeds"\nevenements = ["renonce"]\n',
+    f.write_text('[[citation]]\nid = "x"\ntexte = "« a »"\nsource = "notes/brief.md §3"\nevenements = ["renonce"]\n',
                  encoding="utf-8")
     with pytest.raises(ErreurEntree, match="clé de docs/sources.md"):
         charger_citations(f)

@@ -83,9 +83,9 @@ def ecart(m: float, b: float, h: float, indicateur: str) -> dict | None:
     if not np.isfinite(m):
         return None
     s = sens(m, b, h)
-    return {"classe": s, "symbole": {"baisse": "▼", "hausse": "▲"}.get(s, ""),
-            "moyenne": F.valeur(m, indicateur, signe=True), "bas": F.borne(b, indicateur, ecart=True),
-            "haut": F.borne(h, indicateur, ecart=True)}
+    moyenne, bas, haut = F.triplet(m, b, h, indicateur, ecart=True)
+    return {"classe": s, "symbole": {"baisse": "▼", "hausse": "▲"}.get(s, ""), "moyenne": moyenne, "bas": bas,
+            "haut": haut}
 
 
 def _nom_ligne(ind: str, det: str) -> str:
@@ -108,8 +108,10 @@ def tableau_horizon(st: pd.DataFrame, scenarios: list[str], rubrique: str) -> di
     for (ind, det), bloc in groupes:
         b = bloc.set_index("scenario")
         r0 = b.loc[scenarios[0]] if scenarios[0] in b.index else None
-        premier = (None if r0 is None else {"valeur": F.valeur(r0["moyenne"], ind), "bas": F.borne(r0["bas"], ind),
-                                            "haut": F.borne(r0["haut"], ind)})
+        premier = None
+        if r0 is not None:
+            v, bas, haut = F.triplet(r0["moyenne"], r0["bas"], r0["haut"], ind)
+            premier = {"valeur": v, "bas": bas, "haut": haut}
         autres = []
         for s in scenarios[1:]:
             if s not in b.index:
@@ -196,8 +198,8 @@ def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.Data
             else:
                 fin_phrase = f"ne change{'nt' if pluriel else ''} pas de façon mesurable ({v0} contre {v1})."
             texte = f"Avec « {libelle_scenario(sc)} », {quoi} {fin_phrase}"
-            intervalle = (f"{F.valeur(m, ind, signe=True)} [{F.borne(lo, ind, ecart=True)} ; "
-                          f"{F.borne(hi, ind, ecart=True)}]")
+            tm, tb, th = F.triplet(m, lo, hi, ind, ecart=True)
+            intervalle = f"{tm} [{tb} ; {th}]"
             meme_signe = diffs is None or bool(np.all(diffs > 0) or np.all(diffs < 0))
             if replicats <= 1:
                 robuste, pourquoi, n_nec, separe = ("non évaluable", "un seul réplicat : aucun intervalle", None,

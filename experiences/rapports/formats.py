@@ -91,6 +91,25 @@ def borne(v: float, indicateur: str, ecart: bool = False) -> str:
     return nombre(v, signe=ecart)
 
 
+def triplet(m: float, b: float, h: float, indicateur: str, ecart: bool = False) -> tuple[str, str, str]:
+    """Valeur et bornes d'intervalle à la même échelle : (« −0,76 milliard € », « −1,31 », « −0,21 ») ; taux :
+    (« 31,2 % », « 28,4 », « 33,9 ») ou, pour un écart, (« −2,8 points », « −3,5 », « −2,1 »)."""
+    if str(indicateur).startswith("taux_"):
+        return valeur(m, indicateur, signe=ecart), borne(b, indicateur, ecart), borne(h, indicateur, ecart)
+    finis = [abs(x) for x in (m, b, h) if not _absent(x)]
+    a = max(finis) if finis else 0.0
+    if a < 1e6:
+        return valeur(m, indicateur, signe=ecart), borne(b, indicateur, ecart), borne(h, indicateur, ecart)
+    div, mot = (1e9, "milliard") if a >= 1e9 else (1e6, "million")
+    dec = 2 if a / div < 10 else 1
+
+    def f(x):
+        return "–" if _absent(x) else decimal(x / div, dec, signe=ecart)
+    pluriel = "s" if not _absent(m) and abs(m) / div >= 2 else ""
+    texte_m = "–" if _absent(m) else f"{f(m)}{ESPACE}{mot}{pluriel}{unite(indicateur)}"
+    return texte_m, f(b), f(h)
+
+
 def millier(n) -> str:
     """12345 → « 12 345 » (espace insécable entre les milliers)."""
     return f"{int(n):,}".replace(",", ESPACE)
