@@ -52,7 +52,7 @@ DETAILS_ENSEMBLE = ("toutes", "tous", "ensemble")
 
 #: Constats candidats du premier écran, dans l'ordre : (rubrique, indicateur, détail, ce dont on parle).
 CONSTATS = (
-    ("non_recours", "taux_non_recours", "toutes", "le non-recours (toutes prestations, part des droits non perçus)"),
+    ("non_recours", "taux_non_recours", "toutes", "le non-recours (toutes prestations)"),
     ("montant", "montant_non_verse", "toutes", "les euros dus et non versés (par an)"),
     ("heures", "heures_accompagnement", "tous", "les heures d'aide aux démarches (par an, tous aidants)"),
     ("ruptures", "n_ruptures", "toutes", "les ruptures de droits (par an)"),
@@ -131,6 +131,8 @@ class Constat:
 
     texte: str            # phrase en français simple
     intervalle: str       # « −2,8 points [−3,5 ; −2,1] »
+    ecart: str            # « −2,8 points »
+    bornes: str           # « [−3,5 ; −2,1] »
     sens: str             # baisse / hausse / incertain / nul (classe CSS)
     symbole: str
     robuste_graines: str  # « oui », « non », « non évaluable »
@@ -199,7 +201,7 @@ def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.Data
                 fin_phrase = f"ne change{'nt' if pluriel else ''} pas de façon mesurable ({v0} contre {v1})."
             texte = f"Avec « {libelle_scenario(sc)} », {quoi} {fin_phrase}"
             tm, tb, th = F.triplet(m, lo, hi, ind, ecart=True)
-            intervalle = f"{tm} [{tb} ; {th}]"
+            intervalle, bornes = f"{tm} [{tb} ; {th}]", f"[{tb} ; {th}]"
             meme_signe = diffs is None or bool(np.all(diffs > 0) or np.all(diffs < 0))
             if replicats <= 1:
                 robuste, pourquoi, n_nec, separe = ("non évaluable", "un seul réplicat : aucun intervalle", None,
@@ -207,13 +209,13 @@ def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.Data
             elif s == "nul":
                 robuste, pourquoi, n_nec, separe = ("oui", "mêmes résultats dans chaque réplicat", None, True)
             elif s in ("baisse", "hausse") and meme_signe:
-                robuste, pourquoi = "oui", f"l'intervalle exclut zéro, même sens dans les {replicats} réplicats"
+                robuste, pourquoi = "oui", f"IC hors de zéro, même sens dans les {replicats} réplicats"
                 n_nec, separe = replicats_necessaires(m, sd), True
             else:
-                raison = ("l'intervalle contient zéro" if s == "incertain"
-                          else "le sens de l'écart change d'un réplicat à l'autre")
+                raison = ("l'IC contient zéro" if s == "incertain"
+                          else "le sens change d'un réplicat à l'autre")
                 robuste, pourquoi, n_nec, separe = "non", raison, replicats_necessaires(m, sd), False
-            sortie.append(Constat(texte=texte, intervalle=intervalle, sens=s,
+            sortie.append(Constat(texte=texte, intervalle=intervalle, ecart=tm, bornes=bornes, sens=s,
                                   symbole={"baisse": "▼", "hausse": "▲"}.get(s, ""), robuste_graines=robuste,
                                   pourquoi=pourquoi, robuste_ensemble="pas encore évalué",
                                   replicats_necessaires=n_nec, separe=separe))
