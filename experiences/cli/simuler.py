@@ -41,11 +41,15 @@ def commande_simuler(args) -> int:
     sim = simuler(args.scenario, menages=args.menages, graine=args.graine, replicats=args.replicats,
                   debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
                   surcharges=lire_surcharges(args.parametre), csv=args.csv)
+    from experiences.rapports.formats import pourcent
+    from experiences.rapports.figures import libelle
+
     print(f"Résultats écrits dans {sim.dossier}")
     resume = sim.resume
     ens = resume.filter(like="taux_non_recours_").mean()
     for k, v in ens.items():
         if k.startswith("taux_non_recours_") and "persistant" not in k:
             annee = resume["annee_resume"].iloc[0]
-            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {annee:.0f})")
+            print(f"  {libelle(k.removeprefix('taux_non_recours_')):<24} non-recours {pourcent(v):>8} "
+                  f"(moyenne {annee:.0f})")
     return 0
