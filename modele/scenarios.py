@@ -29,7 +29,7 @@ from modele.politiques import TYPE_PAR_CLASSE, TYPES_INTERVENTIONS, Intervention
 
 DOSSIER_SCENARIOS = DOSSIER_PARAMETRES / "scenarios"
 FICHIER_CALIBRATION = DOSSIER_PARAMETRES / "calibration.toml"
-CHAMPS_ENTETE = {"nom", "question", "description", "sources", "base", "calibration", "sans_interventions"}
+CHAMPS_ENTETE = {"nom", "libelle", "question", "description", "sources", "base", "calibration", "sans_interventions"}
 # Réglages d'une exécution : fixés à la construction du modèle, aucune intervention ne les change en cours.
 PREFIXES_FIXES = ("simulation.",)
 GENRES_FACTEUR = ("reel", "entier", "liste", "matrice")
@@ -116,6 +116,7 @@ class Scenario:
     surcharges: dict[str, Any]
     interventions: list[Intervention]
     calibration: bool
+    libelle: str = ""  # nom lisible dans les rapports et la page (défaut : le nom)
 
     def parametres_base(self, surcharges: dict[str, Any] | None = None) -> Parametres:
         """Défauts + calibration (si demandée) + surcharges du scénario + surcharges de l'appel, validés."""
@@ -202,8 +203,10 @@ def charger_scenario(nom_ou_chemin: str = "reference", _vus: tuple = ()) -> Scen
                                valeur=len(interventions), attendu=f"au plus {LIMITES['interventions']}")
         if calibration is None:
             calibration = parent.calibration
-    sc = Scenario(nom=nom, fichier=chemin, question=question, description=description, sources=sources,
-                  surcharges=surcharges, interventions=interventions,
+    libelle = exiger_texte(entete.get("libelle", nom), chemin, "scenario.libelle",
+                           "un texte non vide, p. ex. libelle = \"Médiateurs doublés (2020)\"")
+    sc = Scenario(nom=nom, libelle=libelle.strip() or nom, fichier=chemin, question=question,
+                  description=description, sources=sources, surcharges=surcharges, interventions=interventions,
                   calibration=True if calibration is None else calibration)
     # Chaque ensemble d'interventions actives possible, appliqué dans l'ordre, reste dans les bornes déclarées :
     # `verifier` refuse ici ce que `simuler` refuserait en cours de route.

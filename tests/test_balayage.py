@@ -83,6 +83,7 @@ def test_table_de_reference_coherente(reference):
     assert manifeste["empreinte"] == plan.empreinte and manifeste["nombre_runs"] == 60
 
 
+@pytest.mark.lent
 def test_meme_table_avec_2_travailleurs_et_dask(reference, tmp_path):
     plan, _, (resume_ref, series_ref) = reference
     executer_balayage(plan, tmp_path / "pool2", travailleurs=2, barre=False)
@@ -94,6 +95,7 @@ def test_meme_table_avec_2_travailleurs_et_dask(reference, tmp_path):
         pd.testing.assert_frame_equal(series, series_ref)
 
 
+@pytest.mark.lent
 def test_reprise_apres_kill_9_donne_la_meme_table(reference, tmp_path):
     plan, _, (resume_ref, series_ref) = reference
     sortie = tmp_path / "sortie"

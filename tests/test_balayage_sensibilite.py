@@ -19,6 +19,7 @@ def ecrire(tmp_path: Path, texte: str, nom: str = "plan.toml") -> Path:
     return chemin
 
 
+@pytest.mark.lent
 def test_sobol_retrouve_les_indices_d_ishigami(tmp_path, capsys):
     plan = ecrire(tmp_path, texte_plan_jouet(plan="sobol", n=1024, replicats=1, series="conserver = false"))
     sortie = tmp_path / "sortie"

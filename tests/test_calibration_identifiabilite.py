@@ -23,6 +23,7 @@ BORNES = {"demarches.bonus_en_ligne": (-1.0, 3.0), "demarches.repli_renoncer": (
 TOLERANCE_RELATIVE = 0.20
 
 
+@pytest.mark.lent
 def test_calibrer_retrouve_des_parametres_connus(tmp_path):
     ids = ["C5b", "C5c", "C6"]
     # La référence sans la calibration livrée : le point de départ est le défaut déclaré, connu.

@@ -69,6 +69,7 @@ def test_valider_annee_hors_periode_code_2(tmp_path, capsys):
     assert not (tmp_path / "v").exists()
 
 
+@pytest.mark.lent
 def test_valider_petit_rapport_complet(tmp_path):
     sortie = tmp_path / "rapport"
     code = main(["valider", "--menages", "300", "--replicats", "2", "--debut", "2021-01", "--fin", "2023-12",

@@ -138,6 +138,7 @@ def test_fichier_de_cibles_invalide(tmp_path):
         C.charger_cibles(ids=["C42"])
 
 
+@pytest.mark.lent
 def test_cibles_calculees_sur_une_vraie_execution(run_court):
     res = run_court("reference", 3, 600, "2016-01", "2023-12")
     v = C.valeurs_modele(res.series, C.charger_cibles(), menages=600, personnes_par_menage=2.2)

@@ -27,18 +27,21 @@ PETIT = ["--replicats", "2", "--menages", "500", "--debut", "2014-01", "--fin", 
 def sortie(tmp_path_factory):
     dossier = tmp_path_factory.mktemp("cmp") / "comparaison"
     code = main(["comparer", "reference", "renfort_mediation", "maintien_accueil_physique", *PETIT,
-                 "--population-cible", "10000", "--sortie", str(dossier)])
+                 "--population-cible", "10000", "--csv", "--sortie", str(dossier)])
     assert code == 0
     return dossier
 
 
+@pytest.mark.lent
 def test_fichiers_ecrits(sortie):
-    for f in ("comparaison.csv", "horizon.csv", "series.parquet", "series.csv", "provenance.json", "rapport.html",
-              "resume.csv", "comparaison_non_recours.png", "comparaison_heures_aide.png"):
+    for f in ("comparaison.parquet", "comparaison.csv", "horizon.csv", "series.parquet", "series.csv",
+              "provenance.json", "rapport.html", "resume.csv", "comparaison_non_recours.png",
+              "comparaison_heures_aide.png"):
         assert (sortie / f).is_file(), f
     assert not any(p.name.endswith(".partiel") for p in sortie.parent.iterdir())
 
 
+@pytest.mark.lent
 def test_identiques_avant_la_premiere_difference(sortie):
     s = pd.read_parquet(sortie / "series.parquet")
     for c in ("scenario", "date", "indicateur", "prestation", "groupe"):
@@ -63,6 +66,7 @@ def test_identiques_avant_la_premiere_difference(sortie):
     assert prov["graines"] == [0, 1] and prov["replicats"] == 2
 
 
+@pytest.mark.lent
 def test_ecarts_apparies_nuls_quand_rien_ne_differe(sortie):
     c = pd.read_csv(sortie / "comparaison.csv")
     r = c[c["scenario"] == "renfort_mediation"].dropna(subset=["difference"])
@@ -75,6 +79,7 @@ def test_ecarts_apparies_nuls_quand_rien_ne_differe(sortie):
     assert (cap["difference"] >= 0).all()
 
 
+@pytest.mark.lent
 def test_mise_a_l_echelle(sortie):
     s = pd.read_parquet(sortie / "series.parquet")
     s = s[(s["scenario"] == "reference") & (s["replicat"] == 0) & (s["groupe"] == "ensemble")]
@@ -95,25 +100,65 @@ def test_mise_a_l_echelle(sortie):
     np.testing.assert_allclose(a[taux], b[taux])
 
 
+@pytest.mark.lent
 def test_rapport_autonome_et_francais(sortie):
     brut = (sortie / "rapport.html").read_text(encoding="utf-8")
     h = html.unescape(brut)
-    for morceau in ("Les questions posées", "Les scénarios et leurs dates", "Résultats à l'horizon",
-                    "Comment lire les intervalles", "Limites du modèle", "data:image/png;base64,",
-                    "Non-recours (% des éligibles)", "Heures d'aide aux démarches transférées",
-                    "Identifiants détenus", "transfert tacite", "hors mandat", "Attente",
-                    "Euros dus et non versés", "10 000 ménages", "Défenseur des droits",
-                    "demarches.elasticite_offre_acteurs"):
+    h = h.replace("\u00a0", " ")
+    for morceau in ("Ce qu'il faut retenir", "Les questions posées", "Les scénarios et leurs interventions",
+                    "Résultats à l'horizon", "Comment lire les intervalles", "Limites du modèle",
+                    "data:image/png;base64,", "Non-recours (% des éligibles)",
+                    "Heures d'aide aux démarches transférées", "Identifiants détenus", "transfert tacite",
+                    "hors mandat", "Attente", "Euros dus et non versés", "Ruptures de droits", "10 000 ménages",
+                    "Défenseur des droits", "demarches.elasticite_offre_acteurs",
+                    "Médiateurs financés doublés (2020)", "robuste entre graines", "ensemble calibré"):
         assert morceau in h, morceau
+    # Premier écran : les constats viennent avant tout détail ; l'avertissement chiffré si l'exécution est petite.
+    assert h.index("Ce qu'il faut retenir") < h.index("Les questions posées")
+    assert "Exécution trop petite" in h and "--replicats" in h[:h.index("Les questions posées")]
+    # Scénarios par leur libellé, pas leur identifiant, dans les titres et les en-têtes de colonnes.
+    assert "<th>renfort_mediation" not in h and "<h3>renfort_mediation" not in h
+    # Un seul format de nombre (constats et tableaux) : pas de point décimal ni de « - » ASCII devant un nombre.
+    corps = re.sub(r"<(style|code)[^>]*>.*?</\1>", "", brut, flags=re.S)
+    corps = html.unescape(re.sub(r"<[^>]+>", " ", corps))
+    corps = (corps[corps.index("Ce qu'il faut retenir"):corps.index("1. Les questions posées")]
+             + corps[corps.index("3. Résultats"):corps.index("4. Les courbes")])
+    assert not re.search(r"\d\.\d+ ?(%|pt|points|h|€)", corps)
+    assert not re.search(r"(?<![\w-])-\d", corps)
     sources = re.findall(r'src=["\']([^"\']*)', brut)
     assert sources and all(s.startswith("data:image/png;base64,") for s in sources)  # tout est inclus
+
+
+@pytest.mark.lent
+def test_aucun_intervalle_de_taux_hors_de_0_1(sortie):
+    for c in (pd.read_csv(sortie / "comparaison.csv"), pd.read_parquet(sortie / "comparaison.parquet"),
+              pd.read_csv(sortie / "horizon.csv")):
+        t = c[c["indicateur"].astype(str).str.startswith("taux_")].dropna(subset=["moyenne"])
+        assert len(t) > 0
+        assert (t["bas"] >= 0).all() and (t["haut"] <= 1).all()
+        assert (t["bas"] <= t["moyenne"] + 1e-12).all() and (t["moyenne"] <= t["haut"] + 1e-12).all()
+        v = c[c["indicateur"].astype(str).str.startswith(("n_", "heures_", "montant_"))].dropna(subset=["moyenne"])
+        assert (v["bas"] >= 0).all()  # un volume reste positif
+
+
+@pytest.mark.lent
+def test_csv_seulement_sur_demande(tmp_path):
+    dossier = tmp_path / "c"
+    assert main(["comparer", "reference", "renfort_mediation", "--replicats", "1", "--menages", "200", "--debut",
+                 "2014-01", "--fin", "2014-06", "--travailleurs", "1", "--parametre", "simulation.rodage_semaines=4",
+                 "--sortie", str(dossier)]) == 0
+    assert (dossier / "series.parquet").is_file() and (dossier / "comparaison.parquet").is_file()
+    assert (dossier / "horizon.csv").is_file() and not (dossier / "series.csv").exists()
+    assert not (dossier / "comparaison.csv").exists()
+    h = html.unescape((dossier / "rapport.html").read_text(encoding="utf-8"))
+    assert "Un seul réplicat" in h and "--replicats 5" in h
 
 
 def test_statistiques_sur_un_cas_a_la_main():
     lignes = []
     for sc, decal in (("a", 0.0), ("b", 1.0)):
         for r, v in enumerate((1.0, 2.0, 4.0)):
-            lignes.append({"scenario": sc, "replicat": r, "date": "2020-01", "indicateur": "n_x", "prestation": "p",
+            lignes.append({"scenario": sc, "replicat": r, "date": "2020-01", "indicateur": "solde", "prestation": "p",
                            "groupe": "ensemble", "valeur": v + decal})
     st = comparaison.statistiques(pd.DataFrame(lignes), ["a", "b"]).set_index("scenario")
     demi = stats.t.ppf(0.975, 2) * np.std([1, 2, 4], ddof=1) / math.sqrt(3)

@@ -173,6 +173,7 @@ def test_perturbations_possibles():
         d.valider(x)
 
 
+@pytest.mark.lent
 def test_chaque_parametre_agit_ou_est_declare_inerte(tmp_path):
     """Les actifs changent la table des séries ; les inertes (perturbables) ne la changent pas."""
     decl = charger_declarations()

@@ -147,6 +147,7 @@ GRAINES = (1, 2, 3)
 SANS_GUICHETS = tuple(sorted({f"guichets.{o}.visites_pour_10000": 0.0 for o in ("caf", "cpam", "carsat")}.items()))
 
 
+@pytest.mark.lent
 def test_moins_de_guichets_pas_moins_de_non_recours(run_court):
     ecarts = []
     for g in GRAINES:

@@ -41,17 +41,28 @@ def _rapport(tmp_path, question_b="Et si <b>on</b> fermait ?", difference=(-0.05
 
 
 def test_tableau_de_tete_valeurs_et_ecart_significatif(tmp_path):
-    texte = _rapport(tmp_path)
-    # premier scénario : valeur [IC] ; second : valeur, écart apparié en points et son IC, en vert (baisse)
-    assert "<td>30,0 %<br><span class=\"petit\">[28,0 % ; 32,0 %]</span></td>" in texte
-    assert ("<td>25,0 %<br><span class=\"moins\">-5,0 pt</span><br><span class=\"petit\">[-7,0 ; -3,0]</span></td>"
-            in texte)
-    assert "12 345 ménages" in texte and "jusqu'au 2020-03-02" in texte and "jusqu'au relevé de 2020-03 exclu" in texte
+    texte = _rapport(tmp_path).replace("\u00a0", " ")
+    # premier scénario : valeur [IC] ; second : valeur, écart apparié en points et son IC, en bleu ▼ (baisse)
+    assert "<td>30,0 %<br><span class=\"petit\">[28,0 ; 32,0]</span></td>" in texte
+    assert ("<td>25,0 %<br><span class=\"baisse\">▼ −5,0 points</span><br><span class=\"petit\">[−7,0 ; −3,0]</span>"
+            "</td>" in texte)
+    assert "12 345 ménages" in texte and "jusqu'au 2 mars 2020" in texte
+    assert "jusqu'au relevé de mars 2020 exclu" in texte
+    # Premier écran : le constat, son intervalle et sa robustesse (l'IC exclut zéro).
+    retenir = texte[texte.index("Ce qu'il faut retenir"):texte.index("1. Les questions posées")]
+    assert "pas encore évalué" in retenir
 
 
 def test_ecart_non_distinguable_du_hasard_en_gris(tmp_path):
-    texte = _rapport(tmp_path, difference=(-0.01, -0.03, 0.01))
-    assert "<span class=\"nul\">-1,0 pt</span>" in texte and "class=\"moins\">-1,0" not in texte
+    texte = _rapport(tmp_path, difference=(-0.01, -0.03, 0.01)).replace("\u00a0", " ")
+    assert "<span class=\"incertain\"> −1,0 point</span>" in texte and "class=\"baisse\">▼ −1,0" not in texte
+
+
+def test_couleurs_neutres_pour_hausse_et_baisse(tmp_path):
+    texte = _rapport(tmp_path)
+    for vert_ou_rouge in ("#0a6b2c", "#a3141c", "green", "red"):
+        assert vert_ou_rouge not in texte
+    assert ".baisse{" in texte and ".hausse{" in texte and "▼" in texte and "▲" in texte
 
 
 def test_texte_des_scenarios_echappe(tmp_path):

@@ -158,6 +158,7 @@ def test_evenements_vieillissement_au_nouvel_an(tmp_path):
     assert (m.menages.age[nouveaux] >= 18).all() and (m.menages.age[nouveaux] <= 95).all()
 
 
+@pytest.mark.lent
 def test_pyramide_des_ages_stationnaire():
     m = ModeleNonRecours(menages=4000, graine=2, debut="2014-01", fin="2027-12")
     parts0 = np.bincount(m.menages.tranche_age(), minlength=5) / m.menages.n

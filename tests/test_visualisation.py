@@ -191,7 +191,11 @@ def test_cli_visualiser_lance_le_serveur_avec_le_scenario(monkeypatch, capsys):
 
     monkeypatch.setattr(serveur, "lancer", lambda **kw: appels.append(kw) or Fini())
     assert main(["visualiser", "--scenario", "fermeture", "--port", "8800"]) == 0
-    assert appels == [{"port": 8800, "hote": "127.0.0.1", "scenario": "fermeture"}]
+    assert appels == [{"port": 8800, "hote": "127.0.0.1", "scenario": "fermeture", "menages": None}]
+    assert main(["visualiser", "--menages", "500"]) == 0
+    assert appels[-1]["menages"] == 500
+    assert serveur.environnement_hors_ligne({}, "reference", 500)["NONRECOURS_MENAGES"] == "500"
+    assert main(["visualiser", "--menages", "50000"]) == 2
     assert main(["visualiser", "--hote", "0.0.0.0"]) == 0
     assert "visible de tout le réseau" in capsys.readouterr().err
 
@@ -260,3 +264,38 @@ def test_heures_par_semaine_bornees_par_les_moyens_des_aidants():
     ts = h.par_semaine("heures_accompagnement")["travailleur_social"] * 10000 / m.menages.n
     assert (ts > 0).any()
     assert (ts <= 20.0 * 1.2).all()  # semaines à cheval sur deux mois ; par mois, ce serait 4 à 5 fois plus
+
+
+def test_textes_anglais_de_solara_retires():
+    import io
+
+    cmd = serveur.commande(8765, "127.0.0.1", serveur.FICHIER_APP)
+    assert cmd[cmd.index("--theme-loader") + 1] == serveur.CHARGEUR
+    gabarits = serveur.FICHIER_APP.parent.parent / "templates"  # là où Solara cherche les gabarits du projet
+    chargeur = (gabarits / f"loader-{serveur.CHARGEUR}.html").read_text(encoding="utf-8")
+    assert (gabarits / f"loader-{serveur.CHARGEUR}.css").is_file()
+    assert "Chargement de la page" in chargeur and "Made with" not in chargeur and "runs on" not in chargeur
+    assert "samesite" in serveur.environnement_hors_ligne({})["PYTHONWARNINGS"]
+    sortie = io.StringIO()
+    serveur.relayer_sortie(io.StringIO("Solara server is starting at http://127.0.0.1:8765\nautre ligne\n"), sortie)
+    assert sortie.getvalue() == "autre ligne\n"
+
+
+def test_page_lisible_au_videoprojecteur_et_memes_unites():
+    from experiences.visualisation import figures as F
+
+    m = app.nouveau_modele({**L.reglages_par_defaut("reference"), "simulation.menages": 300})
+    app.avancer(m, 60)
+    app.resume(m)
+    for nom, faire in app.GRAPHIQUES.items():
+        fig = faire(m)
+        for ax in fig.axes:
+            assert ax.title.get_fontsize() >= F.POLICE["titre"] - 0.1, nom
+            assert ax.yaxis.label.get_fontsize() >= F.POLICE["axe"] - 0.1, nom
+            leg = ax.get_legend()
+            if leg is not None:  # légende sous le graphique, hors des courbes
+                assert leg.get_bbox_to_anchor().y0 < ax.get_window_extent().y0 + 1, nom
+    causes = app.GRAPHIQUES["causes"](m).axes[0]
+    assert causes.get_ylim() == (0.0, 1.0)
+    assert causes.yaxis.get_major_formatter()(0.25, 0).replace("\u00a0", " ") == "25 %"
+    assert "10 000 ménages" in app.GRAPHIQUES["guichets"](m).axes[0].get_ylabel()

@@ -358,7 +358,7 @@ def calibrer(plan: PlanCalibration, dossier: Path, travailleurs: int = 1, progre
             pile.callback(pool.shutdown, cancel_futures=True)
             # Ctrl+C, SIGTERM ou erreur : aucun travailleur ne reste (appelé avant shutdown, pile inversée).
             pile.push(lambda typ, val, tb: processus.arreter_pool(pool) if typ is not None else None)
-            list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les fils d'Optuna (fork sûr)
+            list(pool.map(abs, range(travailleurs)))  # démarre les processus avant les essais (durées comparables)
 
     def objectif(essai):
         valeurs = {}

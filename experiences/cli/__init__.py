@@ -12,10 +12,11 @@ import signal
 import sys
 
 from experiences.cli import balayer, calibrer, comparer, population, raconter, simuler, verifier, visualiser
+from experiences.cli.aide import liste_commandes, version
 from experiences.cli.commun import Analyseur, entier_min, lire_surcharges
 from modele.parametres import ErreurEntree
 
-__all__ = ["Analyseur", "construire_analyseur", "entier_min", "lire_surcharges", "main"]
+__all__ = ["Analyseur", "construire_analyseur", "entier_min", "lire_surcharges", "main", "version"]
 
 # Ordre d'apparition dans l'aide.
 COMMANDES = (simuler, verifier, comparer, balayer, calibrer, visualiser, raconter, population)
@@ -23,11 +24,13 @@ COMMANDES = (simuler, verifier, comparer, balayer, calibrer, visualiser, raconte
 
 def construire_analyseur() -> Analyseur:
     """Toutes les sous-commandes."""
-    a = Analyseur(prog="nonrecours", description="Simulateur multi-agents de l'accès aux droits sociaux "
-                  "sous dématérialisation : non-recours et travail transféré aux acteurs locaux.")
+    a = Analyseur(prog="nonrecours", version=True,
+                  description="Simulateur multi-agents de l'accès aux droits sociaux sous dématérialisation : "
+                  "non-recours et travail transféré aux acteurs locaux.",
+                  epilog="Aide d'une commande : nonrecours COMMANDE --help. Documentation : README.md et docs/.")
     a.add_argument("--debug", action="store_true",
                    help="en cas d'erreur interne, montrer aussi la trace Python (pour un rapport de bogue)")
-    sous = a.add_subparsers(dest="commande", metavar="COMMANDE", parser_class=Analyseur)
+    sous = a.add_subparsers(dest="commande", metavar="COMMANDE", parser_class=Analyseur, title="commandes")
     sous.required = True
     for module in COMMANDES:
         module.ajouter_sous_commandes(sous)
@@ -56,6 +59,10 @@ def main(argv: list[str] | None = None) -> int:
     from experiences.execution.sorties import ErreurInterne
 
     analyseur = construire_analyseur()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv:  # `nonrecours` seul : la liste des commandes, une ligne chacune
+        sys.stdout.write(liste_commandes(analyseur))
+        return 0
     args = analyseur.parse_args(argv)
     ancien = signal.signal(signal.SIGTERM, _interrompre) if argv is None else None
     try:

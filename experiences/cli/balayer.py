@@ -24,7 +24,7 @@ def _entier_positif(texte: str) -> int:
 
 
 def _options_execution(parseur: argparse.ArgumentParser) -> None:
-    parseur.add_argument("plan", metavar="PLAN.toml", help="plan de balayage (parametres/balayages/*.toml)")
+    parseur.add_argument("plan", metavar="PLAN.toml", help="plan de balayage (p. ex. parametres/balayages/*.toml)")
     parseur.add_argument(
         "--sortie",
         metavar="DIR",
@@ -45,9 +45,10 @@ def _options_execution(parseur: argparse.ArgumentParser) -> None:
         metavar="ADRESSE",
         default=None,
         help="exécuter sur Dask : « local » (LocalCluster sur cette machine) ou adresse d'un "
-        "ordonnanceur (tcp://hôte:8786), voir docs/cluster.md",
+        "ordonnanceur (tcp://hôte:8786), voir docs/cluster.md (défaut : processus locaux)",
     )
-    parseur.add_argument("--sans-barre", action="store_true", help="pas de barre de progression")
+    parseur.add_argument("--sans-barre", action="store_true",
+                         help="pas de barre de progression (défaut : barre si la sortie est un terminal)")
     from experiences.execution.slurm import ajouter_options
 
     ajouter_options(parseur)

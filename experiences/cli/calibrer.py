@@ -10,25 +10,30 @@ from experiences.cli.commun import GRAINE_MAX, LIMITES, MENAGES_MAX, TRAVAILLEUR
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `calibrer` et `valider` à l'analyseur principal."""
-    c = sous.add_parser("calibrer", help="ajuster les paramètres comportementaux aux chiffres publiés (Optuna)")
+    c = sous.add_parser("calibrer", help="ajuster les paramètres comportementaux aux chiffres publiés (Optuna)",
+                        description="Cherche les valeurs des paramètres libres du plan qui rapprochent le modèle "
+                        "des cibles publiées ; une étude interrompue reprend là où elle s'était arrêtée.")
     c.add_argument("plan", nargs="?", default=None, type=Path, metavar="PLAN.toml",
                    help="plan de calibration (défaut : parametres/plan_calibration.toml)")
     c.add_argument("--essais", type=entier_min(1, "--essais", LIMITES["essais_calibration"]), default=None,
+                   metavar="N",
                    help="nombre total d'essais terminés visé (défaut : celui du plan) ; une étude reprise le complète")
     c.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
+                   metavar="K",
                    help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
-    c.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
-                   help="ménages par exécution")
-    c.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=None,
-                   help="réplicats par essai")
-    c.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=None,
-                   help="graine du premier réplicat")
+    c.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None, metavar="N",
+                   help="ménages par exécution (défaut : celui du plan)")
+    c.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=None, metavar="R",
+                   help="réplicats par essai (défaut : celui du plan)")
+    c.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=None, metavar="G",
+                   help="graine du premier réplicat (défaut : celle du plan)")
     c.add_argument("--parametres", default=None, metavar="CLE,CLE",
-                   help="ne libérer que ces paramètres du plan (séparés par des virgules)")
-    c.add_argument("--cibles", default=None, metavar="C1,C2", help="n'ajuster que ces cibles")
-    c.add_argument("--sortie", type=Path, default=None,
+                   help="ne libérer que ces paramètres du plan, séparés par des virgules (défaut : tous ceux du plan)")
+    c.add_argument("--cibles", default=None, metavar="C1,C2",
+                   help="n'ajuster que ces cibles (défaut : toutes celles du plan)")
+    c.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier de l'étude (reprise si elle existe ; défaut : resultats/calibration_<nom>/)")
-    c.add_argument("--fichier-calibration", type=Path, default=None,
+    c.add_argument("--fichier-calibration", type=Path, default=None, metavar="FICHIER",
                    help="où écrire les valeurs calibrées (défaut : parametres/calibration.toml)")
     c.add_argument("--sans-ecrire", action="store_true",
                    help="ne pas écrire le fichier de calibration (seulement le dossier de l'étude)")
@@ -37,21 +42,25 @@ def ajouter_sous_commandes(sous) -> None:
     ajouter_options(c)
     c.set_defaults(fonction=commande_calibrer)
 
-    v = sous.add_parser("valider", help="rapport de validation : cibles atteintes, gradients non ajustés")
-    v.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=20000,
+    v = sous.add_parser("valider", help="rapport de validation : cibles atteintes, gradients non ajustés",
+                        description="Simule la référence calibrée et écrit un rapport HTML : cibles publiées "
+                        "atteintes ou non, gradients que le modèle produit sans ajustement.")
+    v.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=20000, metavar="N",
                    help="ménages par exécution (défaut : 20 000)")
-    v.add_argument("--replicats", type=entier_min(2, "--replicats", LIMITES["replicats"]), default=4,
+    v.add_argument("--replicats", type=entier_min(2, "--replicats", LIMITES["replicats"]), default=4, metavar="R",
                    help="réplicats (défaut : 4 ; au moins 2 pour un intervalle)")
-    v.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0, help="graine du premier réplicat")
-    v.add_argument("--debut", default="2014-01", help="premier mois simulé (défaut : 2014-01)")
-    v.add_argument("--fin", default="2027-12", help="dernier mois simulé (défaut : 2027-12)")
-    v.add_argument("--annee", type=entier_min(2014, "--annee"), default=2023,
+    v.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0, metavar="G",
+                   help="graine du premier réplicat (défaut : 0)")
+    v.add_argument("--debut", default="2014-01", metavar="AAAA-MM", help="premier mois simulé (défaut : 2014-01)")
+    v.add_argument("--fin", default="2027-12", metavar="AAAA-MM", help="dernier mois simulé (défaut : 2027-12)")
+    v.add_argument("--annee", type=entier_min(2014, "--annee"), default=2023, metavar="AAAA",
                    help="année des tableaux de gradients (défaut : 2023)")
     v.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
+                   metavar="K",
                    help="processus parallèles (défaut : nombre de cœurs) ; avec --slurm : travailleurs au plus")
     v.add_argument("--sans-contrefactuel", action="store_true",
                    help="ne pas simuler la référence sans fermetures de guichets (rapport plus rapide)")
-    v.add_argument("--sortie", type=Path, default=None,
+    v.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier du rapport (défaut : resultats/<date-heure>_validation/)")
     v.set_defaults(fonction=commande_valider)
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from experiences.cli.aide import Formateur, ajouter_aide
 from modele.entrees import LIMITES
 from modele.parametres import ErreurEntree, charger_declarations
 
@@ -31,7 +32,13 @@ TRADUCTIONS = {
 
 
 class Analyseur(argparse.ArgumentParser):
-    """ArgumentParser dont les erreurs sont en français, avec le code 2."""
+    """ArgumentParser dont l'aide et les erreurs sont en français (code 2 sur erreur ; voir `aide.py`)."""
+
+    def __init__(self, *args, version: bool = False, **kwargs):
+        kwargs.setdefault("formatter_class", Formateur)
+        kwargs["add_help"] = False
+        super().__init__(*args, **kwargs)
+        ajouter_aide(self, avec_version=version)
 
     def error(self, message):  # noqa: D102
         for en, fr in TRADUCTIONS.items():

@@ -10,17 +10,24 @@ from modele.parametres import ErreurEntree
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `raconter`."""
-    r = sous.add_parser("raconter", help="raconter la vie d'un ménage simulé (« Suivre un ménage »)")
-    r.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO")
-    r.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=2000)
-    r.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0)
-    r.add_argument("--debut", default="2014-01")
-    r.add_argument("--fin", default="2027-12")
+    r = sous.add_parser("raconter", help="raconter la vie d'un ménage simulé (« Suivre un ménage »)",
+                        description="Simule une petite population en suivant tous ses ménages, puis raconte en "
+                        "français la vie de l'un d'eux, avec des citations des enquêtes de terrain.")
+    r.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO",
+                   help="nom d'un scénario livré ou chemin d'un fichier .toml (défaut : reference)")
+    r.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=2000, metavar="N",
+                   help="ménages simulés (défaut : 2 000)")
+    r.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0, metavar="G",
+                   help="graine aléatoire de la simulation et du tirage du ménage (défaut : 0)")
+    r.add_argument("--debut", default="2014-01", metavar="AAAA-MM", help="premier mois simulé (défaut : 2014-01)")
+    r.add_argument("--fin", default="2027-12", metavar="AAAA-MM", help="dernier mois simulé (défaut : 2027-12)")
     quel = r.add_mutually_exclusive_group()
-    quel.add_argument("--menage", type=entier_min(0, "--menage"), default=None, help="numéro du ménage")
+    quel.add_argument("--menage", type=entier_min(0, "--menage"), default=None, metavar="I",
+                      help="numéro du ménage à raconter, de 0 à N − 1 (défaut : tiré au hasard, voir --parmi)")
     quel.add_argument("--parmi", choices=["renoncent", "ruptures", "aides", "tous"], default="renoncent",
-                      help="tirer un ménage au hasard parmi ceux qui renoncent (défaut), perdent un droit, "
-                      "sont aidés, ou tous")
+                      metavar="QUI",
+                      help="tirer le ménage au hasard parmi ceux qui renoncent (renoncent), perdent un droit "
+                      "(ruptures), sont aidés (aides), ou tous (tous) ; défaut : renoncent")
     r.set_defaults(fonction=commande_raconter)
 
 

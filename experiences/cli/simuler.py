@@ -9,23 +9,29 @@ from experiences.cli.commun import GRAINE_MAX, LIMITES, MENAGES_MAX, TRAVAILLEUR
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `simuler`."""
-    s = sous.add_parser("simuler", help="simuler un scénario (par défaut : la référence 2014-2027)")
+    s = sous.add_parser("simuler", help="simuler un scénario (par défaut : la référence 2014-2027)",
+                        description="Simule un scénario sur un ou plusieurs réplicats et écrit un dossier de "
+                        "résultats : séries (Parquet), résumé, provenance et figures.")
     s.add_argument("scenario", nargs="?", default="reference", metavar="SCENARIO",
                    help="nom d'un scénario livré ou chemin d'un fichier .toml (défaut : reference)")
-    s.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None,
+    s.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None, metavar="N",
                    help="nombre de ménages simulés (défaut : simulation.menages, 20 000)")
-    s.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0,
+    s.add_argument("--graine", type=entier_min(0, "--graine", GRAINE_MAX), default=0, metavar="G",
                    help="graine aléatoire (défaut : 0)")
-    s.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=1,
-                   help="réplicats (graines graine, graine+1, …)")
-    s.add_argument("--debut", default="2014-01", help="premier mois simulé AAAA-MM (défaut : 2014-01)")
-    s.add_argument("--fin", default="2027-12", help="dernier mois simulé AAAA-MM (défaut : 2027-12)")
-    s.add_argument("--sortie", type=Path, default=None,
+    s.add_argument("--replicats", type=entier_min(1, "--replicats", LIMITES["replicats"]), default=1, metavar="R",
+                   help="réplicats (graines G, G+1, … ; défaut : 1)")
+    s.add_argument("--debut", default="2014-01", metavar="AAAA-MM", help="premier mois simulé (défaut : 2014-01)")
+    s.add_argument("--fin", default="2027-12", metavar="AAAA-MM", help="dernier mois simulé (défaut : 2027-12)")
+    s.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier de résultats (défaut : resultats/<date-heure>_<scénario>/)")
     s.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
+                   metavar="K",
                    help="processus parallèles pour les réplicats (défaut : nombre de cœurs)")
     s.add_argument("--parametre", action="append", default=[], metavar="CLE=VALEUR",
-                   help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2")
+                   help="surcharge d'un paramètre déclaré (répétable), ex. decision.cout_base=1.2 "
+                   "(défaut : aucune)")
+    s.add_argument("--csv", action="store_true",
+                   help="écrire aussi une copie CSV des séries (series.csv ; défaut : series.parquet seulement)")
     s.set_defaults(fonction=commande_simuler)
 
 
@@ -44,12 +50,16 @@ def commande_simuler(args) -> int:
             print(f"Attention : {a['message']}", file=sys.stderr)
     sim = simuler(args.scenario, menages=args.menages, graine=args.graine, replicats=args.replicats,
                   debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
-                  surcharges=surcharges)
+                  surcharges=surcharges, csv=args.csv)
+    from experiences.rapports.figures import libelle
+    from experiences.rapports.formats import pourcent
+
     print(f"Résultats écrits dans {sim.dossier}")
     resume = sim.resume
     ens = resume.filter(like="taux_non_recours_").mean()
     for k, v in ens.items():
         if k.startswith("taux_non_recours_") and "persistant" not in k:
             annee = resume["annee_resume"].iloc[0]
-            print(f"  {k.removeprefix('taux_non_recours_'):<20} non-recours {v:6.1%} (moyenne {annee:.0f})")
+            print(f"  {libelle(k.removeprefix('taux_non_recours_')):<24} non-recours {pourcent(v):>8} "
+                  f"(moyenne {annee:.0f})")
     return 0

@@ -8,8 +8,12 @@ from pathlib import Path
 
 def ajouter_sous_commandes(sous) -> None:
     """Ajoute `verifier`."""
-    v = sous.add_parser("verifier", help="vérifier un fichier de paramètres, de scénario ou de plan")
-    v.add_argument("fichier", type=Path, metavar="FICHIER.toml")
+    v = sous.add_parser("verifier", help="vérifier un fichier de paramètres, de scénario ou de plan",
+                        description="Dit ce qu'est un fichier TOML (déclarations de paramètres, scénario, plan de "
+                        "balayage, cibles, plan de calibration, valeurs calibrées) et s'il est valide, sans rien "
+                        "exécuter. Code de sortie 0 s'il est valide, 2 sinon.")
+    v.add_argument("fichier", type=Path, metavar="FICHIER.toml",
+                   help="fichier à vérifier (p. ex. parametres/scenarios/reference.toml)")
     v.set_defaults(fonction=commande_verifier)
 
 

@@ -5,6 +5,7 @@ from experiences.comparaison.ecarts import (
     CLES,
     PREFIXES_ECHELLE,
     RUBRIQUES,
+    SECTIONS,
     a_l_echelle,
     date_premiere_difference,
     horizon_par_run,
@@ -14,16 +15,18 @@ from experiences.comparaison.ecarts import (
     statistiques_horizon,
 )
 from experiences.comparaison.figures import figures_comparaison
-from experiences.comparaison.rapport import LIBELLES_INDICATEURS, ecrire_rapport, tableau_horizon
+from experiences.comparaison.rapport import LIBELLES_INDICATEURS, constats, ecrire_rapport, tableau_horizon
 
 __all__ = [
     "CLES",
     "LIBELLES_INDICATEURS",
     "PREFIXES_ECHELLE",
     "RUBRIQUES",
+    "SECTIONS",
     "Comparaison",
     "a_l_echelle",
     "commande_reproductible",
+    "constats",
     "comparer",
     "date_premiere_difference",
     "ecrire_rapport",

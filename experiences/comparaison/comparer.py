@@ -1,8 +1,8 @@
 """`nonrecours comparer S1 S2 …` : scénarios simulés sur les mêmes graines, IC, écarts appariés, rapport HTML.
 
-Sorties (dossier écrit d'un coup, `DossierAtomique`) : comparaison.csv (tidy), horizon.csv, series.parquet +
-series.csv, resume.csv, provenance.json, figures PNG et rapport.html (page autonome en français).
-"""
+Sorties (dossier écrit d'un coup, `DossierAtomique`) : comparaison.parquet (tidy), horizon.csv, series.parquet,
+resume.csv, provenance.json, figures PNG et rapport.html (page autonome en français) ; avec `csv=True`, des copies
+series.csv et comparaison.csv. Volumes rapportés à la population cible, ou à 10 000 ménages (`ECHELLE`)."""
 
 from __future__ import annotations
 
@@ -14,6 +14,9 @@ from pathlib import Path
 import pandas as pd
 
 from modele.parametres import ErreurEntree
+
+#: Ménages auxquels les volumes (heures, euros, effectifs) sont rapportés sans --population-cible (comme la page).
+ECHELLE = 10000
 
 
 @dataclass
@@ -70,7 +73,7 @@ def commande_reproductible(scenarios: list[str], replicats: int, menages: int, g
 def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = None, graine: int = 0,
              debut: str = "2014-01", fin: str = "2027-12", sortie: Path | None = None,
              travailleurs: int | None = None, population_cible: int | None = None, surcharges: dict | None = None,
-             textes_surcharges: list[str] | None = None) -> Comparaison:
+             textes_surcharges: list[str] | None = None, csv: bool = False) -> Comparaison:
     """Simule, compare, écrit le dossier de comparaison et le rapport.
 
     `textes_surcharges` : les « CLE=VALEUR » tels que donnés (ils entrent dans la commande citée par le rapport).
@@ -82,6 +85,7 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
     from experiences.comparaison.rapport import ecrire_rapport
     from experiences.execution import sorties
     from experiences.execution.runs import SpecRun, executer_plusieurs, graine_replicat, travailleurs_par_defaut
+    from experiences.rapports.formats import millier
 
     surcharges = dict(surcharges or {})
     charges, cal, menages, p0 = verifier_scenarios(scenarios, menages=menages, graine=graine, debut=debut, fin=fin,
@@ -102,7 +106,8 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
     brutes = pd.concat([r.series for r in resultats], ignore_index=True)
     for c in ("scenario", "date", "indicateur", "prestation", "groupe"):
         brutes[c] = brutes[c].astype(str)
-    series = comparaison.mettre_a_echelle(brutes, menages, population_cible)
+    echelle = population_cible or ECHELLE
+    series = comparaison.mettre_a_echelle(brutes, menages, echelle)
     stats_series = comparaison.statistiques(series, noms)
     horizon = comparaison.horizon_par_run(series)
     st_h = comparaison.statistiques_horizon(horizon, noms)
@@ -117,28 +122,30 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
                                       textes_surcharges or [])
 
     with atom as tmp:
-        sorties.ecrire_series(tmp, series)
-        stats_series.to_csv(tmp / "comparaison.csv", index=False)
+        sorties.ecrire_series(tmp, series, csv=csv)
+        stats_series.to_parquet(tmp / "comparaison.parquet", index=False)
+        if csv:
+            stats_series.to_csv(tmp / "comparaison.csv", index=False)
         st_h.to_csv(tmp / "horizon.csv", index=False)
         resume.to_csv(tmp / "resume.csv", index=False)
         prov = sorties.provenance(
-            scenarios=[{"nom": sc.nom, "fichier": str(sc.fichier), "question": sc.question, "sources": sc.sources,
+            scenarios=[{"nom": sc.nom, "libelle": sc.libelle, "fichier": str(sc.fichier), "question": sc.question,
+                        "sources": sc.sources,
                         "interventions": [iv.resume() for iv in sc.interventions]} for sc in charges],
             reference_comparaison=noms[0], replicats=replicats, graines=graines, menages=menages,
             debut=debut, fin=fin, population_cible=population_cible,
-            facteur_echelle=(population_cible / menages) if population_cible else 1.0,
+            echelle_menages=echelle, facteur_echelle=echelle / menages,
             surcharges=surcharges, premiere_divergence_series=divergences,
             date_premiere_difference_parametres=dates_diff,
             parametres={r.spec.scenario: r.parametres for r in resultats if r.spec.replicat == 0},
             durees_s=[r.duree_s for r in resultats])
         sorties.ecrire_json(tmp / "provenance.json", prov)
-        unite = (f"pour {population_cible:,} ménages".replace(",", " ") if population_cible
-                 else f"{menages:,} ménages simulés".replace(",", " "))
-        figs = figures_comparaison(series, noms, tmp, unite)
+        unite = f"pour {millier(echelle)} ménages"
+        figs = figures_comparaison(series, noms, tmp, unite, {sc.nom: sc.libelle for sc in charges})
         ecrire_rapport(
             tmp / "rapport.html", scenarios=charges, st_horizon=st_h, periode_horizon=horizon.attrs["periode"],
             figures=figs, replicats=replicats, menages=menages, graines=graines, debut=debut,
             fin=fin, population_cible=population_cible, divergences=divergences,
             dates_difference=dates_diff, n_hypotheses=n_h, n_sources=len(decl) - n_h, commande=commande,
-            calibration=all(sc.calibration for sc in charges), provenance=prov)
+            calibration=all(sc.calibration for sc in charges), provenance=prov, par_run=horizon, echelle=echelle)
     return Comparaison(atom.cible, noms, st_h)

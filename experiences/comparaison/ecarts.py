@@ -2,8 +2,9 @@
 
 Règle : chaque scénario est simulé sur les mêmes réplicats (graine du réplicat r : `graine_replicat(graine, r)`,
 nombres aléatoires communs) ; pour chaque indicateur et date, on rend la moyenne sur les réplicats et son
-intervalle de confiance à 95 % (loi de Student), puis la différence avec le premier scénario calculée
-réplicat par réplicat (différence appariée) et son intervalle. Deux scénarios dont les paramètres en vigueur
+intervalle de confiance à 95 % (loi de Student sur l'échelle logit pour un taux, logarithmique pour un volume :
+`experiences.rapports.intervalles`), puis la différence avec le premier scénario calculée réplicat par réplicat
+(différence appariée) et son intervalle de Student. Deux scénarios dont les paramètres en vigueur
 sont égaux jusqu'à une date D donnent des séries identiques avant D. `--population-cible P` met les effectifs,
 heures et euros à l'échelle de P ménages réels (facteur P / ménages simulés) ; les taux ne changent pas.
 """
@@ -14,8 +15,8 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
+from experiences.rapports.intervalles import LIBRE, ic95
 from modele.calendrier import Calendrier
 from modele.politiques import Politiques
 from modele.scenarios import Scenario
@@ -42,16 +43,6 @@ def mettre_a_echelle(series: pd.DataFrame, menages: int, population_cible: int |
     return out
 
 
-def _ic(groupes: pd.core.groupby.SeriesGroupBy) -> pd.DataFrame:
-    """Moyenne, IC 95 % de Student et nombre de réplicats (NaN ignorés)."""
-    out = groupes.agg(["mean", "std", "count"])
-    n = out["count"].to_numpy()
-    t = stats.t.ppf(0.975, np.maximum(n - 1, 1))
-    demi = np.where(n > 1, t * out["std"].fillna(0.0).to_numpy() / np.sqrt(np.maximum(n, 1)), 0.0)
-    return pd.DataFrame({"moyenne": out["mean"], "bas": out["mean"] - demi, "haut": out["mean"] + demi,
-                         "n_replicats": n}, index=out.index)
-
-
 def _en_texte(df: pd.DataFrame, colonnes: list[str]) -> pd.DataFrame:
     df = df.copy()
     for c in colonnes:
@@ -63,8 +54,9 @@ def _en_texte(df: pd.DataFrame, colonnes: list[str]) -> pd.DataFrame:
 def statistiques(series: pd.DataFrame, scenarios: list[str], cles: list[str] | None = None) -> pd.DataFrame:
     """Tableau tidy : par scénario et clé, moyenne/IC, puis différence appariée avec le premier scénario et son IC.
 
-    Colonnes : scenario, <cles>, moyenne, bas, haut, n_replicats, difference, difference_bas, difference_haut.
-    Pour le premier scénario, la différence vaut 0.
+    Colonnes : scenario, <cles>, moyenne, bas, haut, n_replicats, difference, difference_bas, difference_haut,
+    difference_ecart_type (écart-type des différences entre réplicats). Pour le premier scénario, la différence
+    vaut 0. Intervalles : voir `experiences.rapports.intervalles` (un taux reste dans [0, 1]).
     """
     cles = CLES if cles is None else cles
     df = _en_texte(series, cles + ["scenario"])
@@ -73,14 +65,15 @@ def statistiques(series: pd.DataFrame, scenarios: list[str], cles: list[str] | N
     blocs = []
     for s in scenarios:
         d = df[df["scenario"] == s]
-        st = _ic(d.groupby(cles, sort=True)["valeur"])
+        st = ic95(d, cles).drop(columns="ecart_type")
         cur = d.set_index(cles + ["replicat"])["valeur"]
         cur = cur[~cur.index.duplicated()]
         diff = (cur - ref.reindex(cur.index)).rename("valeur").reset_index()
-        sd = _ic(diff.groupby(cles, sort=True)["valeur"])
+        sd = ic95(diff, cles, genre_fixe=LIBRE)
         st["difference"] = sd["moyenne"].reindex(st.index)
         st["difference_bas"] = sd["bas"].reindex(st.index)
         st["difference_haut"] = sd["haut"].reindex(st.index)
+        st["difference_ecart_type"] = sd["ecart_type"].reindex(st.index)
         st = st.reset_index()
         st.insert(0, "scenario", s)
         blocs.append(st)
@@ -130,15 +123,22 @@ def date_premiere_difference(a: Scenario, b: Scenario, calendrier: Calendrier,
 RUBRIQUES = {
     "non_recours": "Non-recours (% des éligibles)",
     "causes": "Non-recours par cause (% des éligibles)",
+    "ruptures": "Ruptures de droits (déclarations manquées, par an)",
     "montant": "Euros dus et non versés (par an)",
+    "numerique": "Usage du numérique (% des ménages, 12 derniers mois)",
+    "guichets": "Accueil physique des organismes",
+    "attente": "Attente chez les aidants (semaines, moyenne)",
     "heures": "Heures d'aide aux démarches transférées (par an)",
     "financement": "Heures d'aide : transfert financé ou tacite (par an)",
     "hors_mandat": "Heures d'aide hors mandat (par an)",
     "identifiants": "Identifiants détenus par des aidants (fin de période)",
-    "attente": "Attente chez les aidants (semaines, moyenne)",
-    "numerique": "Usage du numérique (% des ménages, 12 mois glissants)",
-    "guichets": "Accueil physique des organismes",
 }
+#: Sections du rapport : ce qui va ensemble (titre, rubriques).
+SECTIONS = (
+    ("Accès aux droits", ("non_recours", "causes", "ruptures", "montant")),
+    ("Démarches, guichets et files d'attente", ("numerique", "guichets", "attente")),
+    ("Travail transféré aux aidants", ("heures", "financement", "hors_mandat", "identifiants")),
+)
 
 
 def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
@@ -165,6 +165,14 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     ens = d[d["groupe"] == "ensemble"]
     nr = ens[ens["indicateur"] == "taux_non_recours"]
     ajouter(nr.groupby(run + ["prestation"])["valeur"].mean(), "non_recours", "taux_non_recours", "prestation")
+    # Toutes prestations : droits non perçus / droits ouverts, pondérés par le nombre d'éligibles de chaque mois.
+    el = ens[ens["indicateur"] == "n_eligibles"].set_index(run + ["date", "prestation"])["valeur"]
+    x = nr.set_index(run + ["date", "prestation"])["valeur"]
+    el = el[~el.index.duplicated()].reindex(x.index)
+    if el.notna().any():
+        poids = pd.DataFrame({"nr": (x * el).fillna(0.0), "el": el.fillna(0.0)}).groupby(run).sum()
+        ajouter((poids["nr"] / poids["el"].where(poids["el"] > 0)).rename("valeur"), "non_recours",
+                "taux_non_recours", None, "toutes")
     for cause in ("taux_non_connaissance", "taux_non_demande", "taux_non_reception", "taux_non_proposition"):
         c = ens[ens["indicateur"] == cause]
         ajouter(c.groupby(run + ["prestation"])["valeur"].mean(), "causes", cause, "prestation")
@@ -172,7 +180,7 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     ajouter(mt.groupby(run + ["prestation"])["valeur"].sum(), "montant", "montant_non_verse", "prestation")
     ajouter(mt.groupby(run)["valeur"].sum(), "montant", "montant_non_verse", None, "toutes")
     ru = ens[ens["indicateur"] == "n_ruptures"]
-    ajouter(ru.groupby(run)["valeur"].sum(), "montant", "n_ruptures", None, "toutes")
+    ajouter(ru.groupby(run)["valeur"].sum(), "ruptures", "n_ruptures", None, "toutes")
 
     act = d[d["groupe"].str.startswith("acteur=")].assign(acteur=lambda x: x["groupe"].str.split("=").str[1])
     h = act[act["indicateur"] == "heures_accompagnement"]

@@ -25,8 +25,9 @@ class Simulation:
 
 def simuler(scenario: str, *, menages: int | None = None, graine: int = 0, replicats: int = 1,
             debut: str = "2014-01", fin: str = "2027-12", sortie: Path | None = None,
-            travailleurs: int | None = None, surcharges: dict | None = None) -> Simulation:
-    """Simule `replicats` réplicats du scénario et écrit séries, résumé, provenance et figures."""
+            travailleurs: int | None = None, surcharges: dict | None = None, csv: bool = False) -> Simulation:
+    """Simule `replicats` réplicats du scénario et écrit séries (Parquet ; CSV aussi avec `csv`), résumé, provenance
+    et figures."""
     from tqdm import tqdm
 
     from experiences.rapports.figures import figures_simulation
@@ -60,7 +61,7 @@ def simuler(scenario: str, *, menages: int | None = None, graine: int = 0, repli
     series = pd.concat([r.series for r in resultats], ignore_index=True)
     resume = pd.DataFrame([r.resume for r in resultats])
     with atom as tmp:
-        sorties.ecrire_series(tmp, series)
+        sorties.ecrire_series(tmp, series, csv=csv)
         resume.to_csv(tmp / "resume.csv", index=False)
         sorties.ecrire_json(tmp / "provenance.json", sorties.provenance(
             scenario={"nom": sc.nom, "fichier": str(sc.fichier), "question": sc.question,
@@ -68,5 +69,5 @@ def simuler(scenario: str, *, menages: int | None = None, graine: int = 0, repli
             graines=[s.graine for s in specs], menages=menages, debut=debut, fin=fin,
             surcharges=surcharges, parametres=resultats[0].parametres,
             origines_parametres=p.origines, durees_s=[r.duree_s for r in resultats]))
-        figures_simulation(series, tmp, f"— {sc.nom}")
+        figures_simulation(series, tmp, f"— {sc.libelle}", menages=menages)
     return Simulation(atom.cible, resume)

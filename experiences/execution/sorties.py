@@ -253,10 +253,11 @@ class ErreurInterne(Exception):
     """Erreur d'exécution qui n'est pas une entrée invalide (disque, renommage…) : message français, code 1."""
 
 
-def ecrire_series(dossier: Path, series: pd.DataFrame) -> None:
-    """series.parquet et series.csv (format long)."""
+def ecrire_series(dossier: Path, series: pd.DataFrame, csv: bool = False) -> None:
+    """series.parquet (format long) ; avec `csv`, aussi une copie series.csv (dix fois plus grosse)."""
     series.to_parquet(dossier / "series.parquet", index=False)
-    series.to_csv(dossier / "series.csv", index=False)
+    if csv:
+        series.to_csv(dossier / "series.csv", index=False)
 
 
 def ecrire_json(chemin: Path, donnees: dict) -> None:

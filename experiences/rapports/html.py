@@ -13,14 +13,16 @@ from pathlib import Path
 import jinja2
 import pandas as pd
 
+from experiences.rapports import formats
+
 DOSSIER_GABARITS = Path(__file__).parent / "gabarits"
 
 _environnement: jinja2.Environment | None = None
 
 
 def millier(n) -> str:
-    """12345 → « 12 345 » (séparateur de milliers français)."""
-    return f"{int(n):,}".replace(",", " ")
+    """12345 → « 12 345 » (espace insécable entre les milliers : `formats.millier`)."""
+    return formats.millier(n)
 
 
 def image_base64(chemin: Path) -> str:

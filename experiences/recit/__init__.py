@@ -3,7 +3,10 @@
 from experiences.recit.recit_menage import (
     CITATIONS,
     DOCUMENTS,
+    LISTE_CITATIONS,
+    Citation,
     Recit,
+    charger_citations,
     choisir_menage,
     de_verbe,
     decouper_reference,
@@ -12,5 +15,5 @@ from experiences.recit.recit_menage import (
     reference_lisible,
 )
 
-__all__ = ["CITATIONS", "DOCUMENTS", "Recit", "choisir_menage", "de_verbe", "decouper_reference", "portrait", "recit",
-           "reference_lisible"]
+__all__ = ["CITATIONS", "DOCUMENTS", "LISTE_CITATIONS", "Citation", "Recit", "charger_citations", "choisir_menage",
+           "de_verbe", "decouper_reference", "portrait", "recit", "reference_lisible"]

@@ -1,15 +1,18 @@
 """« Suivre un ménage » : la vie d'un ménage racontée en français, à partir du journal du modèle.
 
 Chaque événement noté par les sous-modèles (entrée dans l'éligibilité, information, décision, tentatives,
-aides, files, guichets, instruction, ruptures) devient une phrase datée. Quand un document de recherche décrit
-la même situation, une courte citation l'accompagne, avec sa référence : la clé de l'entrée de `docs/sources.md` et
-la section du document (`[okbani2020] §II.1.b, encadré 1`).
+aides, files, guichets, instruction, ruptures) devient une phrase datée, accordée au genre de la personne de
+référence. Quand un document de recherche décrit la même situation, une courte citation l'accompagne, avec sa
+référence : la clé de l'entrée de `docs/sources.md` et la section du document (`[okbani2020] §II.1.b, encadré 1`).
+Les citations sont des données (`citations.toml`), chacune étiquetée de ce dont elle parle : événement,
+prestation, aidant, âge, genre ; le récit ne l'attache qu'à un événement qui lui correspond.
 """
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
@@ -42,31 +45,78 @@ NOMS_ETAPES = ("la création du compte", "l'adresse électronique", "le formulai
                "le suivi du dossier")
 NOMS_TERRITOIRES = {"urbain": "en ville", "qpv": "dans un quartier prioritaire", "periurbain": "en périurbain",
                     "rural": "à la campagne"}
-NOMS_TYPES = {"seul": "vit seul", "couple_sans_enfant": "vit en couple sans enfant",
-              "couple_avec_enfants": "vit en couple avec enfants", "monoparental": "élève seul ses enfants"}
-NOMS_DIPLOMES = {"aucun_cep": "sans diplôme ou avec le certificat d'études", "cap_bep_brevet": "CAP, BEP ou brevet",
-                 "bac": "bachelier", "superieur": "diplômé du supérieur"}
 NOMS_EQUIPEMENTS = {"aucun": "n'a ni ordinateur ni smartphone connecté", "smartphone_seul": "n'a qu'un smartphone",
                     "ordinateur": "a un ordinateur et internet"}
 
-# Citations des documents de recherche (verbatim ; docs/sources.md, entrée [okbani2020]), par situation.
-_CAF = "[okbani2020] §II.1.b, encadré 1"  # accueil de la CAF, un jour de versement
-_MSAP = "[okbani2020] §II.3.c, encadré 3"  # MSAP du Panier
-CITATIONS = {
-    "echec_en_ligne": ("« j'ai internet mais je ne comprends rien à ce qui se passe avec mon RSA »", _CAF),
-    "renonce": ("« tous ceux qui lâchent la rampe par définition on ne va pas les voir. »", _MSAP),
-    "ne_demande_pas": ("« Il avait honte, et il ne l'a pas dit. »", "[okbani2020] §II.2.b"),
-    "guichet_refus": ("« Avant la dématérialisation c'était un moyen en plus, aujourd'hui c'est le seul moyen. »",
-                      _MSAP),
-    "aide_place": ("« pour aller plus vite on fait à la place mais on les a mal habitués »", _CAF),
-    "aide_avec": ("« j'ai appris à maîtriser l'envie de prendre le clavier »", "[okbani2020] §III.3.c"),
-    "abandon_file": ("« on sait qu'on est saturé et qu'en plus on manque de bras »", _MSAP),
-    "oriente": ("« je le fais pour eux ou je le revoie [sic] vers une autre structure »", "[okbani2020] §III.3.b"),
-    "pieces": ("« A mon âge on me fait courir à droite à gauche ! Apporte ci, apporte ça ! J'ai rien compris ! »",
-               _CAF),
-    "identifiants": ("« ça dépend s'ils ont leur mot de passe »", "[okbani2020] §III.3.b"),
-    "rupture": ("« Vous voyez que c'est en cascade. »", "[okbani2020] §II.2.b"),
-}
+#: Fichier des citations, chacune étiquetée de ce dont elle parle (événements, prestations, aidants, âge, genre).
+FICHIER_CITATIONS = Path(__file__).with_name("citations.toml")
+CHAMPS_CITATION = {"id", "texte", "source", "locuteur", "a_propos", "evenements", "prestations", "acteurs", "age_min",
+                   "age_max", "genre", "francais_faible"}
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Une citation verbatim, sa source (`[cle] repère` de docs/sources.md) et ce dont elle parle."""
+
+    id: str
+    texte: str
+    source: str
+    locuteur: str
+    a_propos: str
+    evenements: tuple[str, ...]
+    prestations: tuple[str, ...] = ()
+    acteurs: tuple[str, ...] = ()
+    age_min: int | None = None
+    age_max: int | None = None
+    genre: str | None = None
+    francais_faible: bool = False
+
+    def convient(self, evenement: str, prestation: str | None, acteur: str | None, age: int, femme: bool,
+                 francais_faible: bool) -> bool:
+        """Vrai si la citation parle de cet événement, pour cette personne et cette démarche."""
+        return (evenement in self.evenements
+                and (not self.prestations or prestation in self.prestations)
+                and (not self.acteurs or acteur in self.acteurs)
+                and (self.age_min is None or age >= self.age_min)
+                and (self.age_max is None or age <= self.age_max)
+                and (self.genre is None or self.genre == ("femme" if femme else "homme"))
+                and (not self.francais_faible or francais_faible))
+
+
+def charger_citations(chemin: Path = FICHIER_CITATIONS) -> list[Citation]:
+    """Lit et valide le fichier des citations (erreur française nommant fichier, clé et valeur)."""
+    from modele.parametres import ErreurEntree, lire_toml
+
+    donnees = lire_toml(chemin)
+    sortie, vus = [], set()
+    for k, c in enumerate(donnees.get("citation", [])):
+        ctx = f"citation[{k}]"
+        if not isinstance(c, dict) or set(c) - CHAMPS_CITATION:
+            raise ErreurEntree("Champ de citation inconnu.", fichier=chemin, cle=ctx,
+                               attendu="des champs parmi " + ", ".join(sorted(CHAMPS_CITATION)))
+        for champ in ("id", "texte", "source", "evenements"):
+            if not c.get(champ):
+                raise ErreurEntree("Champ de citation manquant.", fichier=chemin, cle=f"{ctx}.{champ}")
+        if c["id"] in vus:
+            raise ErreurEntree("Identifiant de citation en double.", fichier=chemin, cle=f"{ctx}.id", valeur=c["id"])
+        if not str(c["source"]).startswith("["):
+            raise ErreurEntree("Source de citation sans clé de docs/sources.md.", fichier=chemin,
+                               cle=f"{ctx}.source", valeur=c["source"], attendu="« [cle] repère »")
+        if c.get("genre") not in (None, "femme", "homme"):
+            raise ErreurEntree("Genre de citation invalide.", fichier=chemin, cle=f"{ctx}.genre", valeur=c["genre"],
+                               attendu="« femme » ou « homme »")
+        vus.add(c["id"])
+        sortie.append(Citation(id=c["id"], texte=c["texte"], source=c["source"], locuteur=c.get("locuteur", ""),
+                               a_propos=c.get("a_propos", ""), evenements=tuple(c["evenements"]),
+                               prestations=tuple(c.get("prestations", ())), acteurs=tuple(c.get("acteurs", ())),
+                               age_min=c.get("age_min"), age_max=c.get("age_max"), genre=c.get("genre"),
+                               francais_faible=bool(c.get("francais_faible", False))))
+    return sortie
+
+
+LISTE_CITATIONS = charger_citations()
+#: Citations par identifiant : (texte, source) — la forme portée par chaque ligne du récit.
+CITATIONS = {c.id: (c.texte, c.source) for c in LISTE_CITATIONS}
 
 
 #: Documents de recherche cités (clé de `docs/sources.md` → référence lisible).
@@ -93,13 +143,61 @@ def reference_lisible(ref: str) -> str:
     return f"{DOCUMENTS[cle]}{', ' + repere if repere else ''} [{cle}]"
 
 
+#: Part de femmes parmi les personnes de référence quand la population n'a pas de genre : le genre ne sert qu'au
+#: récit (accord grammatical, choix des citations), il est tiré de l'identifiant du ménage (toujours le même).
+PART_FEMMES_RECIT = 0.5
+GRAINE_GENRE_RECIT = 20141  # graine propre au tirage du genre pour le récit (indépendante de la simulation)
+
+
+def est_femme(m, identifiant: int) -> tuple[bool, bool]:
+    """(femme ?, tiré pour le récit ?) : l'attribut `sexe` ou `genre` du ménage s'il existe, sinon un tirage
+    déterministe depuis son identifiant (même ménage → même genre, quelle que soit la simulation)."""
+    attrs = attributs(m, identifiant) or {}
+    for nom in ("sexe", "genre"):
+        if nom in attrs:
+            x = attrs[nom]
+            return (str(x).lower() in ("f", "femme", "1", "true") if not isinstance(x, (bool, np.bool_)) else bool(x),
+                    False)
+    return bool(np.random.default_rng([GRAINE_GENRE_RECIT, int(identifiant)]).random() < PART_FEMMES_RECIT), True
+
+
+class Accord:
+    """Accords grammaticaux avec la personne de référence : `A.il`, `A.lui`, `A.e` (« seul » → « seule »)…"""
+
+    def __init__(self, femme: bool):
+        self.femme = femme
+        self.il = "elle" if femme else "il"
+        self.Il = "Elle" if femme else "Il"
+        self.lui = "elle" if femme else "lui"
+        self.e = "e" if femme else ""
+
+    def g(self, masculin: str, feminin: str) -> str:
+        """Le mot accordé."""
+        return feminin if self.femme else masculin
+
+
 @dataclass
 class Recit:
-    """Le portrait d'un ménage et ses événements racontés (date, texte, citation ou None)."""
+    """Le portrait d'un ménage et ses événements racontés (date, texte, citation ou None).
+
+    `details` : pour chaque ligne, le type d'événement, la prestation, l'issue (« echec », « succes » ou None) et
+    l'identifiant de la citation ; `femme`, `genre_tire` : le genre de la personne et s'il a été tiré pour le récit.
+    """
 
     menage: int
     portrait: str
     lignes: list[tuple[str, str, tuple[str, str] | None]] = field(default_factory=list)
+    details: list[dict] = field(default_factory=list)
+    femme: bool = False
+    genre_tire: bool = True
+
+    @property
+    def note(self) -> str:
+        """Ce qu'il faut savoir du genre de la personne."""
+        if not self.genre_tire:
+            return ""
+        return ("Le modèle ne simule pas le genre : celui de la personne de référence est tiré au hasard pour le "
+                "récit (accords, citations), toujours le même pour un même ménage.")
 
     def texte(self) -> str:
         """Le récit en texte brut."""
@@ -108,6 +206,8 @@ class Recit:
             out.append(f"{date}  {texte}")
             if cit is not None:
                 out.append(f"          {cit[0]} ({cit[1]})")
+        if self.note:
+            out += ["", self.note]
         return "\n".join(out)
 
 
@@ -119,20 +219,26 @@ def attributs(m, identifiant: int) -> dict | None:
     return {a: getattr(m.menages, a)[i].item() for a in ATTRIBUTS_PORTRAIT}
 
 
-def portrait(m, identifiant: int) -> str:
-    """Une phrase qui présente le ménage (par identifiant ; « a quitté la population » s'il est parti)."""
+def portrait(m, identifiant: int, femme: bool | None = None) -> str:
+    """Une phrase qui présente le ménage d'identifiant donné, accordée au genre de la personne de référence
+    (« a quitté la population » s'il est parti)."""
     M = attributs(m, identifiant)
     if M is None:
         return "ménage inconnu."
     i = ()  # valeurs scalaires : M[a][i] est la valeur
     M = {k: np.asarray(v) for k, v in M.items()}
-    qui = (f"{int(M['age'][i])} ans, {NOMS_TYPES[TYPES_MENAGE[M['type_menage'][i]]]} "
-           f"{NOMS_TERRITOIRES[TERRITOIRES[M['territoire'][i]]]}, {NOMS_DIPLOMES[DIPLOMES[M['diplome'][i]]]}, "
+    A = Accord(est_femme(m, identifiant)[0] if femme is None else femme)
+    types = {"seul": f"vit seul{A.e}", "couple_sans_enfant": "vit en couple sans enfant",
+             "couple_avec_enfants": "vit en couple avec enfants", "monoparental": f"élève seul{A.e} ses enfants"}
+    diplomes = {"aucun_cep": "sans diplôme ou avec le certificat d'études", "cap_bep_brevet": "CAP, BEP ou brevet",
+                "bac": A.g("bachelier", "bachelière"), "superieur": f"diplômé{A.e} du supérieur"}
+    qui = (f"{A.g('un homme', 'une femme')} de {int(M['age'][i])} ans, {types[TYPES_MENAGE[M['type_menage'][i]]]} "
+           f"{NOMS_TERRITOIRES[TERRITOIRES[M['territoire'][i]]]}, {diplomes[DIPLOMES[M['diplome'][i]]]}, "
            f"revenus du {int(M['quintile'][i]) + 1}{'er' if M['quintile'][i] == 0 else 'e'} cinquième ; "
            f"{NOMS_EQUIPEMENTS[EQUIPEMENTS[M['equipement'][i]]]}")
     num = float(M['numerique'][i])
     qui += (", à l'aise avec le numérique" if num >= 0.65 else ", peu à l'aise avec le numérique" if num >= 0.35
-            else ", très éloigné du numérique")
+            else f", très éloigné{A.e} du numérique")
     if M['francais'][i] < 0.5:
         qui += ", maîtrise mal le français écrit"
     if M['litteratie'][i] < 0.3:
@@ -163,16 +269,31 @@ EVENEMENTS_RACONTES = {
 
 #: Événements répétés d'affilée (même prestation) racontés une seule fois.
 REPETITIONS_REGROUPEES = {"ne_demande_pas", "file", "guichet_refus"}
+#: Événements qui suivent une tentative inaboutie (le dossier n'est pas complet).
+APRES_ECHEC = {"repli", "renonce"}
+INCOMPLET = ", mais le dossier reste incomplet"
 
 
-def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
-    """Phrase (et citation) d'un événement du journal, ou None pour un événement sans intérêt narratif."""
+def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: set
+            ) -> tuple[str, str | None, str] | None:
+    """(phrase, issue, clé de citation) d'un événement du journal, ou None s'il n'a pas d'intérêt narratif.
+
+    `incomplet` : la tentative est suivie (même semaine, même prestation) d'un repli ou d'un renoncement ;
+    `precedent` : la ligne racontée juste avant (type, prestation, issue) ; `connus` : droits que la personne
+    connaît déjà dans le récit (« apprend » n'est pas répété).
+    """
     _, _, b, typ, det = ev
     noms = m.catalogue.noms
     pr = NOMS_PRESTATIONS.get(noms[b], noms[b]) if b >= 0 else "une démarche courante (impôts, papiers)"
+    seul = f"seul{A.e}"
     if typ == "entree":
-        return (f"Devient éligible à {pr}" + (" et le sait." if det else ", sans le savoir.")), None
+        if det:
+            connus.add(b)
+        return (f"Devient éligible à {pr}" + (" et le sait." if det else ", sans le savoir.")), None, ""
     if typ in ("informe", "apprend"):
+        if b in connus:
+            return None
+        connus.add(b)
         if typ == "informe":
             code = int(det)
             src = ("par un proche" if code == 0 else
@@ -180,96 +301,146 @@ def _phrase(m, ev) -> tuple[str, tuple[str, str] | None] | None:
                    f"au guichet de la {ORGANISMES[code - 1 - len(GENRES_ACTEURS)].upper()}")
         else:
             src = "par le bouche-à-oreille ou un courrier"
-        return f"Apprend qu'il a droit à {pr}, {src}.", None
+        return f"Apprend qu'{A.il} a droit à {pr}, {src}.", None, ""
     if typ == "ne_demande_pas":
-        return f"Connaît son droit à {pr} mais ne le demande pas (trop compliqué, pas pour lui…).", CITATIONS[
-            "ne_demande_pas"]
+        return (f"Connaît son droit à {pr} mais ne le demande pas (trop compliqué, pas pour {A.lui}…).", None,
+                "ne_demande_pas")
     if typ == "demande":
-        return f"Décide de demander {pr} : il commence {NOMS_CANAUX[CANAUX[int(det)]]}.", None
+        canal = {"en_ligne": f"{seul} en ligne"}.get(CANAUX[int(det)], NOMS_CANAUX[CANAUX[int(det)]])
+        return f"Décide de demander {pr} : {A.il} commence {canal}.", None, ""
     if typ == "en_ligne":
         e = int(det)
         if e >= 5:
-            return f"Termine seul en ligne la demande de {pr}.", None
-        return f"Essaie seul en ligne pour {pr} et bloque sur {NOMS_ETAPES[e]}.", CITATIONS["echec_en_ligne"]
+            return f"Termine {seul} en ligne la demande de {pr}.", "succes", ""
+        return f"Essaie {seul} en ligne pour {pr} et bloque sur {NOMS_ETAPES[e]}.", "echec", "echec_en_ligne"
     if typ == "famille":
         e = int(det)
-        return (f"Un proche fait la démarche pour {pr}" + (" : dossier complet." if e >= 5 else
-                f", mais bloque sur {NOMS_ETAPES[e]}.")), None
+        if e >= 5:
+            return f"Un proche fait la démarche pour {pr} : dossier complet.", "succes", ""
+        return f"Un proche fait la démarche pour {pr}, mais bloque sur {NOMS_ETAPES[e]}.", "echec", ""
     if typ == "payant":
-        return f"Paie un service privé pour la démarche de {pr}.", None
+        return (f"Paie un service privé pour la démarche de {pr}" + (INCOMPLET if incomplet else "") + ".",
+                "echec" if incomplet else "succes", "")
     if typ == "repli":
-        return f"Après cet échec, décide {de_verbe(REPLIS[CANAUX[int(det)]])}.", None
+        choix = de_verbe(REPLIS[CANAUX[int(det)]]).replace("seul ", f"{seul} ")
+        meme = precedent is not None and precedent["prestation"] == b
+        if meme and precedent["issue"] == "echec":
+            return f"Après cet échec, décide {choix}.", None, ""
+        return f"Pour {pr}, décide alors {choix}.", None, ""
     if typ == "file":
         objet = f"pour demander {pr}" if b >= 0 else "pour une démarche courante (impôts, papiers)"
-        return f"S'inscrit pour être aidé par {NOMS_ACTEURS[GENRES_ACTEURS[int(det)]]} {objet}, et attend.", None
+        return (f"S'inscrit pour être aidé{A.e} par {NOMS_ACTEURS[GENRES_ACTEURS[int(det)]]} {objet}, et attend.",
+                None, "")
     if typ == "abandon_file":
-        return f"Lassé d'attendre {NOMS_ACTEURS[str(det)]}, abandonne la file.", CITATIONS["abandon_file"]
+        return (f"Lassé{A.e} d'attendre {NOMS_ACTEURS[str(det)]}, abandonne la file pour {pr}.", "echec",
+                "abandon_file")
     if typ == "oriente":
-        return f"{NOMS_ACTEURS[str(det)].capitalize()} l'oriente vers une autre structure.", CITATIONS["oriente"]
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} l'oriente vers une autre structure pour {pr}.", None,
+                "oriente")
     if typ == "aide_place":
-        return (f"{NOMS_ACTEURS[str(det)].capitalize()} fait la démarche de {pr} à sa place.",
-                CITATIONS["aide_place"])
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} fait la démarche de {pr} à sa place"
+                + (INCOMPLET if incomplet else "") + ".", "echec" if incomplet else "succes", "aide_place")
     if typ == "aide_avec":
-        return (f"{NOMS_ACTEURS[str(det)].capitalize()} fait la démarche de {pr} avec lui : il apprend.",
-                CITATIONS["aide_avec"])
+        fin = INCOMPLET if incomplet else " : le dossier est complet"
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} fait la démarche de {pr} avec {A.lui}, qui apprend{fin}.",
+                "echec" if incomplet else "succes", "aide_avec")
     if typ == "identifiants":
-        return (f"{NOMS_ACTEURS[str(det)].capitalize()} garde ses identifiants pour la suite.",
-                CITATIONS["identifiants"])
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} garde ses identifiants pour la suite.", None,
+                "identifiants")
     if typ == "guichet_refus":
-        return f"Va au guichet de la {str(det).upper()} : pas de place, il repart sans réponse.", CITATIONS[
-            "guichet_refus"]
+        return (f"Va au guichet de la {str(det).upper()} pour {pr} : pas de place, {A.il} repart sans réponse.",
+                "echec", "guichet_refus")
     if typ == "guichet":
-        return f"Est reçu au guichet de la {str(det).upper()} pour {pr}.", None
+        return (f"Est reçu{A.e} au guichet de la {str(det).upper()} pour {pr}" + (INCOMPLET if incomplet else "")
+                + ".", "echec" if incomplet else "succes", "")
     if typ == "depot":
-        return f"Dépose un dossier complet pour {pr}.", None
+        return f"Dépose un dossier complet pour {pr}.", "succes", ""
     if typ == "pieces":
-        return f"L'organisme réclame des pièces pour {pr}.", CITATIONS["pieces"]
+        return f"L'organisme réclame des pièces pour {pr}.", None, "pieces"
     if typ == "rejet":
-        return f"Sa demande de {pr} est rejetée.", None
+        return f"Sa demande de {pr} est rejetée.", "echec", ""
     if typ == "ouverture":
-        return f"Le droit à {pr} est ouvert : premier versement.", None
+        return f"Le droit à {pr} est ouvert : premier versement.", "succes", ""
     if typ == "automatique":
-        return f"Reçoit {pr} automatiquement, sans démarche.", None
+        connus.add(b)
+        return f"Reçoit {pr} automatiquement, sans démarche.", "succes", "automatique"
     if typ == "rupture":
-        return f"Manque sa déclaration pour {pr} : le versement est suspendu.", CITATIONS["rupture"]
+        return f"Manque sa déclaration pour {pr} : le versement est suspendu.", "echec", "rupture"
     if typ == "regularisation":
-        return f"Régularise sa situation : {pr} est rétabli.", None
+        return f"Régularise sa situation : {pr} est rétabli.", "succes", ""
     if typ == "fermeture":
-        return f"Faute de régularisation, son droit à {pr} est fermé.", None
+        return f"Faute de régularisation, son droit à {pr} est fermé.", "echec", ""
     if typ == "renonce":
-        return f"Renonce à demander {pr}.", CITATIONS["renonce"]
+        return f"Renonce à demander {pr}.", "echec", "renonce"
     if typ == "sortie":
-        return f"N'est plus éligible à {pr}.", None
+        connus.discard(b)
+        return f"N'est plus éligible à {pr}.", None, ""
     if typ == "evenement":
-        return EVENEMENTS_RACONTES.get(str(det), str(det)), None
+        return EVENEMENTS_RACONTES.get(str(det), str(det)), None, ""
     if typ == "depart":
-        return "Quitte la population simulée (décès, départ en établissement, dissolution du ménage).", None
+        return "Quitte la population simulée (décès, départ en établissement, dissolution du ménage).", None, ""
     if typ == "nouveau_menage":
-        return "S'installe : un nouveau ménage.", None
+        return "S'installe : un nouveau ménage.", None, ""
+    return None
+
+
+def choisir_citation(evenement: str, prestation: str | None, acteur: str | None, age: int, femme: bool,
+                     francais_faible: bool, deja: set[str]) -> Citation | None:
+    """La première citation du fichier qui parle de cet événement pour cette personne et n'a pas encore servi."""
+    for c in LISTE_CITATIONS:
+        if c.id not in deja and c.convient(evenement, prestation, acteur, age, femme, francais_faible):
+            return c
     return None
 
 
 def recit(m, i: int) -> Recit:
-    """Récit du ménage d'identifiant `i` suivi (voir `ModeleNonRecours(suivre=…)`) ; les répétitions d'affilée sont
-    regroupées et chaque citation n'apparaît qu'une fois. Au départ, identifiant = case ; un nouveau ménage reçoit
-    un nouvel identifiant : un récit ne mêle jamais deux ménages."""
-    r = Recit(int(i), portrait(m, int(i)))
-    precedent = None
-    citees = set()
-    for ev in m.journal.de(int(i)):
-        if ev[0] < 0:
-            continue  # rodage
+    """Récit du ménage d'identifiant `i` suivi (voir `ModeleNonRecours(suivre=…)`) : une seule vie, racontée de
+    façon cohérente. Au départ, identifiant = case ; un nouveau ménage reçoit un nouvel identifiant : un récit ne
+    mêle jamais deux ménages.
+
+    Les répétitions d'affilée sont regroupées ; une tentative suivie d'un repli est dite inaboutie (« mais le
+    dossier reste incomplet ») ; « Après cet échec » ne suit qu'un échec de la même démarche ; chaque citation
+    convient à l'événement, à la prestation, à l'aidant, à l'âge et au genre de la personne, et n'apparaît qu'une
+    fois.
+    """
+    i = int(i)
+    femme, tire = est_femme(m, i)
+    A = Accord(femme)
+    r = Recit(i, portrait(m, i, femme), femme=femme, genre_tire=tire)
+    attrs = attributs(m, i) or {}
+    francais_faible = bool(attrs.get("francais", 1.0) < 0.5)
+    age_releve = int(attrs.get("age", 0))  # âge au relevé (ou au départ du ménage)
+    t_releve = m.t if m.emplacement(i) >= 0 else max((e[0] for e in m.journal.de(i)), default=m.t)
+    evs = [e for e in m.journal.de(i) if e[0] >= 0]  # hors rodage
+    precedent_cle = None
+    connus: set = set()
+    citees: set[str] = set()
+    for k, ev in enumerate(evs):
         cle = (ev[2], ev[3])
-        if ev[3] in REPETITIONS_REGROUPEES and precedent == cle:
+        if ev[3] in REPETITIONS_REGROUPEES and precedent_cle == cle:
             continue
-        precedent = cle
-        ph = _phrase(m, ev)
+        precedent_cle = cle
+        suite = next((e for e in evs[k + 1:] if e[2] == ev[2] and e[3] != "identifiants"), None)
+        incomplet = suite is not None and suite[0] == ev[0] and suite[3] in APRES_ECHEC
+        precedent = r.details[-1] if r.details else None
+        ph = _phrase(m, ev, A, incomplet, precedent, connus)
         if ph is None:
             continue
+        texte, issue, sujet = ph
+        b = ev[2]
+        citation = None
+        if sujet:
+            age = age_releve - max(0, (t_releve - ev[0]) // 52)
+            prestation = m.catalogue.noms[b] if b >= 0 else None
+            acteur = str(ev[4]) if ev[3] in ("abandon_file", "oriente", "aide_place", "aide_avec", "identifiants") \
+                else None
+            citation = choisir_citation(sujet, prestation, acteur, age, femme, francais_faible, citees)
+        if citation is not None:
+            citees.add(citation.id)
         date = m.calendrier.date(ev[0]).strftime("%Y-%m-%d")
-        citation = ph[1] if ph[1] not in citees else None  # chaque citation une seule fois par récit
-        citees.add(ph[1])
-        r.lignes.append((date, ph[0], citation))
+        r.lignes.append((date, texte, None if citation is None else (citation.texte, citation.source)))
+        r.details.append({"type": ev[3], "prestation": b, "issue": issue,
+                          "citation": None if citation is None else citation.id, "pas": ev[0]})
     return r
 
 

@@ -40,6 +40,9 @@ from modele.parametres import ErreurEntree
 
 TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
+.v-application { font-size: 18px; } .nr-texte { font-size: 1.05rem; line-height: 1.45; }
+.nr-levier .v-label, .nr-levier .v-input { font-size: 1rem; }
+.nr-vue-menages img, .nr-graphique img { max-width: 100%; }
 .nr-texte blockquote { border-left: 3px solid #bbb; margin: 2px 0 10px 14px; padding-left: 8px; color: #333; }
 .nr-texte p { margin-bottom: 6px; } .nr-texte strong { font-weight: 700; } .nr-texte h3 { margin: 6px 0; }
 .nr-texte table { border-collapse: collapse; } .nr-texte td, .nr-texte th { border: 1px solid #ccc; padding: 2px 6px; }
@@ -196,7 +199,7 @@ def VueMenages(m, suivi):
 GRAPHIQUES = {
     "causes": lambda m: figure_causes(m.historique, L.DEBUT, L.FIN, m.marques),
     "aide": lambda m: figure_aide(m.historique, m.menages.n, L.DEBUT, L.FIN, m.marques),
-    "guichets": lambda m: figure_guichets(m.historique, L.DEBUT, L.FIN, m.marques),
+    "guichets": lambda m: figure_guichets(m.historique, L.DEBUT, L.FIN, m.marques, m.menages.n),
 }
 
 
@@ -270,6 +273,8 @@ def recit_markdown(m, i: int) -> str:
         lignes.append("---")
         lignes.append("*Citations tirées de : " + " ; ".join(references.values()) + " (référence complète et table "
                       "des sections : docs/sources.md). Elles illustrent la situation ; le ménage est simulé.*")
+    if r.note:
+        lignes += ["", f"*{r.note}*"]
     return "\n".join(lignes)
 
 

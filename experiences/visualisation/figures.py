@@ -49,7 +49,12 @@ COULEURS_ORGANISMES = {"caf": "#08519c", "cpam": "#6baed6", "carsat": "#31a354"}
 
 _CARTE = ListedColormap([couleur for _, couleur in LEGENDE_SITUATIONS.values()]).with_extremes(bad="white")
 _NORME = BoundaryNorm(np.arange(-0.5, len(LEGENDE_SITUATIONS) + 0.5), _CARTE.N)
-TAILLE = (5.6, 3.3)
+TAILLE = (6.4, 4.2)
+#: Tailles de police lisibles au vidéoprojecteur (points) : titres, axes, graduations, légendes.
+POLICE = {"titre": 13, "axe": 12, "graduation": 11, "legende": 11}
+#: Les volumes de la page (heures, visites possibles aux guichets, files) sont rapportés à 10 000 ménages,
+#: comme les curseurs et les rapports ; les taux sont en %.
+ECHELLE_MENAGES = 10000.0
 
 
 def grille_situations(situation: np.ndarray, largeur: int | None = None) -> np.ndarray:
@@ -71,8 +76,8 @@ def figure_menages(situation: np.ndarray, territoire: np.ndarray, titre: str = "
 
     Le ménage `suivi` (« Suivre un ménage ») est entouré.
     """
-    fig = Figure(figsize=(7.6, 4.4), layout="constrained")
-    grille = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.15])
+    fig = Figure(figsize=(9.6, 5.2), layout="constrained")
+    grille = fig.add_gridspec(2, 3, width_ratios=[1, 1, 1.3])
     comptes = np.bincount(situation.astype(np.intp), minlength=len(LEGENDE_SITUATIONS))
     for z, nom in enumerate(TERRITOIRES):
         ax = fig.add_subplot(grille[z // 2, z % 2])
@@ -81,7 +86,7 @@ def figure_menages(situation: np.ndarray, territoire: np.ndarray, titre: str = "
         ax.imshow(g, cmap=_CARTE, norm=_NORME, interpolation="nearest", aspect="equal")
         ax.set_xticks([])
         ax.set_yticks([])
-        ax.set_title(f"{NOMS_TERRITOIRES[nom]} ({indices.size})", fontsize="small")
+        ax.set_title(f"{NOMS_TERRITOIRES[nom]} ({indices.size})", fontsize=POLICE["axe"])
         if suivi is not None and 0 <= suivi < territoire.size and territoire[suivi] == z:
             k = int(np.searchsorted(indices, suivi))
             ax.plot(k % g.shape[1], k // g.shape[1], marker="o", markersize=9, markerfacecolor="none",
@@ -90,10 +95,10 @@ def figure_menages(situation: np.ndarray, territoire: np.ndarray, titre: str = "
     ax_leg.axis("off")
     poignees = [Patch(facecolor=couleur, edgecolor="#555555", label=f"{libelle} ({comptes[code]})")
                 for code, (libelle, couleur) in LEGENDE_SITUATIONS.items()]
-    ax_leg.legend(handles=poignees, loc="center left", frameon=False, fontsize="small",
-                  title="Situation du ménage", title_fontsize="small")
+    ax_leg.legend(handles=poignees, loc="center left", frameon=False, fontsize=POLICE["legende"],
+                  title="Situation du ménage", title_fontsize=POLICE["axe"])
     if titre:
-        fig.suptitle(titre, fontsize="medium")
+        fig.suptitle(titre, fontsize=POLICE["titre"])
     return fig
 
 
@@ -209,7 +214,26 @@ def _axe_dates(ax, debut: str, fin: str) -> None:
 
 
 def _vide(ax, texte="Courbes : dès la fin\ndu premier mois simulé") -> None:
-    ax.text(0.5, 0.5, texte, ha="center", va="center", transform=ax.transAxes, fontsize="small", color="#555555")
+    ax.text(0.5, 0.5, texte, ha="center", va="center", transform=ax.transAxes, fontsize=POLICE["axe"],
+            color="#555555")
+
+
+def _lisible(fig, axes, titres: list[str], ordonnees: list[str]) -> None:
+    """Polices du vidéoprojecteur ; une légende par graphique, sous ses courbes (elle ne les couvre pas)."""
+    for ax, titre, ordonnee in zip(axes, titres, ordonnees):
+        ax.set_title(titre, fontsize=POLICE["titre"])
+        ax.set_ylabel(ordonnee, fontsize=POLICE["axe"])
+        ax.tick_params(labelsize=POLICE["graduation"])
+        poignees, noms = ax.get_legend_handles_labels()
+        if poignees:
+            ax.legend(poignees, noms, loc="upper center", bbox_to_anchor=(0.5, -0.12), ncol=2, frameon=False,
+                      fontsize=POLICE["legende"])
+
+
+def _pourcent(ax) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{100 * x:.0f}\u00a0%"))
 
 
 def figure_causes(h: Historique, debut: str, fin: str, marques=()) -> Figure:
@@ -222,13 +246,12 @@ def figure_causes(h: Historique, debut: str, fin: str, marques=()) -> Figure:
     else:
         ax.stackplot(tab.index, *(tab[c].fillna(0) for c in CAUSES), labels=[v[0] for v in CAUSES.values()],
                      colors=[v[1] for v in CAUSES.values()], alpha=0.9)
-        ax.plot(tab.index, tab["taux_non_recours"], color="black", lw=1.2, label="Non-recours total")
-        ax.legend(loc="upper left", fontsize="x-small")
+        ax.plot(tab.index, tab["taux_non_recours"], color="black", lw=1.6, label="Non-recours total")
     _axe_dates(ax, debut, fin)
     _marque(ax, marques)
     ax.set_ylim(0, 1)
-    ax.set_ylabel("Part des droits")
-    ax.set_title("Non-recours par cause (toutes prestations)", fontsize="medium")
+    _pourcent(ax)
+    _lisible(fig, [ax], ["Non-recours par cause (toutes prestations)"], ["% des droits ouverts"])
     return fig
 
 
@@ -237,15 +260,15 @@ def _marque(ax, marques) -> None:
     for date, texte in marques or ():
         ax.axvline(pd.Timestamp(date), color="#444444", ls="--", lw=1)
         ax.text(pd.Timestamp(date), 0.98, f" {texte}", transform=ax.get_xaxis_transform(), va="top",
-                fontsize="x-small", color="#444444")
+                fontsize=POLICE["graduation"], color="#444444")
 
 
 def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=()) -> Figure:
     """Heures d'aide aux démarches par semaine pour 10 000 ménages (l'unité des curseurs) : par genre d'aidant
     professionnel (gauche) et par posture (droite)."""
-    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+    fig = Figure(figsize=(10, 4.6), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharex=True)
-    echelle = 10000.0 / max(n_menages, 1)
+    echelle = ECHELLE_MENAGES / max(n_menages, 1)
     tab = h.par_semaine("heures_accompagnement")
     if tab.empty:
         _vide(ax1)
@@ -253,9 +276,6 @@ def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=())
         genres = [g for g in GENRES_AIDE if g in tab.columns and g != "famille"]
         ax1.stackplot(tab.index, *(tab[g] * echelle for g in genres), labels=[NOMS_AIDE[g] for g in genres],
                       colors=[COULEURS_AIDE[g] for g in genres], alpha=0.9)
-        ax1.legend(loc="upper left", fontsize="x-small")
-    ax1.set_title("Qui aide ? (professionnels, hors entourage)", fontsize="small")
-    ax1.set_ylabel("Heures par semaine pour 10 000 ménages", fontsize="x-small")
     series = {k: h.par_semaine(k) for k in POSTURES}
     if all(s.empty for s in series.values()):
         _vide(ax2, "")
@@ -265,29 +285,29 @@ def figure_aide(h: Historique, n_menages: int, debut: str, fin: str, marques=())
         idx = next(iter(cols.values())).index
         ax2.stackplot(idx, *(cols[k].reindex(idx).fillna(0) for k in POSTURES),
                       labels=[v[0] for v in POSTURES.values()], colors=[v[1] for v in POSTURES.values()], alpha=0.9)
-        ax2.legend(loc="upper left", fontsize="x-small")
-    ax2.set_title("Comment aident-ils ?", fontsize="small")
     for ax in (ax1, ax2):
         _axe_dates(ax, debut, fin)
         _marque(ax, marques)
         ax.set_ylim(bottom=0)
-        ax.tick_params(labelsize="x-small")
+    _lisible(fig, (ax1, ax2), ["Qui aide ? (professionnels)", "Comment aident-ils ?"],
+             ["heures / semaine pour 10 000 ménages", "heures / semaine pour 10 000 ménages"])
     return fig
 
 
-def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
-    """Guichets ouverts (capacité d'accueil par organisme) et attente chez les aidants."""
-    fig = Figure(figsize=(6.4, 3.4), layout="constrained")
+def figure_guichets(h: Historique, debut: str, fin: str, marques=(), n_menages: int | None = None) -> Figure:
+    """Guichets ouverts (visites possibles par semaine, pour 10 000 ménages si `n_menages` est donné) et attente
+    chez les aidants (semaines)."""
+    fig = Figure(figsize=(10, 4.6), layout="constrained")
     ax1, ax2 = fig.subplots(1, 2, sharex=True)
+    echelle = ECHELLE_MENAGES / max(n_menages, 1) if n_menages else 1.0
     cap = h.par_groupe("capacite_guichets")
     if cap.empty:
         _vide(ax1)
     else:
         for o in ORGANISMES:
             if o in cap.columns:
-                ax1.plot(cap.index, cap[o], label=NOMS_ORGANISMES[o], color=COULEURS_ORGANISMES[o])
-        ax1.legend(loc="upper right", fontsize="x-small")
-    ax1.set_title("Guichets ouverts : visites / semaine", fontsize="small")
+                ax1.plot(cap.index, cap[o] * echelle, label=NOMS_ORGANISMES[o], color=COULEURS_ORGANISMES[o],
+                         lw=1.8)
     att = h.par_groupe("attente_moyenne")
     fil = h.par_groupe("file_attente")
     if att.empty:
@@ -295,13 +315,13 @@ def figure_guichets(h: Historique, debut: str, fin: str, marques=()) -> Figure:
     else:
         for g in ("travailleur_social", "france_services", "conseiller_numerique", "association"):
             if g in att.columns:
-                ax2.plot(att.index, att[g], label=NOMS_AIDE[g], color=COULEURS_AIDE[g])
-        ax2.legend(loc="upper left", fontsize="x-small")
-    en_file = int(round(fil.iloc[-1].drop(labels=["famille"], errors="ignore").sum())) if not fil.empty else 0
-    ax2.set_title(f"Attente chez les aidants (sem.) — {en_file} en file", fontsize="small")
+                ax2.plot(att.index, att[g], label=NOMS_AIDE[g], color=COULEURS_AIDE[g], lw=1.8)
+    en_file = (fil.iloc[-1].drop(labels=["famille"], errors="ignore").sum() * echelle) if not fil.empty else 0
     for ax in (ax1, ax2):
         _axe_dates(ax, debut, fin)
         _marque(ax, marques)
         ax.set_ylim(bottom=0)
-        ax.tick_params(labelsize="x-small")
+    par = "pour 10 000 ménages" if n_menages else "ménages simulés"
+    _lisible(fig, (ax1, ax2), ["Guichets ouverts", f"Attente chez les aidants ({en_file:.0f} en file)"],
+             [f"visites possibles / semaine ({par})", "semaines d'attente"])
     return fig

@@ -193,6 +193,14 @@ def reglages_permis(reglages: dict[str, Any]) -> dict[str, Any]:
                                attendu="un levier de la page, « scenario » ou « graine »")
         out[cle] = v
     return out
+#: Ménages simulés par la page par défaut : fluide en classe (la déclaration vise 20 000 pour les études).
+MENAGES_PAGE = 2000
+
+
+def menages_initial() -> int:
+    """Ménages de départ : `NONRECOURS_MENAGES` (posé par `nonrecours visualiser --menages`), sinon MENAGES_PAGE."""
+    texte = os.environ.get("NONRECOURS_MENAGES", "")
+    return int(texte) if texte.isdigit() and int(texte) > 0 else MENAGES_PAGE
 
 
 def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
@@ -201,7 +209,7 @@ def reglages_par_defaut(scenario: str = "reference") -> dict[str, Any]:
     out: dict[str, Any] = {lv.cle: lv.valeur for lv in leviers_fermeture()}
     for lv in leviers():
         out[lv.cle] = base[lv.cle]
-    out["simulation.menages"] = 2000  # page : fluide en classe (la déclaration vise 20 000 pour les études)
+    out["simulation.menages"] = menages_initial()
     out["graine"] = 1
     out["scenario"] = scenario
     return out

@@ -19,6 +19,10 @@ Sécurité : `solara run` est lancé par `experiences/visualisation/garde.py`, q
 dont `Host` ou `Origin` ne désigne pas cette machine (ou l'hôte de `--hote`). Arrêt : SIGINT (Ctrl+C) ou SIGTERM
 arrêtent le serveur enfant (et son groupe de processus) ; il meurt aussi si ce processus parent meurt
 (`PR_SET_PDEATHSIG` sous Linux) : rien ne reste à l'écoute sur le port.
+Textes anglais de Solara (voir `TEXTES_SOLARA_RETIRES`) : l'écran de chargement est remplacé par
+`experiences/templates/loader-nonrecours.html` (français, sans « Made with Solara ») ; la ligne « Solara server is
+starting at … » est retirée de la sortie (la commande écrit la sienne, en français) ; l'avertissement de Solara sur
+les cookies `samesite` en http (sans objet pour une page locale : il se replie sur `samesite=lax`) est filtré.
 """
 
 from __future__ import annotations
@@ -46,6 +50,13 @@ RACINE_DEPOT = Path(__file__).resolve().parents[2]
 #: CDN de repli volontairement injoignable (port local fermé) : rien ne sort de la machine.
 CDN_LOCAL_INJOIGNABLE = "http://127.0.0.1:9/"
 
+#: Écran de chargement français (experiences/templates/loader-nonrecours.html).
+CHARGEUR = "nonrecours"
+#: Lignes de la sortie de `solara run` retirées (la commande écrit les siennes, en français).
+TEXTES_SOLARA_RETIRES = ("Solara server is starting at",)
+#: Avertissement Python de Solara filtré dans le serveur (cookies samesite en http local : repli sur « lax »).
+FILTRE_AVERTISSEMENTS = "ignore:Cookies with samesite=none require https:UserWarning"
+
 
 def est_boucle_locale(hote: str) -> bool:
     """Vrai si `hote` désigne la boucle locale (127.0.0.0/8, ::1 ou « localhost »)."""
@@ -57,14 +68,18 @@ def est_boucle_locale(hote: str) -> bool:
         return False
 
 
-def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str | None = None) -> dict[str, str]:
+def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str | None = None,
+                             menages: int | None = None) -> dict[str, str]:
     """Variables d'environnement de `solara run` pour une page sans aucune ressource distante.
 
-    `scenario` (nom livré ou chemin .toml) devient `NONRECOURS_SCENARIO`, lu par la page au démarrage.
+    `scenario` (nom livré ou chemin .toml) devient `NONRECOURS_SCENARIO`, `menages` `NONRECOURS_MENAGES`, lus par la
+    page au démarrage.
     """
     env = dict(os.environ if base is None else base)
     if scenario:
         env["NONRECOURS_SCENARIO"] = scenario
+    if menages:
+        env["NONRECOURS_MENAGES"] = str(int(menages))
     env.update(
         {
             "SOLARA_ASSETS_PROXY": "true",
@@ -74,6 +89,7 @@ def environnement_hors_ligne(base: dict[str, str] | None = None, scenario: str |
             "MPLBACKEND": "Agg",
         }
     )
+    env["PYTHONWARNINGS"] = ",".join(x for x in (env.get("PYTHONWARNINGS", ""), FILTRE_AVERTISSEMENTS) if x)
     chemins = [str(RACINE_DEPOT)] + [p for p in env.get("PYTHONPATH", "").split(os.pathsep) if p]
     env["PYTHONPATH"] = os.pathsep.join(chemins)
     return env
@@ -84,7 +100,7 @@ def commande(port: int, hote: str, fichier_app: Path | str) -> list[str]:
     return [
         sys.executable, "-m", "experiences.visualisation.garde", "run", str(fichier_app),
         "--host", hote, "--port", str(port),
-        "--production", "--no-open", "--no-check-version",
+        "--production", "--no-open", "--no-check-version", "--theme-loader", CHARGEUR,
     ]
 
 
@@ -135,6 +151,7 @@ def lancer(
     fichier_app: Path | str = FICHIER_APP,
     attendre: bool = True,
     scenario: str | None = None,
+    menages: int | None = None,
     **options_popen,
 ) -> subprocess.Popen:
     """Démarre `solara run` sur `hote:port` avec les réglages hors ligne.
@@ -152,14 +169,21 @@ def lancer(
         )
     options_popen.setdefault("start_new_session", True)  # son propre groupe : arrêté d'un bloc
     options_popen.setdefault("preexec_fn", mourir_avec_le_parent)  # dans l'enfant, avant exec
+    if attendre:  # la sortie du serveur passe par `relayer_sortie` (textes anglais de Solara retirés)
+        options_popen.setdefault("stdout", subprocess.PIPE)
+        options_popen.setdefault("text", True)
     processus = subprocess.Popen(
         commande(port, hote, fichier_app),
-        env=environnement_hors_ligne(options_popen.pop("env", None), scenario),
+        env=environnement_hors_ligne(options_popen.pop("env", None), scenario, menages),
         cwd=str(RACINE_DEPOT),
         **options_popen,
     )
     if not attendre:
         return processus
+    if processus.stdout is not None:
+        import threading
+
+        threading.Thread(target=relayer_sortie, args=(processus.stdout, sys.stdout), daemon=True).start()
     print(f"Page pédagogique : {url(port, hote)} (Ctrl+C pour arrêter)", flush=True)
 
     def sur_sigterm(signum, frame):
@@ -174,6 +198,14 @@ def lancer(
         arreter(processus)
         signal.signal(signal.SIGTERM, ancien)
     return processus
+
+
+def relayer_sortie(source, cible) -> None:
+    """Recopie la sortie du serveur ligne à ligne, sans les lignes de `TEXTES_SOLARA_RETIRES`."""
+    for ligne in source:
+        if not ligne.lstrip().startswith(TEXTES_SOLARA_RETIRES):
+            cible.write(ligne)
+            cible.flush()
 
 
 def main(argv: list[str] | None = None) -> int:
