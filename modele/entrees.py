@@ -59,7 +59,11 @@ class ErreurEntree(Exception):
         super().__init__("\n  ".join(morceaux))
 
 
-def _court(valeur: Any, n: int = 200) -> str:
+#: Longueur maximale d'une valeur citée dans un message d'erreur.
+LONGUEUR_CITATION = 200
+
+
+def _court(valeur: Any, n: int = LONGUEUR_CITATION) -> str:
     texte = repr(valeur)
     return texte if len(texte) <= n else texte[:n] + f"… ({len(texte)} caractères)"
 

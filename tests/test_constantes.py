@@ -27,6 +27,9 @@ CONSTANTES_STRUCTURELLES = {
     "MENAGES_MIN": "bornes de --menages", "MENAGES_MAX": "bornes de --menages",
     "MENAGES_DEFAUT": "taille par défaut", "MI_CHEMIN": "point de grille le plus proche (arrondi)",
     "VERIFIER": "mode de vérification des structures creuses",
+    "LIMITES": "garde-fous techniques des entrées (tailles de fichiers, de plans, graines) : aucune dynamique",
+    "LONGUEUR_CITATION": "longueur d'une valeur citée dans un message d'erreur",
+    "DOMAINE": "domaine des dates (31 décembre)",
 }
 
 
