@@ -9,7 +9,8 @@ import warnings
 
 import pandas as pd
 
-from experiences.execution.runs import SpecRun, contexte_processus, executer_plusieurs
+from experiences.execution.processus import contexte_processus
+from experiences.execution.runs import SpecRun, executer_plusieurs
 
 
 def test_contexte_forkserver():
