@@ -1,4 +1,4 @@
-"""Processus parallèles lancés par « forkserver » : jamais de fork() d'un processus qui a des fils d'exécution
+"""Processus parallèles lancés par « spawn » : jamais de fork() d'un processus qui a des fils d'exécution
 (Python 3.12 avertit qu'un tel fork peut se bloquer) ; mêmes résultats qu'en séquentiel."""
 
 from __future__ import annotations
@@ -13,8 +13,8 @@ from experiences.execution.processus import contexte_processus
 from experiences.execution.runs import SpecRun, executer_plusieurs
 
 
-def test_contexte_forkserver():
-    assert contexte_processus().get_start_method() == "forkserver"
+def test_contexte_spawn():
+    assert contexte_processus().get_start_method() == "spawn"
 
 
 def test_pool_sans_avertissement_fork_et_memes_resultats_qu_en_sequentiel():

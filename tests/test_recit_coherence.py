@@ -17,6 +17,16 @@ MASCULIN = re.compile(r"\b(il|lui|Lassé|aidé|reçu|seul|éloigné|bachelier|di
 FEMININ = re.compile(r"\b(elle|Lassée|aidée|reçue|seule|éloignée|bachelière|diplômée)\b")
 
 
+def age_au_pas(m, identifiant, pas):
+    """Âge de la personne de référence au pas donné : depuis sa case si le ménage est présent, sinon depuis le
+    portrait gardé à son départ (un ménage remplacé ne prête jamais l'âge du suivant)."""
+    k = m.emplacement(identifiant)
+    if k >= 0:
+        return int(m.menages.age[k]) - max(0, (m.t - pas) // 52)
+    depart = max(e[0] for e in m.journal.de(identifiant))
+    return int(m.journal.portraits[identifiant]["age"]) - max(0, (depart - pas) // 52)
+
+
 @pytest.fixture(scope="module")
 def recits():
     sortie = []
@@ -91,7 +101,7 @@ def test_chaque_citation_parle_de_son_evenement(recits):
             assert sujet in c.evenements, (c.id, texte)
             if c.prestations:
                 assert m.catalogue.noms[x["prestation"]] in c.prestations, (c.id, texte)
-            age = int(m.menages.age[i]) - max(0, (m.t - x["pas"]) // 52)
+            age = age_au_pas(m, i, x["pas"])
             assert (c.age_min or 0) <= age <= (c.age_max or 200), (c.id, age)
             if c.genre:
                 assert c.genre == ("femme" if r.femme else "homme")

@@ -59,12 +59,13 @@ def main(argv: list[str] | None = None) -> int:
     from experiences.execution.sorties import ErreurInterne
 
     analyseur = construire_analyseur()
+    ligne_de_commande = argv is None  # appel par le programme `nonrecours` (pas par un test ou l'API)
     argv = sys.argv[1:] if argv is None else list(argv)
     if not argv:  # `nonrecours` seul : la liste des commandes, une ligne chacune
         sys.stdout.write(liste_commandes(analyseur))
         return 0
     args = analyseur.parse_args(argv)
-    ancien = signal.signal(signal.SIGTERM, _interrompre) if argv is None else None
+    ancien = signal.signal(signal.SIGTERM, _interrompre) if ligne_de_commande else None
     try:
         return int(args.fonction(args) or 0)
     except ErreurEntree as exc:

@@ -26,52 +26,32 @@ def mourir_avec_le_parent() -> None:
         pass
 
 
-def _vivant(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        return True
-    return True
-
-
 def surveiller_parent(pid_parent: int) -> None:
-    """Initialisation d'un travailleur : mourir avec le processus `pid_parent` qui a créé le pool.
-
-    Avec « forkserver », le parent direct d'un travailleur est le serveur de processus (qui meurt avec le
-    processus principal) : `PR_SET_PDEATHSIG` vise ce parent direct, le fil de surveillance vise `pid_parent`.
-    """
+    """Initialisation d'un travailleur : mourir avec le parent `pid_parent` (son parent direct : contexte « spawn »)."""
     mourir_avec_le_parent()
-    if not _vivant(pid_parent):  # parent déjà mort entre la création et ici
+    if os.getppid() != pid_parent:  # parent déjà mort entre la création et ici
         os._exit(1)
 
     def surveiller() -> None:
-        while _vivant(pid_parent):
+        while os.getppid() == pid_parent:
             time.sleep(0.5)
         os._exit(1)
 
     threading.Thread(target=surveiller, name="surveillance-parent", daemon=True).start()
 
 
-#: Modules chargés une fois par le serveur de processus (les travailleurs en héritent sans les réimporter).
-PRECHARGES = ["modele.modele", "experiences.execution.runs"]
-
-
 def contexte_processus() -> multiprocessing.context.BaseContext:
-    """Contexte des pools de processus : « forkserver ».
+    """Contexte des pools de processus : « spawn ».
 
     Jamais `fork()` du processus principal, qui a souvent des fils d'exécution (Optuna, tqdm, pyarrow) : Python 3.12
-    avertit qu'un tel fork peut se bloquer. Le serveur de processus, lancé proprement (sans fil), précharge
-    `PRECHARGES` puis crée chaque travailleur par fork de lui-même : aussi sûr que « spawn », plus rapide.
+    avertit qu'un tel fork peut se bloquer. Avec « spawn », chaque travailleur est un enfant direct du processus
+    principal (il peut donc surveiller son parent et mourir avec lui), au prix d'imports refaits au démarrage.
     """
-    ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRECHARGES)
-    return ctx
+    return multiprocessing.get_context("spawn")
 
 
 def pool(travailleurs: int) -> ProcessPoolExecutor:
-    """Pool de processus (« forkserver ») dont les travailleurs ne survivent pas au processus qui l'a créé."""
+    """Pool de processus (« spawn ») dont les travailleurs ne survivent pas au processus qui l'a créé."""
     return ProcessPoolExecutor(max_workers=travailleurs, mp_context=contexte_processus(),
                                initializer=surveiller_parent, initargs=(os.getpid(),))
 

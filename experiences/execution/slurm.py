@@ -87,16 +87,17 @@ def ajouter_options(parseur: argparse.ArgumentParser) -> None:
     g = parseur.add_argument_group("SLURM (docs/cluster.md)")
     g.add_argument("--slurm", action="store_true",
                    help="soumettre les travailleurs comme jobs SLURM (dask-jobqueue, adaptatif) ; "
-                        "--travailleurs K : travailleurs au plus (défaut 4)")
+                        "--travailleurs K : travailleurs au plus (défaut : 4)")
     g.add_argument("--partition", metavar="P", default=None, help="partition des jobs (défaut : celle du cluster)")
-    g.add_argument("--compte", metavar="A", default=None, help="compte SLURM (#SBATCH -A)")
+    g.add_argument("--compte", metavar="A", default=None,
+                   help="compte SLURM (#SBATCH -A ; défaut : aucun, celui de l'utilisateur)")
     g.add_argument("--coeurs", metavar="C", type=int, default=1,
-                   help="cœurs par job = travailleurs d'un fil par job (défaut 1)")
-    g.add_argument("--memoire", metavar="M", default="2GB", help="mémoire par job, p. ex. 16GB (défaut 2GB)")
+                   help="cœurs par job = travailleurs d'un fil par job (défaut : 1)")
+    g.add_argument("--memoire", metavar="M", default="2GB", help="mémoire par job, p. ex. 16GB (défaut : 2GB)")
     g.add_argument("--duree", metavar="HH:MM:SS", default="01:00:00",
-                   help="durée maximale d'un job de travailleurs (défaut 01:00:00)")
+                   help="durée maximale d'un job de travailleurs (défaut : 01:00:00)")
     g.add_argument("--interface", metavar="IF", default=None,
-                   help="interface réseau de l'ordonnanceur et des travailleurs (p. ex. ib0)")
+                   help="interface réseau de l'ordonnanceur et des travailleurs, p. ex. ib0 (défaut : celle de Dask)")
 
 
 def options_depuis(args: argparse.Namespace) -> OptionsSlurm | None:
