@@ -3,8 +3,8 @@
 Un petit modèle (1 000 ménages, rodage 26 semaines, 2014-01 → 2014-06, scénario neutre) par perturbation : la
 table des séries entière est comparée à celle de la base. Quelques paramètres n'agissent que dans un contexte
 (accueil sur rendez-vous, conseillers numériques en poste, déclaration pré-remplie) : ce contexte est ajouté
-aux deux exécutions, la base et la perturbée. Deux processus (lancés par « spawn » : pas de fork
-d'un processus qui a des threads).
+aux deux exécutions, la base et la perturbée ; de même une fenêtre propre (revalorisation au-delà de la table des
+droits). Deux processus (lancés par « spawn » : pas de fork d'un processus qui a des threads).
 """
 
 from __future__ import annotations
@@ -38,7 +38,9 @@ CONTEXTES = {
     # L'ASPA n'a pas de déclaration périodique ; les bénéficiaires du RSA ont moins de 65 ans.
     "prestations.aspa.declaration_preremplie": {"prestations.aspa.periode_declaration": 13,
                                                 "renouvellements.difficulte_declaration": 0.9},
-    "prestations.aspa.automatique_pour": {"prestations.rsa.age_max": 120},
+    # Avec la table des droits, le RSA est nul à 65 ans et plus (l'ASPA passe avant) : personne n'est éligible aux
+    # deux, l'ASPA « automatique pour le RSA » n'a personne à qui s'ouvrir. Sans table, RSA jusqu'à 120 ans.
+    "prestations.aspa.automatique_pour": {"droits.utiliser_table": False, "prestations.rsa.age_max": 120},
     # Un an d'autonomie gagnée à 0,02 par succès n'atteint pas le plafond.
     "apprentissage.autonomie_max": {"apprentissage.gain_seul": 0.5, "apprentissage.gain_faire_avec": 0.5},
 }
@@ -51,27 +53,38 @@ IGNORANCE = {f"prestations.{_p}.{_c}": 0.05 for _p in ("rsa", "prime_activite", 
 CONTEXTES["information.p_contact_"] = IGNORANCE
 CONTEXTES["information.p_contact_numerique"] = {"acteurs.conseiller_numerique.heures_pour_10000": 14.0,
                                                "demarches.repli_payant": 2.0}
-# Peu de demandes d'ASPA en six mois (stigmate fort, 65 ans et plus, instruction de douze semaines).
+# Peu de demandes d'ASPA en six mois (stigmate fort, 65 ans et plus, instruction de douze semaines ; avec la
+# table des droits, les éligibles de départ la perçoivent presque tous : personne ne la perçoit au départ).
 CONTEXTES["prestations.aspa.p_pieces_manquantes"] = {"prestations.aspa.stigmate": 0.0,
                                                      "prestations.aspa.delai_instruction": 1.0,
-                                                     "prestations.aspa.connaissance_initiale": 1.0}
+                                                     "prestations.aspa.connaissance_initiale": 1.0,
+                                                     "decision.facteur_perception_initiale": 0.0}
 CONTEXTES["prestations.aspa.p_rejet_a_tort"] = CONTEXTES["prestations.aspa.p_pieces_manquantes"]
 # Entrées dans l'ASPA rares en six mois sur 1 000 ménages : épisodes d'éligibilité raccourcis.
 CONTEXTES["prestations.aspa.connaissance_entree"] = {"prestations.aspa.duree_eligibilite": 20.0}
-# Guichet CARSAT (ASPA seulement) : peu de visites en six mois ; demandes plus nombreuses et repli au guichet.
+# Guichet CARSAT (ASPA seulement) : peu de visites en six mois ; demandes plus nombreuses (personne ne perçoit
+# l'ASPA au départ, tous ses éligibles la connaissent) et repli au guichet.
 CONTEXTES["guichets.carsat.capacite_agent"] = {"prestations.aspa.stigmate": 0.0, "demarches.repli_guichet": 3.0,
-                                               "prestations.aspa.connaissance_initiale": 1.0}
+                                               "prestations.aspa.connaissance_initiale": 1.0,
+                                               "decision.facteur_perception_initiale": 0.0}
 # Déclarations faites par un aidant qui garde les identifiants : il faut des « faire à la place » sans Aidants
 # Connect avant une échéance, donc plus de recours aux acteurs et des identifiants gardés à coup sûr.
 CONTEXTES["accompagnement.heures_declaration"] = {"demarches.repli_acteur": 2.0,
                                                   "accompagnement.p_garde_identifiants": 1.0}
 
-# Tri des files (demandes urgentes d'abord) : il faut des files qui débordent, donc peu d'heures et beaucoup de
-# recours aux acteurs, sans que l'attente annoncée détourne les ménages.
+# Tri des files (demandes urgentes d'abord), urgence et surcharge dans la posture de l'acteur : il faut des files
+# qui débordent mais qui sont servies, donc peu d'heures (assez pour servir quelques demandes par semaine : à
+# 2 h pour 10 000 ménages personne n'est servi) et beaucoup de recours aux acteurs, sans que l'attente annoncée
+# détourne les ménages. Avec la table des droits, les éligibles de départ perçoivent presque tous leur droit :
+# personne ne le perçoit au départ (facteur_perception_initiale = 0), ceux qui le connaissent le demandent dans
+# la fenêtre, et les demandes urgentes (RSA, ASPA) passent par les files.
+FILES_PLEINES = {
+    "demarches.repli_acteur": 2.0, "demarches.poids_attente_acteur": 0.0, "decision.facteur_perception_initiale": 0.0,
+    **{f"acteurs.{g}.heures_pour_10000": 10.0 for g in ("travailleur_social", "france_services", "association")}}
 for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement"):
-    CONTEXTES[f"prestations.{_p}.urgente"] = {
-        "demarches.repli_acteur": 2.0, "demarches.poids_attente_acteur": 0.0,
-        **{f"acteurs.{g}.heures_pour_10000": 2.0 for g in ("travailleur_social", "france_services", "association")}}
+    CONTEXTES[f"prestations.{_p}.urgente"] = FILES_PLEINES
+CONTEXTES["accompagnement.coef_urgence"] = FILES_PLEINES
+CONTEXTES["accompagnement.surcharge_max"] = FILES_PLEINES
 # La CSS avec participation est peu demandée (stigmate, non-connaissance) et surtout en ligne : des demandes nombreuses
 # et hors ligne, pour qu'elles passent par les files.
 CONTEXTES["prestations.css_participation.urgente"] = {
@@ -85,6 +98,14 @@ for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa",
         CONTEXTES[f"prestations.{_p}.{_c}"] = {"droits.utiliser_table": False}
 CONTEXTES["evenements.part_eligible_max"] = {"droits.utiliser_table": False,
                                              "prestations.aides_logement.part_eligible_par_quintile": [0.9] * 5}
+
+# Veuvage : la pension de réversion ne change les droits (ASPA, aides au logement, RSA) que de quelques veufs ;
+# avec les hasards de décès déclarés, trop peu de veuvages sur 1 000 ménages en un an.
+CONTEXTES["evenements.part_reversion"] = {"evenements.mortalite_conjoint_par_age": [0.01, 0.02, 0.04, 0.1, 0.3]}
+
+# Fenêtre simulée propre à un paramètre (préfixe de clé → début, fin ; la base est simulée sur la même fenêtre).
+# La revalorisation n'agit qu'au-delà de la dernière année de la table des droits (2026) : la fenêtre est en 2027.
+FENETRES = {"droits.revalorisation_annuelle": ("2027-01", "2027-06")}
 
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
@@ -106,6 +127,11 @@ def _vers_borne(x, d, poids=1.0):
     haut = d.max if d.max is not None else x + 2 * abs(x) + 1
     cible = haut if haut - x > x - bas else bas
     return x + poids * 0.5 * (cible - x)
+
+
+def fenetre(cle: str) -> tuple[str, str]:
+    """Début et fin simulés pour une clé (la fenêtre commune sauf exception déclarée dans FENETRES)."""
+    return next((f for prefixe, f in FENETRES.items() if cle.startswith(prefixe)), (DEBUT, FIN))
 
 
 def _nombre(x, d, poids=1.0):
@@ -141,9 +167,9 @@ def perturbable(d) -> bool:
     return d.type != "texte" or bool(d.choix)
 
 
-def _valeurs(surcharges: dict) -> np.ndarray:
+def _valeurs(surcharges: dict, debut: str = DEBUT, fin: str = FIN) -> np.ndarray:
     from modele.modele import ModeleNonRecours
-    m = ModeleNonRecours(scenario=_valeurs.scenario, menages=N, graine=GRAINE, debut=DEBUT, fin=FIN,
+    m = ModeleNonRecours(scenario=_valeurs.scenario, menages=N, graine=GRAINE, debut=debut, fin=fin,
                          surcharges=surcharges)
     m.lancer()
     return m.series()["valeur"].to_numpy()
@@ -154,8 +180,8 @@ def _initialiser(scenario):
 
 
 def _tache(args):
-    cle, surcharges = args
-    return cle, _valeurs(surcharges)
+    cle, (surcharges, debut, fin) = args
+    return cle, _valeurs(surcharges, debut, fin)
 
 
 def _change(a: np.ndarray, b: np.ndarray) -> bool:
@@ -182,12 +208,13 @@ def test_chaque_parametre_agit_ou_est_declare_inerte(tmp_path):
     taches, bases = [], {}
     for cle in cles:
         ctx = {**BASE, **contexte(cle)}
-        nom_ctx = repr(sorted(ctx.items()))
+        debut, fin = fenetre(cle)
+        nom_ctx = repr((debut, fin, sorted(ctx.items())))
         if nom_ctx not in bases:
             bases[nom_ctx] = ctx
-            taches.append((("base", nom_ctx), ctx))
+            taches.append((("base", nom_ctx), (ctx, debut, fin)))
         valeur_base = ctx.get(cle, decl[cle].valeur)
-        taches.append(((cle, nom_ctx), {**ctx, cle: perturbation(decl[cle], valeur_base)}))
+        taches.append(((cle, nom_ctx), ({**ctx, cle: perturbation(decl[cle], valeur_base)}, debut, fin)))
     scenario = chemin_scenario_neutre(tmp_path)
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn"), initializer=_initialiser,
                              initargs=(scenario,)) as pool:

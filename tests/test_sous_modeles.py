@@ -167,8 +167,16 @@ def test_pyramide_des_ages_stationnaire():
     assert np.abs(parts1 - parts0).max() < 0.02, (parts0, parts1)
 
 
+# Les trois tests suivants posent la règle des flux stationnaires (sans table des droits) : parts éligibles par
+# profil, durée moyenne d'éligibilité, prestation liée. Avec la table (`droits.utiliser_table = true`, défaut),
+# l'éligibilité est recalculée depuis les ressources du ménage au nouvel an et après un événement : une
+# éligibilité posée à la main ou une part surchargée n'y a pas de sens. Ces règles restent celles de l'étalon
+# (benchmarks/yardstick_agents.py) et du modèle quand la table est débranchée.
+SANS_TABLE = {"droits.utiliser_table": False}
+
+
 def test_css_gardee_tant_que_eligible_au_rsa(tmp_path):
-    m = petit_modele(tmp_path, {"prestations.css_gratuite.duree_eligibilite": 4.0}, menages=500)
+    m = petit_modele(tmp_path, {**SANS_TABLE, "prestations.css_gratuite.duree_eligibilite": 4.0}, menages=500)
     M, rsa, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
     M.eligible[:40, rsa] = True
     M.eligible[:80, css] = True
@@ -183,7 +191,7 @@ def test_css_gardee_tant_que_eligible_au_rsa(tmp_path):
 def test_evenements_entree_rsa_rend_eligible_css(tmp_path):
     # Beaucoup d'entrées au RSA (parts fortes, épisodes courts) : chaque entrant est aussi éligible à la CSS.
     # (Les sorties de la CSS sont tirées à part, même pour un allocataire du RSA : épisodes CSS très longs ici.)
-    m = petit_modele(tmp_path, {"prestations.css_gratuite.duree_eligibilite": 2000.0,
+    m = petit_modele(tmp_path, {**SANS_TABLE, "prestations.css_gratuite.duree_eligibilite": 2000.0,
                                 "prestations.rsa.part_eligible_par_quintile": [0.9] * 5,
                                 "prestations.rsa.facteur_type_menage": [1.0] * 4,
                                 "prestations.rsa.duree_eligibilite": 4.0, "prestations.rsa.age_min": 18,
@@ -197,13 +205,36 @@ def test_evenements_entree_rsa_rend_eligible_css(tmp_path):
 
 
 def test_evenements_sans_part_eligible_personne_n_entre(tmp_path):
-    m = petit_modele(tmp_path, {"prestations.aspa.part_eligible_par_quintile": [0.0] * 5})
+    m = petit_modele(tmp_path, {**SANS_TABLE, "prestations.aspa.part_eligible_par_quintile": [0.0] * 5})
     b = prestation(m, "aspa")
     m.recalculer_parts_eligibles()
     for t in range(20):
         m.t = t
         evenements.appliquer(m)
     assert not m.menages.eligible[:, b].any()
+
+
+def test_evenements_avec_la_table_droits_lus_dans_les_ressources(tmp_path):
+    # Pendant des trois tests précédents avec la table des droits (défaut) : au nouvel an, une personne seule de
+    # 40 ans sans ressources entre au RSA et à la CSS gratuite, pas à l'ASPA ; une personne seule de 70 ans sans
+    # ressources entre à l'ASPA ; une personne seule de 40 ans à 4 000 € de salaire mensuel n'entre nulle part.
+    m = petit_modele(tmp_path)
+    assert m.droits is not None and m.calendrier.nouvel_an(m.t)
+    M = m.menages
+    pauvre, age, riche = np.array([0, 1, 2]), np.array([3, 4]), np.array([5, 6])
+    i = np.concatenate([pauvre, age, riche])
+    for nom in ("revenus_activite", "pensions", "autres_ressources", "revenus_conjoint", "pension_conjoint",
+                "autres_conjoint"):
+        getattr(M, nom)[i] = 0.0
+    M.couple[i], M.enfants[i], M.age_conjoint[i] = False, 0, -1
+    M.age[pauvre], M.age[age], M.age[riche] = 40, 70, 40
+    M.revenus_activite[riche] = 4000.0
+    evenements.recalculer_droits(m, i, m.aleas["evenements"])
+    rsa, css, aspa = prestation(m, "rsa"), prestation(m, "css_gratuite"), prestation(m, "aspa")
+    assert M.eligible[pauvre, rsa].all() and M.eligible[pauvre, css].all() and not M.eligible[pauvre, aspa].any()
+    assert (M.montant_du[pauvre, rsa] > 0).all()
+    assert M.eligible[age, aspa].all() and (M.montant_du[age, aspa] > 0).all()
+    assert not M.eligible[riche].any()
 
 
 # --- information ----------------------------------------------------------------------------------------
