@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from modele.entrees import exiger_liste, exiger_table, refuser_inconnues
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, lire_toml
 
 FICHIER_CIBLES = DOSSIER_PARAMETRES / "cibles_calibration.toml"
@@ -43,16 +44,14 @@ class Cible:
 def charger_cibles(chemin: str | Path = FICHIER_CIBLES, ids: list[str] | None = None) -> list[Cible]:
     """Lit et valide les cibles ; `ids` en garde un sous-ensemble (dans l'ordre du fichier)."""
     donnees = lire_toml(chemin)
-    tables = donnees.get("cible")
-    if not isinstance(tables, list) or not tables:
+    tables = exiger_liste(donnees.get("cible"), chemin, "cible", "des tables [[cible]]")
+    if not tables:
         raise ErreurEntree("Aucune cible.", fichier=chemin, cle="cible", attendu="des tables [[cible]]")
     cibles = []
     for k, t in enumerate(tables):
         ctx = f"cible[{k}]"
-        inconnus = set(t) - CHAMPS_CIBLE
-        if inconnus:
-            raise ErreurEntree("Champ de cible inconnu.", fichier=chemin, cle=f"{ctx}.{sorted(inconnus)[0]}",
-                               attendu=", ".join(sorted(CHAMPS_CIBLE)))
+        t = exiger_table(t, chemin, ctx, "une table [[cible]]")
+        refuser_inconnues(t, CHAMPS_CIBLE, chemin, ctx, "Champ de cible inconnu.")
         for champ in ("id", "valeur", "tolerance", "annee"):
             if champ not in t:
                 raise ErreurEntree("Champ de cible manquant.", fichier=chemin, cle=f"{ctx}.{champ}",

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from modele.entrees import exiger_liste, exiger_table, refuser_inconnues
 from modele.etat import LOCATAIRE_SOCIAL, PROPRIETAIRE, TYPES_MENAGE, Menages
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
 from modele.population import creer_menages, niveau_de_vie, poids_adultes, tranche
@@ -41,16 +42,14 @@ class Marge:
 def charger_marges(chemin: str | Path = FICHIER_MARGES) -> list[Marge]:
     """Lit et valide les marges ; toute erreur lève `ErreurEntree` (fichier, clé, valeur, ce qui est permis)."""
     donnees = lire_toml(chemin)
-    tables = donnees.get("marge")
-    if not isinstance(tables, list) or not tables:
+    tables = exiger_liste(donnees.get("marge"), chemin, "marge", "des tables [[marge]]")
+    if not tables:
         raise ErreurEntree("Aucune marge.", fichier=chemin, cle="marge", attendu="des tables [[marge]]")
     marges = []
     for k, t in enumerate(tables):
         ctx = f"marge[{k}]"
-        inconnus = set(t) - CHAMPS
-        if inconnus:
-            raise ErreurEntree("Champ de marge inconnu.", fichier=chemin, cle=f"{ctx}.{sorted(inconnus)[0]}",
-                               attendu=", ".join(sorted(CHAMPS)))
+        t = exiger_table(t, chemin, ctx, "une table [[marge]]")
+        refuser_inconnues(t, CHAMPS, chemin, ctx, "Champ de marge inconnu.")
         for champ in ("id", "valeur", "tolerance"):
             if champ not in t:
                 raise ErreurEntree("Champ de marge manquant.", fichier=chemin, cle=f"{ctx}.{champ}",
