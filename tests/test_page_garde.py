@@ -22,6 +22,7 @@ from experiences.visualisation import leviers as L
 from experiences.visualisation import serveur
 from experiences.visualisation.garde import hote_permis, origine_permise
 from modele.parametres import RACINE, ErreurEntree
+from tests.processus_outils import enfants, vivant
 
 
 @pytest.mark.parametrize("nom, ecoute, attendu", [
@@ -93,18 +94,8 @@ def _requete(port, chemin="/", **entetes):
     return r.status, corps.decode("utf-8", "replace")
 
 
-def _vivant(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
-def _enfants(pid: int) -> list[int]:
-    sortie = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout.split()
-    paires = list(zip(map(int, sortie[::2]), map(int, sortie[1::2])))
-    return [p for p, pp in paires if pp == pid]
 
 
 @pytest.mark.lent
@@ -116,8 +107,8 @@ def test_page_garde_et_sigterm(tmp_path):
                             stderr=subprocess.STDOUT)
     try:
         serveur.attendre_pret(serveur.url(port, "127.0.0.1"), delai=90, processus=page)
-        enfants = _enfants(page.pid)
-        assert enfants, "le serveur Solara enfant est introuvable"
+        fils = enfants(page.pid)
+        assert fils, "le serveur Solara enfant est introuvable"
         assert _requete(port, Host=f"127.0.0.1:{port}")[0] == 200
         assert _requete(port, Host=f"localhost:{port}")[0] == 200
         statut, texte = _requete(port, Host="evil.example")
@@ -130,10 +121,10 @@ def test_page_garde_et_sigterm(tmp_path):
         page.send_signal(signal.SIGTERM)
         assert page.wait(timeout=30) == 0
         limite = time.monotonic() + 20
-        while time.monotonic() < limite and (_ecoute(port) or any(_vivant(p) for p in enfants)):
+        while time.monotonic() < limite and (_ecoute(port) or any(vivant(p) for p in fils)):
             time.sleep(0.2)
         assert not _ecoute(port), "un processus écoute encore sur le port"
-        assert not [p for p in enfants if _vivant(p)], "le serveur Solara enfant survit"
+        assert not [p for p in fils if vivant(p)], "le serveur Solara enfant survit"
     finally:
         if page.poll() is None:
             page.kill()

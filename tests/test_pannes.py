@@ -18,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from modele.parametres import RACINE
+from tests.processus_outils import enfants, vivant
 
 pytestmark = pytest.mark.lent
 
@@ -39,17 +40,8 @@ def _attendre(condition, delai=120.0, pas=0.005):
     return False
 
 
-def _vivant(pid: int) -> bool:
-    try:
-        with open(f"/proc/{pid}/stat") as f:
-            return f.read().rsplit(")", 1)[1].split()[0] != "Z"
-    except OSError:
-        return False
 
 
-def _enfants(pid: int) -> list[int]:
-    sortie = subprocess.run(["ps", "-e", "-o", "pid=,ppid="], capture_output=True, text=True).stdout.split()
-    return [int(p) for p, pp in zip(sortie[::2], sortie[1::2]) if int(pp) == pid]
 
 
 def _contenu(dossier: Path) -> list[str]:
@@ -122,12 +114,12 @@ def test_les_travailleurs_meurent_avec_le_parent(tmp_path, commande, signal_envo
     """kill -9 ou SIGTERM du parent pendant que ses travailleurs simulent : aucun ne survit."""
     args = [*commande, "--debut", "2014-01", "--fin", "2019-12", "--travailleurs", "2", "--sortie", tmp_path / "s"]
     p = _nonrecours(*args)
-    assert _attendre(lambda: len(_enfants(p.pid)) >= 2 or p.poll() is not None), p.communicate()[1]
+    assert _attendre(lambda: len(enfants(p.pid)) >= 2 or p.poll() is not None), p.communicate()[1]
     time.sleep(1.0)
-    travailleurs = _enfants(p.pid)
+    travailleurs = enfants(p.pid)
     os.kill(p.pid, signal_envoye)
     _, err = p.communicate(timeout=60)
-    assert _attendre(lambda: not any(_vivant(t) for t in travailleurs), delai=20, pas=0.1), "travailleurs orphelins"
+    assert _attendre(lambda: not any(vivant(t) for t in travailleurs), delai=20, pas=0.1), "travailleurs orphelins"
     if signal_envoye == signal.SIGTERM:
         assert p.returncode == 130 and "Interrompu" in err and "Traceback" not in err
         assert _contenu(tmp_path) == []  # verrou rendu, rien d'écrit
