@@ -3,7 +3,16 @@
 import numpy as np
 import pytest
 
-from experiences.population.marges import CALCULS, charger_marges, construire, evaluer
+from experiences.population.marges import (
+    CALCULS,
+    CONNU,
+    TENUE,
+    Contexte,
+    charger_marges,
+    construire,
+    evaluer,
+    niveau_de_vie_apres_prestations,
+)
 from experiences.recit import recit
 from modele import evenements
 from modele.etat import CHOMAGE, EMPLOI, EVENEMENTS_VIE, RETRAITE
@@ -114,11 +123,82 @@ def test_illectronisme_centre_sur_les_marges_publiees():
 
 
 def test_marges_tenues_a_50000_menages():
+    # Chaque marge est tenue, sauf celles qui déclarent un écart connu (et l'expliquent) ; une déclaration d'écart
+    # connu sur une marge tenue est périmée : elle doit être retirée du fichier.
     p = Parametres.defauts()
-    tab = evaluer(construire(p, 50000, 2021, graine=0), p, charger_marges())
-    hors = tab[tab["verdict"] != "tenue"]
+    marges = charger_marges()
+    tab = evaluer(construire(p, 50000, 2021, graine=0), p, marges)
+    hors = tab[~tab["verdict"].isin([TENUE, CONNU])]
     assert hors.empty, hors[["id", "simule", "publie", "tolerance"]].to_string()
+    declares = {m.id for m in marges if m.ecart_connu}
+    connus = set(tab.loc[tab["verdict"] == CONNU, "id"])
+    assert connus == declares, f"écart connu déclaré mais marge tenue : {sorted(declares - connus)}"
     assert set(tab["id"]) == set(CALCULS)
+
+
+def _menages_poses():
+    """Quatre ménages posés à la main (euros de 2021) : ressources, prestations dues et territoire fixés."""
+    p = Parametres.defauts()
+    M = creer_menages(p, 4, np.random.default_rng(0), 2021)
+    M.couple[:] = [False, True, False, True]
+    M.enfants[:] = [0, 2, 1, 0]
+    M.revenus_activite[:] = [0.0, 2000.0, 900.0, 3000.0]
+    M.pensions[:] = 0.0
+    M.autres_ressources[:] = [0.0, 0.0, 0.0, 1000.0]
+    M.montant_du[:] = 0.0
+    M.eligible[:] = False
+    M.territoire[:] = [1, 0, 3, 2]
+    noms = ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement")
+    b = {n: k for k, n in enumerate(noms)}
+    M.montant_du[0, b["rsa"]] = 500.0
+    M.montant_du[0, b["aides_logement"]] = 250.0
+    M.montant_du[0, b["css_gratuite"]] = 1.0      # couverture, pas un revenu
+    M.montant_du[2, b["prime_activite"]] = 200.0
+    M.montant_du[2, b["css_participation"]] = 1.0
+    M.eligible[:] = M.montant_du > 0
+    return p, M
+
+
+def test_niveau_de_vie_apres_prestations_a_la_main():
+    # UC INSEE : 1 + 0,5 (conjoint) + 0,3 par enfant (les enfants de la table ont moins de 14 ans).
+    p, M = _menages_poses()
+    np.testing.assert_allclose(niveau_de_vie_apres_prestations(p, M),
+                               [750.0, 2000.0 / 2.1, 1100.0 / 1.3, 4000.0 / 1.5], rtol=1e-6)
+
+
+def test_deciles_et_pauvrete_sur_des_personnes():
+    # Personnes : 1, 4, 2, 2 (9 en tout) ; niveaux de vie 750 < 846 < 952 < 2 667. Médiane des personnes : la
+    # 5e personne est dans le 2e ménage (952,4) ; seuil 571,4 : personne n'est pauvre. Le D1 est au 1er ménage
+    # (1/9 ≥ 0,1) ; le D9 au dernier.
+    p, M = _menages_poses()
+    c = Contexte(M, p)
+    assert CALCULS["niveau_de_vie_median"](c) == pytest.approx(2000.0 / 2.1, rel=1e-6)
+    assert CALCULS["niveau_de_vie_d1"](c) == pytest.approx(750.0, rel=1e-6)
+    assert CALCULS["niveau_de_vie_d9"](c) == pytest.approx(4000.0 / 1.5, rel=1e-6)
+    assert CALCULS["rapport_d9_d1"](c) == pytest.approx(4000.0 / 1.5 / 750.0, rel=1e-6)
+    assert CALCULS["taux_pauvrete"](c) == 0.0
+    # Sans ses prestations, le 1er ménage (QPV, 1 personne sur 9) tombe à 0 : pauvre.
+    M.montant_du[0] = 0.0
+    c = Contexte(M, p)
+    assert CALCULS["taux_pauvrete"](c) == pytest.approx(1 / 9)
+    assert CALCULS["taux_pauvrete_qpv"](c) == 1.0
+    assert CALCULS["rapport_qpv_ensemble_pauvrete"](c) == pytest.approx(9.0)
+    assert CALCULS["rapport_urbain_ensemble_pauvrete"](c) == pytest.approx((1 / 5) / (1 / 9))
+    assert CALCULS["rapport_rural_ensemble_pauvrete"](c) == 0.0
+    assert CALCULS["part_personnes_eligibles_css_gratuite"](c) == pytest.approx(1 / 9)  # l'éligibilité reste
+    assert CALCULS["part_eligibles_prime_activite"](c) == pytest.approx(0.25)
+
+
+def test_ecart_connu_change_le_verdict_pas_le_calcul(tmp_path):
+    p, M = _menages_poses()
+    f = tmp_path / "m.toml"
+    f.write_text('[[marge]]\nid = "taux_pauvrete"\nvaleur = 0.5\ntolerance = 0.1\nhypothese = true\n'
+                 '[[marge]]\nid = "taux_pauvrete_qpv"\nvaleur = 0.5\ntolerance = 0.1\nhypothese = true\n'
+                 'ecart_connu = "posé pour le test"\n[[marge]]\nid = "part_qpv"\nvaleur = 0.25\n'
+                 'tolerance = 0.01\nhypothese = true\necart_connu = "périmé"\n', encoding="utf-8")
+    tab = evaluer(M, p, charger_marges(f)).set_index("id")
+    assert list(tab["verdict"]) == ["hors tolérance", CONNU, TENUE]
+    assert tab.loc["taux_pauvrete_qpv", "simule"] == 0.0 and tab.loc["taux_pauvrete_qpv", "ecart_connu"]
 
 
 def test_fichier_de_marges_invalide(tmp_path):
@@ -132,6 +212,17 @@ def test_fichier_de_marges_invalide(tmp_path):
     f.write_text('[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\n', encoding="utf-8")
     with pytest.raises(ErreurEntree, match="source"):
         charger_marges(f)
+    f.write_text('[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\nhypothese = true\n'
+                 'ecart_connu = 3\n', encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="ecart_connu"):
+        charger_marges(f)
+    f.write_text('[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\nhypothese = "oui"\n', encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="hypothese"):
+        charger_marges(f)
+    f.write_text(2 * '[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\nhypothese = true\n',
+                 encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="deux fois"):
+        charger_marges(f)
 
 
 def test_cli_population(tmp_path, capsys):
@@ -143,9 +234,14 @@ def test_cli_population(tmp_path, capsys):
 
 
 @pytest.mark.parametrize("args, cle", [(["--menages", "50"], "--menages"), (["--annee", "1990"], "--annee"),
-                                       (["--menages", "dix"], "--menages"), (["--marges", "absent.toml"], "absent")])
+                                       (["--menages", "dix"], "--menages"), (["--marges", "absent.toml"], "absent"),
+                                       (["--marges", "{mal}"], "ecart_connu")])
 def test_cli_population_entree_invalide(tmp_path, capsys, args, cle):
     from experiences.cli import main
+    mal = tmp_path / "mal.toml"
+    mal.write_text('[[marge]]\nid = "part_qpv"\nvaleur = 0.08\ntolerance = 0.1\nhypothese = true\n'
+                   'ecart_connu = ""\n', encoding="utf-8")
+    args = [a.format(mal=mal) for a in args]
     d = tmp_path / "pop"
     try:
         code = main(["population", *args, "--sortie", str(d)])

@@ -26,13 +26,13 @@ def ajouter_sous_commandes(sous) -> None:
 
 def commande_population(args) -> int:
     """Tire la population, écrit marges.csv, marges.html, marges.png et provenance.json."""
-    from experiences.population.marges import FICHIER_MARGES, executer
+    from experiences.population.marges import FICHIER_MARGES, TENUE, executer
 
     tab = executer(args.menages, args.annee, args.sortie, args.graine,
                    args.marges if args.marges is not None else FICHIER_MARGES)
-    n_ok = int((tab["verdict"] == "tenue").sum())
+    n_ok = int((tab["verdict"] == TENUE).sum())
     sys.stdout.write(f"Résultats écrits dans {args.sortie}\n  {n_ok} marge(s) tenue(s) sur {len(tab)}\n")
-    for r in tab[tab["verdict"] != "tenue"].itertuples():
-        sys.stdout.write(f"  hors tolérance : {r.id} (simulé {r.simule:.4g}, "
+    for r in tab[tab["verdict"] != TENUE].itertuples():
+        sys.stdout.write(f"  {r.verdict} : {r.id} (simulé {r.simule:.4g}, "
                          f"publié {r.publie:.4g} ± {r.tolerance:.4g})\n")
     return 0
