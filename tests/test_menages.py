@@ -251,3 +251,17 @@ def test_cli_population_entree_invalide(tmp_path, capsys, args, cle):
     err = capsys.readouterr().err
     assert cle in err and "Traceback" not in err
     assert not d.exists()
+
+
+def test_cli_population_table_des_droits_corrompue(tmp_path, capsys, monkeypatch):
+    # Table des droits tronquée : message français qui nomme le fichier, code 2, aucun dossier de sortie.
+    from experiences.cli import main
+    from modele import droits
+    mauvaise = tmp_path / "table_droits.parquet"
+    mauvaise.write_bytes(droits.FICHIER_TABLE.read_bytes()[:5000])
+    monkeypatch.setattr(droits, "FICHIER_TABLE", mauvaise)
+    d = tmp_path / "pop"
+    assert main(["population", "--menages", "100", "--sortie", str(d)]) == 2
+    err = capsys.readouterr().err
+    assert "table_droits.parquet" in err and "Traceback" not in err
+    assert not d.exists()
