@@ -19,6 +19,7 @@ Une marge peut déclarer `ecart_connu` (pourquoi la population ne la tient pas e
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,10 +27,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from modele.entrees import exiger_liste, exiger_table, refuser_inconnues
+from modele.entrees import exiger_booleen, exiger_liste, exiger_table, exiger_texte, refuser_inconnues
 from modele.etat import LOCATAIRE_SOCIAL, PROPRIETAIRE, TYPES_MENAGE, Menages
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, Parametres, lire_toml
-from modele.population import creer_menages, poids_adultes, tranche, unites_consommation
+from modele.population import creer_menages, niveau_de_vie, poids_adultes, tranche, unites_consommation
 
 FICHIER_MARGES = DOSSIER_PARAMETRES / "marges_population.toml"
 CHAMPS = {"id", "description", "unite", "valeur", "tolerance", "source", "hypothese", "ecart_connu"}
@@ -79,20 +80,17 @@ def charger_marges(chemin: str | Path = FICHIER_MARGES) -> list[Marge]:
                 raise ErreurEntree("Nombre invalide.", fichier=chemin, cle=f"{ctx}.{champ}", valeur=v,
                                    attendu="un nombre fini" + (" > 0" if champ == "tolerance" else ""))
         for champ in ("description", "unite", "source", "ecart_connu"):
-            if champ in t and (not isinstance(t[champ], str) or not t[champ].strip()):
-                raise ErreurEntree("Texte attendu.", fichier=chemin, cle=f"{ctx}.{champ}", valeur=t[champ],
-                                   attendu="une chaîne non vide")
-        if "hypothese" in t and not isinstance(t["hypothese"], bool):
-            raise ErreurEntree("Booléen attendu.", fichier=chemin, cle=f"{ctx}.hypothese", valeur=t["hypothese"],
-                               attendu="true ou false")
+            if champ in t:
+                exiger_texte(t[champ], chemin, f"{ctx}.{champ}")
+        if "hypothese" in t:
+            exiger_booleen(t["hypothese"], chemin, f"{ctx}.hypothese")
         if ("source" in t) == bool(t.get("hypothese", False)):
             raise ErreurEntree("Une marge cite une source OU se déclare hypothèse (exactement l'un des deux).",
                                fichier=chemin, cle=ctx, attendu='source = "[cle] …" ou hypothese = true')
         marges.append(Marge(id=t["id"], description=t.get("description", ""), unite=t.get("unite", ""),
                             valeur=float(t["valeur"]), tolerance=float(t["tolerance"]), source=t.get("source"),
                             hypothese=bool(t.get("hypothese", False)), ecart_connu=t.get("ecart_connu")))
-    ids = [m.id for m in marges]
-    doubles = sorted({i for i in ids if ids.count(i) > 1})
+    doubles = sorted(i for i, n in Counter(m.id for m in marges).items() if n > 1)
     if doubles:
         raise ErreurEntree("Marge déclarée deux fois.", fichier=chemin, cle="marge.id", valeur=", ".join(doubles),
                            attendu="un identifiant une seule fois")
@@ -144,8 +142,7 @@ def niveau_de_vie_apres_prestations(p: Parametres, M: Menages) -> np.ndarray:
 
     noms = Catalogue.depuis(p).noms
     colonnes = [noms.index(n) for n in PRESTATIONS_EN_ESPECES if n in noms]
-    ressources = (M.revenus_activite + M.pensions + M.autres_ressources).astype(float)
-    return (ressources + M.montant_du[:, colonnes].sum(axis=1)) / unites_consommation(p, M.couple, M.enfants)
+    return niveau_de_vie(p, M) + M.montant_du[:, colonnes].sum(axis=1) / unites_consommation(p, M.couple, M.enfants)
 
 
 def _ill(masque: Callable[[Contexte], np.ndarray] | None = None):
