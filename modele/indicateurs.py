@@ -43,6 +43,8 @@ from modele.tentatives import charge_attendue
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
 
+#: Indicateurs signés (ni taux ni volume positif) : la variation du report d'heures peut être négative (dette).
+INDICATEURS_SIGNES = frozenset({"heures_reportees"})
 POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite")
 FENETRE_12_MOIS = 52
 TRIMESTRES_MAX = 100  # saturation des compteurs de trimestres consécutifs (int8)

@@ -122,6 +122,7 @@ def test_non_recours_selon_autre_prestation_egal_au_calcul_dense():
     M = m.menages
     el = np.asarray(M.eligible)
     percoit = el & (np.asarray(M.statut) == PERCOIT)
+    nr = M.non_recours(*m.definitions_causes())
     rsa, css = m.catalogue.noms.index("rsa"), m.catalogue.noms.index("css_gratuite")
     assert m.catalogue.automatique_pour[css] == rsa
     admis = ~np.eye(len(m.catalogue.noms), dtype=bool)
@@ -132,7 +133,7 @@ def test_non_recours_selon_autre_prestation_egal_au_calcul_dense():
     for b, nom in enumerate(m.catalogue.noms):
         for groupe, masque in (("percoit_autre=oui", autre[:, b]), ("percoit_autre=non", ~autre[:, b])):
             n_el = (el[:, b] & masque).sum()
-            attendu = ((el[:, b] & masque & ~percoit[:, b]).sum() / n_el) if n_el else np.nan
+            attendu = ((el[:, b] & masque & nr[:, b]).sum() / n_el) if n_el else np.nan
             v = s[(s["prestation"] == nom) & (s["groupe"] == groupe)]["valeur"].iloc[0]
             assert (np.isnan(v) and np.isnan(attendu)) or v == pytest.approx(attendu), (nom, groupe)
     # Le motif existe : au moins une prestation a des éligibles dans les deux groupes.

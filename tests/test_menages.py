@@ -103,7 +103,7 @@ def test_montant_non_verse_somme_les_montants_dus():
     m.lancer()
     M = m.menages
     b = 0
-    nr = M.eligible[:, b] & (M.statut[:, b] != 4)
+    nr = M.non_recours(*m.definitions_causes())[:, b]  # non-recourants (hors demandes dans leur délai normal)
     s = m.series()
     v = s[(s["indicateur"] == "montant_non_verse") & (s["groupe"] == "ensemble") & (s["prestation"] == "rsa")]
     assert v["valeur"].iloc[-1] == pytest.approx(float(M.montant_du[nr, b].sum()), rel=1e-5)

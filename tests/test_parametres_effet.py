@@ -71,6 +71,10 @@ CONTEXTES["guichets.carsat.capacite_agent"] = {"prestations.aspa.stigmate": 0.0,
 # Connect avant une échéance, donc plus de recours aux acteurs et des identifiants gardés à coup sûr.
 CONTEXTES["accompagnement.heures_declaration"] = {"demarches.repli_acteur": 2.0,
                                                   "accompagnement.p_garde_identifiants": 1.0}
+# Dette d'heures des déclarations : les mêmes identifiants gardés, et des déclarations assez longues pour que la
+# dette maximale borne ce que l'aidant peut déclarer.
+CONTEXTES["accompagnement.dette_max_semaines"] = {**CONTEXTES["accompagnement.heures_declaration"],
+                                                  "accompagnement.heures_declaration": 5.0}
 
 # Tri des files (demandes urgentes d'abord), urgence et surcharge dans la posture de l'acteur : il faut des files
 # qui débordent mais qui sont servies, donc peu d'heures (assez pour servir quelques demandes par semaine : à
@@ -109,7 +113,8 @@ FENETRES = {"droits.revalorisation_annuelle": ("2027-01", "2027-06")}
 
 # Perturbations choisies à la main quand la règle générale (mi-chemin vers la borne la plus lointaine) tombe
 # hors de la fenêtre simulée (une fenêtre de 52 semaines, un plafond de tentatives jamais atteint en un an).
-PERTURBATIONS = {"information.fenetre_non_proposition": 4, "demarches.tentatives_max": 2}
+PERTURBATIONS = {"information.fenetre_non_proposition": 4, "indicateurs.fenetre_non_reception": 4,
+                 "demarches.tentatives_max": 2}
 
 
 def contexte(cle: str) -> dict:

@@ -21,6 +21,8 @@ import numpy as np
 import pandas as pd
 from scipy import special, stats
 
+from modele.indicateurs import INDICATEURS_SIGNES
+
 TAUX = "taux"
 POSITIF = "positif"
 LIBRE = "libre"
@@ -35,6 +37,8 @@ DESCRIPTION = ("taux : intervalle de Student sur l'échelle logit, retransformé
 def genre(indicateur: str) -> str:
     """Domaine d'un indicateur : TAUX (entre 0 et 1), POSITIF (≥ 0) ou LIBRE."""
     nom = str(indicateur)
+    if nom in INDICATEURS_SIGNES:  # grandeur signée (variation d'un report) : ni taux ni volume
+        return LIBRE
     if nom.startswith("taux_"):
         return TAUX
     if nom.startswith(PREFIXES_POSITIFS):
