@@ -15,6 +15,9 @@ from modele.prestations import GENRES_ACTEURS, ORGANISMES
 
 PAR_10000 = 10000.0  # unité des paramètres « pour 10 000 ménages »
 CHAMPS_FILE = ("menage", "prestation", "arrivee", "limite", "urgent")
+# File d'un guichet : ménage, prestation, semaine d'entrée, marque (t_prochain de la demande à l'entrée : une
+# demande close ailleurs puis rouverte n'a plus la même marque et sort de la file sans être servie).
+CHAMPS_FILE_GUICHET = ("menage", "prestation", "arrivee", "marque")
 
 
 class ActeurAccompagnement(mesa.Agent):
@@ -66,7 +69,8 @@ class ActeurAccompagnement(mesa.Agent):
 
 
 class Guichet(mesa.Agent):
-    """Accueil physique d'un organisme dans un territoire (capacité en visites par semaine)."""
+    """Accueil physique d'un organisme dans un territoire (capacité en visites par semaine), avec sa file : les
+    demandes non servies attendent d'une semaine à l'autre (premier arrivé, premier servi)."""
 
     def __init__(self, model, organisme: str, territoire: int, n_menages_territoire: int):
         super().__init__(model)
@@ -76,7 +80,27 @@ class Guichet(mesa.Agent):
         self.n_menages_territoire = n_menages_territoire
         self.demandes_menage: list[np.ndarray] = []
         self.demandes_prestation: list[np.ndarray] = []
-        self.pression = 0.0  # part de la demande refusée la dernière semaine (modele/information.py)
+        self.file = {c: np.zeros(0, dtype=np.int32) for c in CHAMPS_FILE_GUICHET}
+        self.pression = 0.0  # part de la file non servie la dernière semaine (modele/information.py)
+
+    @property
+    def longueur_file(self) -> int:
+        """Nombre de demandes en file (entrées une semaine passée ou celle-ci, pas encore servies)."""
+        return int(self.file["menage"].shape[0])
+
+    def ajouter(self, menages: np.ndarray, prestations: np.ndarray, t: int, marques: np.ndarray) -> None:
+        """Ajoute des demandes en fin de file (dans l'ordre donné), entrées à la semaine `t`."""
+        nouv = {"menage": menages, "prestation": prestations, "arrivee": np.full(menages.shape[0], t),
+                "marque": marques}
+        for c in CHAMPS_FILE_GUICHET:
+            self.file[c] = np.concatenate([self.file[c], np.asarray(nouv[c], dtype=np.int32)])
+
+    def garder(self, masque: np.ndarray) -> None:
+        """Ne garde dans la file que les demandes du masque (dans leur ordre)."""
+        if masque.all():
+            return
+        for c in CHAMPS_FILE_GUICHET:
+            self.file[c] = self.file[c][masque]
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de cet organisme."""

@@ -2,8 +2,8 @@
 
 Règle : chaque étape réussit avec p = sigmoïde(pente × (capacité − difficulté) + bonus) ; la tentative s'arrête à
 la première étape manquée (les étapes franchies restent acquises). Canaux : seul en ligne, entourage,
-guichet, acteur d'accompagnement, service payant. Après un échec (ou un refus au guichet, une file
-abandonnée), le ménage choisit un repli par un logit multinomial : entourage, guichet, acteur, payant,
+guichet, acteur d'accompagnement, service payant. Après un échec (ou une file de guichet ou d'acteur
+quittée sans service), le ménage choisit un repli par un logit multinomial : entourage, guichet, acteur, payant,
 réessayer seul plus tard, ou renoncer (abandon pour de bon) ; le recours à un acteur est d'autant plus attractif
 que l'offre locale d'accompagnement est dense, et l'acteur sollicité est choisi selon son attrait, ses heures et
 l'attente annoncée. Les démarches courantes (impôts, titres) suivent
@@ -81,7 +81,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ii, bb, "payant", etape)
     apres_tentative(m, ii, bb, etape, rng, exclure=PAYANT)
 
-    # Guichet : la demande attend le service du guichet (sous-modèle guichets, même semaine).
+    # Guichet : la demande entre dans la file du guichet (sous-modèle guichets : servie cette semaine ou plus tard).
     s = canal == GUICHET
     m.demander_guichet(i[s], b[s])
 

@@ -6,7 +6,8 @@ Chaque indicateur est une fonction dont la docstring est la définition. Grammai
 les met à l'échelle d'une population réelle. Groupes : `ensemble`, `age=…`, `capacite_numerique=…`,
 `territoire=…` pour les ménages (et `percoit_autre=oui|non` pour `taux_non_recours_selon_autre`,
 `montant_du=…` pour `taux_non_recours_selon_montant`, `percoit=<prestation>` pour `taux_non_recours_selon_percue`) ;
-`evenement=…` pour `n_evenements_vie` ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets.
+`evenement=…` pour `n_evenements_vie` ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets (et
+`guichet=<organisme>:<territoire>` pour `file_attente_guichet` et `attente_guichet`).
 """
 
 from __future__ import annotations
@@ -68,6 +69,10 @@ class Compteurs:
     guichet_capacite: np.ndarray = field(init=False)
     guichet_demande: np.ndarray = field(init=False)
     guichet_servis: np.ndarray = field(init=False)
+    guichet_abandons: np.ndarray = field(init=False)      # (O,) sorties de file sans service (patience, fermeture)
+    guichet_retraits: np.ndarray = field(init=False)      # (O,) sorties de file sans objet (demande close ailleurs)
+    guichet_servis_zone: np.ndarray = field(init=False)   # (O, Z) demandes servies
+    guichet_attente: np.ndarray = field(init=False)       # (O, Z) semaines d'attente des demandes servies (somme)
     ruptures: np.ndarray = field(init=False)
     acces_somme: np.ndarray = field(init=False)
     acces_n: np.ndarray = field(init=False)
@@ -92,6 +97,10 @@ class Compteurs:
         self.guichet_capacite = np.zeros(o)
         self.guichet_demande = np.zeros(o)
         self.guichet_servis = np.zeros(o)
+        self.guichet_abandons = np.zeros(o)
+        self.guichet_retraits = np.zeros(o)
+        self.guichet_servis_zone = np.zeros((o, len(TERRITOIRES)))
+        self.guichet_attente = np.zeros((o, len(TERRITOIRES)))
         self.ruptures = np.zeros(self.n_p)
         self.acces_somme = np.zeros(self.n_p)
         self.acces_n = np.zeros(self.n_p)
@@ -245,6 +254,20 @@ def duree_acces_droit(somme_semaines, n_ouvertures):
     ouverts dans le mois.
     """
     return np.where(n_ouvertures > 0, somme_semaines / np.maximum(n_ouvertures, 1), np.nan)
+
+
+def attente_guichet(somme_attente_servis, n_servis, somme_attente_file, n_file):
+    """Attente moyenne au guichet (semaines), sur les demandes servies dans le mois ET celles encore en file à la
+    fin du mois. Servie : semaines entre l'entrée en file et le service (0 si servie la semaine de son arrivée).
+    En file : semaines déjà passées en file au relevé (entrée la dernière semaine du mois : 1), une borne basse de
+    l'attente à venir. Les demandes parties sans être servies (abandon, fermeture) ne comptent pas. NaN sans
+    demande servie ni en file."""
+    return _part(np.asarray(somme_attente_servis) + somme_attente_file, np.asarray(n_servis) + n_file)
+
+
+def file_attente_guichet(n_en_file):
+    """Demandes en file d'un guichet à la fin du mois (non servies, en attente d'un rendez-vous ou d'un retour)."""
+    return np.asarray(n_en_file, dtype=float)
 
 
 def taux_fenetre(dates_evenement, t, masque=None):
@@ -460,7 +483,23 @@ class Releve:
         sem = max(c.semaines, 1)
         self._bloc(date, "capacite_guichets", ["toutes"], ops, (c.guichet_capacite / sem)[None, :])
         self._bloc(date, "demande_guichets", ["toutes"], ops, c.guichet_demande[None, :])
-        self._bloc(date, "n_refus_guichet", ["toutes"], ops, (c.guichet_demande - c.guichet_servis)[None, :])
+        self._bloc(date, "n_refus_guichet", ["toutes"], ops, c.guichet_abandons[None, :])
+        # Files des guichets : par organisme et par guichet (organisme × territoire, groupes `guichet=caf:rural`).
+        self._bloc(date, "n_servis_guichet", ["toutes"], ops, c.guichet_servis[None, :])
+        self._bloc(date, "n_retraits_file_guichet", ["toutes"], ops, c.guichet_retraits[None, :])
+        n_file = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
+        attente_file = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
+        for g in m.guichets:
+            n_file[g.o, g.territoire] = g.longueur_file
+            attente_file[g.o, g.territoire] = float((t - g.file["arrivee"]).sum())
+        gui = [f"guichet={o}:{z}" for o in ORGANISMES for z in TERRITOIRES]
+        self._bloc(date, "file_attente_guichet", ["toutes"], ops + gui,
+                   np.concatenate([file_attente_guichet(n_file.sum(axis=1)), file_attente_guichet(n_file.ravel())]))
+        self._bloc(date, "attente_guichet", ["toutes"], ops + gui, np.concatenate([
+            attente_guichet(c.guichet_attente.sum(axis=1), c.guichet_servis_zone.sum(axis=1),
+                            attente_file.sum(axis=1), n_file.sum(axis=1)),
+            attente_guichet(c.guichet_attente.ravel(), c.guichet_servis_zone.ravel(), attente_file.ravel(),
+                            n_file.ravel())]))
         c.remettre()
 
     def dernier_releve(self) -> dict[str, float | str]:

@@ -68,6 +68,7 @@ def vider(m: ModeleNonRecours, t: int = 0) -> None:
     for g in m.guichets:
         g.demandes_menage.clear()
         g.demandes_prestation.clear()
+        g.garder(np.zeros(g.longueur_file, dtype=bool))
     m.contacts = []
     m.compteurs.remettre()
     m.t = t

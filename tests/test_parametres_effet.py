@@ -44,6 +44,12 @@ CONTEXTES = {
     # Un an d'autonomie gagnée à 0,02 par succès n'atteint pas le plafond.
     "apprentissage.autonomie_max": {"apprentissage.gain_seul": 0.5, "apprentissage.gain_faire_avec": 0.5},
 }
+# File des guichets : une attente de plus de 4 semaines n'arrive qu'à un guichet saturé dont la file ne s'use pas.
+CONTEXTES["guichets.attente_max_file"] = {"guichets.abandon_file_hebdomadaire": 0.0,
+                                          "guichets.caf.visites_pour_10000": 2.0}
+# La perception perdue après un échec ne pèse qu'à la reconsidération (26 semaines en moyenne) : rapprochée ici
+# pour qu'elle tombe dans les six mois simulés.
+CONTEXTES["decision.perte_perception_echec"] = {"decision.reconsideration": 2.0}
 for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aides_logement"):
     CONTEXTES[f"prestations.{_p}.declaration_preremplie"] = {"renouvellements.difficulte_declaration": 0.9}
 # Les contacts n'informent que des éligibles qui ignorent leur droit : peu nombreux avec les défauts.

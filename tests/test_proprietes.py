@@ -44,8 +44,14 @@ def _verifier_etat(m: ModeleNonRecours, n: int) -> None:
     pres = b >= 0
     assert (M.statut[i[pres], b[pres]] == ATTENTE).all()
     cles = i[pres].astype(np.int64) * M.n_prestations + b[pres]
+    # Files des guichets : les demandes encore valables (en attente, même date de démarche qu'à l'entrée ; les
+    # autres, closes ailleurs depuis le passage au guichet, en sortent à son prochain service).
+    for g in m.guichets:
+        ig, bg = g.file["menage"], g.file["prestation"]
+        v = (M.statut[ig, bg] == ATTENTE) & (M.t_prochain[ig, bg] == g.file["marque"])
+        cles = np.concatenate([cles, ig[v].astype(np.int64) * M.n_prestations + bg[v]])
     assert np.unique(cles).size == cles.size
-    # Réciproque : tout couple en attente est dans une file (les guichets sont servis dans la semaine).
+    # Réciproque : tout couple en attente est dans une file (d'un acteur ou d'un guichet), une seule.
     assert (M.statut == ATTENTE).sum() == cles.size
 
 

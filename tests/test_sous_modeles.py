@@ -887,6 +887,7 @@ def test_indicateurs_heures_et_guichets(tmp_path):
     m.compteurs.attente[1] = 8
     m.compteurs.guichet_demande[0] = 10
     m.compteurs.guichet_servis[0] = 7
+    m.compteurs.guichet_abandons[0] = 3  # parties de la file sans être servies (le reste attend encore)
     m.releve.relever()
     df = m.releve.tableau()
     g = f"acteur={GENRES_AIDE[1]}"

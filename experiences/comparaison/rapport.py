@@ -46,7 +46,7 @@ LIBELLES_INDICATEURS = {
     "taux_abandon_en_ligne": "ménages ayant abandonné une démarche en ligne",
     "taux_abandon_definitif": "ménages ayant renoncé pour de bon",
     "capacite_guichets": "visites possibles par semaine",
-    "n_refus_guichet": "refus au guichet",
+    "n_refus_guichet": "demandes parties du guichet sans être servies",
 }
 DETAILS_ENSEMBLE = ("toutes", "tous", "ensemble")
 
