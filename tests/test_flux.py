@@ -146,3 +146,27 @@ def test_tout_indicateur_classe(run_court):
     assert not INDICATEURS_FLUX & INDICATEURS_ETAT
     assert produits - INDICATEURS_FLUX - INDICATEURS_ETAT == set()
     assert "taux_non_recours_persistant" in produits and "semaines_releve" in produits
+
+
+def test_horizon_de_la_comparaison_sur_52_semaines():
+    # Deux réplicats, 10 puis 20 heures par semaine pour un acteur, mois de 4 et 5 lundis, décembre réduit à 3 pas :
+    # les heures « 12 derniers mois » du rapport valent 52 semaines, 520 et 1 040 (la somme des relevés mensuels
+    # ferait 520 × 52/12 / 4,33… ; l'ancienne somme des pas, 510 et 1 020).
+    from experiences.comparaison.ecarts import horizon_par_run
+
+    lignes = []
+    for rep, x in ((0, 10.0), (1, 20.0)):
+        for k in range(12):
+            date = f"2027-{k + 1:02d}"
+            w = 3 if k == 11 else lundis_du_mois(date)
+            lignes.append(("ref", rep, date, "heures_accompagnement", "toutes", "acteur=france_services",
+                           flux_mensuel(x * w, w)))
+            lignes.append(("ref", rep, date, "semaines_releve", "toutes", "ensemble", float(w)))
+            lignes.append(("ref", rep, date, "taux_non_recours", "rsa", "ensemble", 0.3))
+    df = pd.DataFrame(lignes, columns=["scenario", "replicat", "date", "indicateur", "prestation", "groupe",
+                                       "valeur"])
+    h = horizon_par_run(df)
+    tous = h[(h["indicateur"] == "heures_accompagnement") & (h["detail"] == "tous")].sort_values("replicat")
+    assert tous["valeur"].tolist() == pytest.approx([520.0, 1040.0])
+    fs = h[(h["indicateur"] == "heures_accompagnement") & (h["detail"] == "france_services")]
+    assert sorted(fs["valeur"]) == pytest.approx([520.0, 1040.0])
