@@ -170,3 +170,20 @@ def test_horizon_de_la_comparaison_sur_52_semaines():
     assert tous["valeur"].tolist() == pytest.approx([520.0, 1040.0])
     fs = h[(h["indicateur"] == "heures_accompagnement") & (h["detail"] == "france_services")]
     assert sorted(fs["valeur"]) == pytest.approx([520.0, 1040.0])
+
+
+def test_page_heures_par_semaine_sans_mois_incomplet(stable):
+    # La page pédagogique trace la moyenne hebdomadaire réelle de chaque mois complet ; le mois incomplet est retiré.
+    from types import SimpleNamespace
+
+    from experiences.visualisation.figures import Historique
+
+    series, brut = stable
+    blocs = [b for _, b in series.groupby(["date", "indicateur"], observed=True)]
+    h = Historique()
+    h.lire(SimpleNamespace(releve=SimpleNamespace(blocs=blocs)))
+    tab = h.par_semaine("heures_accompagnement").sum(axis=1)
+    dates = [d.strftime("%Y-%m") for d in tab.index]
+    assert "2015-12" not in dates and len(dates) == 23
+    attendu = (brut["heures"] / brut["semaines"]).reindex(dates)
+    assert np.allclose(tab.to_numpy(), attendu.to_numpy(), rtol=1e-9)
