@@ -20,6 +20,7 @@ from modele.tentatives import (
     COURANTE,
     apres_tentative,
     capacites,
+    charge_attendue,
     envoyer_acteur,
     repli,
     sigmoide,
@@ -41,26 +42,43 @@ def appliquer(m: ModeleNonRecours) -> None:
 
 
 def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generator) -> None:
-    """Une semaine de service d'un acteur."""
-    M, p, t = m.menages, m.p, m.t
-    # Heures de la semaine + reliquat des semaines passées (borné à un épisode « faire avec ») : sans ce report,
-    # un acteur de moins d'heures qu'un épisode (petites populations) ne servirait jamais personne.
+    """Une semaine de service d'un acteur, et le compte de ses heures (offertes = servies + inutilisées + reportées)."""
+    if a.genre == "prestataire_prive":  # service payant : pas de file ni de capacité (compté dans tentatives)
+        return
+    c = m.compteurs
+    budget = a.heures
+    c.offertes[1 + a.g, a.territoire] += budget
+    report_avant = a.reliquat
+    utilisees = _servir_file(m, a, budget + report_avant, rng)
+    # Reste de la semaine : reporté jusqu'à un épisode « faire avec » (sans ce report, un acteur de moins d'heures
+    # qu'un épisode — petites populations — ne servirait jamais personne), l'excédent est inutilisé ; une dette
+    # (reste négatif, déclarations faites avec des identifiants gardés) se reporte entière.
+    p = m.p
     d_max = max(p["accompagnement.heures_faire_a_la_place"], p["accompagnement.heures_faire_avec"],
                 p["accompagnement.heures_orienter"])
-    heures = a.heures + a.reliquat
-    a.reliquat = min(heures, d_max)
+    reste = budget + report_avant - utilisees
+    a.reliquat = min(reste, d_max)
+    c.inutilisees[1 + a.g, a.territoire] += reste - a.reliquat
+    c.reportees[1 + a.g, a.territoire] += a.reliquat - report_avant
+
+
+def _servir_file(m: ModeleNonRecours, a: ActeurAccompagnement, heures: float, rng: np.random.Generator) -> float:
+    """Sert la file d'un acteur avec `heures` ; rend les heures utilisées."""
+    M, p, t = m.menages, m.p, m.t
+    a.pression = 0.0
     f = a.file
     if f["menage"].size == 0:
-        return
+        return 0.0
     i, b = f["menage"], f["prestation"]
     # Demandes devenues sans objet (droit perdu, demande close ailleurs) : retirées sans bruit.
     valide = (b == COURANTE) | (M.statut[i, np.maximum(b, 0)] == ATTENTE)
     a.garder(valide)
-    # Abandons de file : patience épuisée.
+    # Abandons de file : patience épuisée (demande non servie, comptée aussi en heures attendues).
     f = a.file
     parti = f["limite"] < t
     ip, bp = f["menage"][parti], f["prestation"][parti]
     m.compteurs.abandons_file[1 + a.g] += int(parti.sum())
+    m.compteurs.non_servie[1 + a.g, a.territoire] += int(parti.sum()) * charge_attendue(p)
     pres = bp >= 0
     M.statut[ip[pres], bp[pres]] = DEMARCHE
     m.journal.noter(ip[pres], bp[pres], "abandon_file", a.genre)
@@ -68,7 +86,7 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     a.garder(~parti)
     f = a.file
     if f["menage"].size == 0:
-        return
+        return 0.0
 
     ordre = np.lexsort((f["arrivee"], ~f["urgent"]))
     a.garder(ordre)
@@ -78,9 +96,9 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     # Posture de chaque demande en file (tirée avant de savoir qui sera servi : la file entière fait pression).
     d_place, d_avec, d_orient = (p["accompagnement.heures_faire_a_la_place"], p["accompagnement.heures_faire_avec"],
                                  p["accompagnement.heures_orienter"])
-    q = p["accompagnement.part_place_charge_attendue"]
-    charge = i.size * (q * d_place + (1.0 - q) * d_avec)
+    charge = i.size * charge_attendue(p)
     surcharge = np.clip(charge / max(heures, 1e-9) - 1.0, 0.0, p["accompagnement.surcharge_max"])
+    a.pression = float(surcharge)
     logit = (a.param("logit_faire_a_la_place") + p["accompagnement.coef_pression"] * surcharge
              + p["accompagnement.coef_capacite"] * (p["accompagnement.capacite_reference"] - cap_h.mean(axis=1))
              + p["accompagnement.coef_urgence"] * urgent - p["accompagnement.coef_formation"] * a.param("formation")
@@ -90,9 +108,8 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     duree = np.choose(posture, [d_orient, d_place, d_avec]).astype(float)
     servi = np.cumsum(duree) <= heures
     ns = int(servi.sum())
-    a.reliquat = min(heures - float(duree[servi].sum()), d_max)
     if ns == 0:
-        return
+        return 0.0
     i, b, posture, cap_h, duree = i[servi], b[servi], posture[servi], cap_h[servi], duree[servi]
     m.compteurs.attente[1 + a.g] += float((t - f["arrivee"][servi]).sum())
     m.compteurs.episodes[1 + a.g] += ns
@@ -105,8 +122,15 @@ def servir(m: ModeleNonRecours, a: ActeurAccompagnement, rng: np.random.Generato
     for code, nom, mandat in ((ORIENTER, "orienter", True), (PLACE, "place", a.param("mandat_faire_a_la_place")),
                               (AVEC, "avec", a.param("mandat_faire_avec"))):
         h = float(duree[posture == code].sum())
-        m.compteurs.ajouter_heures(1 + a.g, h, nom, hors_mandat=not mandat, finance=finance)
+        m.compteurs.ajouter_heures(1 + a.g, h, nom, hors_mandat=not mandat, finance=finance, territoire=a.territoire)
+    _apres_service(m, a, i, b, posture, cap_h, rng)
+    return float(duree.sum())
 
+
+def _apres_service(m: ModeleNonRecours, a: ActeurAccompagnement, i: np.ndarray, b: np.ndarray, posture: np.ndarray,
+                   cap_h: np.ndarray, rng: np.random.Generator) -> None:
+    """Suite des épisodes servis : orientation, ou tentative « à la place » / « avec »."""
+    M, p, t = m.menages, m.p, m.t
     # Orienter : la demande repart vers un autre acteur la semaine suivante.
     o = posture == ORIENTER
     io, bo = i[o], b[o]

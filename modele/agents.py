@@ -28,7 +28,10 @@ class ActeurAccompagnement(mesa.Agent):
         self.n_menages_territoire = n_menages_territoire
         self.file = {c: np.zeros(0, dtype=np.int32) for c in CHAMPS_FILE}
         self.file["urgent"] = np.zeros(0, dtype=bool)
-        self.reliquat = 0.0  # heures non utilisées reportées à la semaine suivante (au plus un épisode)
+        # Heures reportées à la semaine suivante : non utilisées (au plus un épisode), ou dette des déclarations
+        # faites avec des identifiants gardés (négatif, au plus `accompagnement.dette_max_semaines` × heures).
+        self.reliquat = 0.0
+        self.pression = 0.0  # surcharge de la file à la dernière semaine servie (modele/information.py)
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de ce genre d'acteur (les politiques peuvent l'avoir changée)."""
@@ -73,6 +76,7 @@ class Guichet(mesa.Agent):
         self.n_menages_territoire = n_menages_territoire
         self.demandes_menage: list[np.ndarray] = []
         self.demandes_prestation: list[np.ndarray] = []
+        self.pression = 0.0  # part de la demande refusée la dernière semaine (modele/information.py)
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de cet organisme."""

@@ -56,6 +56,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     i, b = i[demande], b[demande]
     M.statut[i, b] = DEMARCHE
     M.a_demande[i, b] = True
+    M.t_demande[i, b] = t
     M.tentatives[i, b] = 0
     M.t_decision[i, b] = PLUS_TARD
     M.canal[i, b] = canal_initial(m, i, b, rng)

@@ -27,9 +27,9 @@ from modele.tentatives import (
     apres_tentative,
     capacites,
     choisir,
+    compter_payant,
     envoyer_acteur,
     heures_famille,
-    mandat_payant,
     sigmoide,
     tenter,
     utilites_repli,
@@ -64,7 +64,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     cap = np.maximum(capacites(m, ii), M.capacite_aidant[ii][:, None])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
     M.t_aide[ii] = t
-    heures_famille(m, ii.size)
+    heures_famille(m, ii)
     m.contacts.append((ii, 0))
     m.journal.noter(ii, bb, "famille", etape)
     apres_tentative(m, ii, bb, etape, rng, exclure=FAMILLE)
@@ -75,8 +75,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     g = GENRES_ACTEURS.index("prestataire_prive")
     cap = np.maximum(capacites(m, ii), p["acteurs.prestataire_prive.capacite"])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
-    m.compteurs.ajouter_heures(1 + g, ii.size * p["accompagnement.heures_faire_a_la_place"], "place",
-                               **mandat_payant(p))
+    compter_payant(m, ii)
     M.t_aide[ii] = t
     m.contacts.append((ii, 1 + g))
     m.journal.noter(ii, bb, "payant", etape)
@@ -124,13 +123,11 @@ def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     choix = choisir(u, rng)
     f = choix == FAMILLE
     M.t_aide[jj[f]] = t
-    heures_famille(m, int(f.sum()))
+    heures_famille(m, jj[f])
     a = choix == ACTEUR
     envoyer_acteur(m, jj[a], np.full(int(a.sum()), COURANTE), rng)
-    g = GENRES_ACTEURS.index("prestataire_prive")
     pay = choix == PAYANT
-    m.compteurs.ajouter_heures(1 + g, pay.sum() * p["accompagnement.heures_faire_a_la_place"], "place",
-                               **mandat_payant(p))
+    compter_payant(m, jj[pay])
     M.t_aide[jj[pay]] = t
     r = choix == RENONCER
     M.t_abandon_def[jj[r & apres_echec]] = t

@@ -37,6 +37,18 @@ STATUTS = ("aucun", "demarche", "attente", "instruction", "percoit", "suspendu")
 EN_LIGNE, FAMILLE, GUICHET, ACTEUR, PAYANT, REESSAYER, RENONCER = range(7)
 CANAUX = ("en_ligne", "famille", "guichet", "acteur", "payant", "reessayer", "renoncer")
 
+# Issue de la dernière demande d'un couple (ménage, prestation) qui n'a pas abouti (modele/tentatives.decourager).
+SANS_ISSUE, ABANDON, REJET, FERMETURE = range(4)
+ISSUES_DEMANDE = ("sans_issue", "abandon", "rejet", "fermeture")
+
+# Classes exclusives d'un couple (ménage, prestation) au relevé (`classer`) : la typologie ODENORE.
+CLASSES = ("non_eligible", "percoit", "en_cours_normal", "non_connaissance", "non_demande",
+           "non_reception_abandon", "non_reception_rejet", "non_reception_rupture", "non_reception_attente")
+(C_NON_ELIGIBLE, C_PERCOIT, C_EN_COURS_NORMAL, C_NON_CONNAISSANCE, C_NON_DEMANDE, C_ABANDON, C_REJET, C_RUPTURE,
+ C_ATTENTE) = range(len(CLASSES))
+CLASSES_NON_RECEPTION = (C_ABANDON, C_REJET, C_RUPTURE, C_ATTENTE)
+CLASSES_NON_RECOURS = (C_NON_CONNAISSANCE, C_NON_DEMANDE) + CLASSES_NON_RECEPTION
+
 # Situation d'un ménage pour la vue pédagogique (la prestation la plus « grave » l'emporte).
 SITUATIONS = ("non_eligible", "percoit", "non_connaissance", "non_demande", "non_reception", "en_demarche")
 
@@ -96,7 +108,10 @@ class Menages:
     t_decision: np.ndarray     # int32, prochaine (re)considération de la demande
     t_renouvellement: np.ndarray  # int32, prochaine déclaration périodique
     t_debut_eligibilite: np.ndarray  # int32
-    t_contact_sans_info: np.ndarray  # int32, dernier contact qui aurait pu informer et ne l'a pas fait
+    t_non_proposition: np.ndarray  # int32, dernier contact avec un agent apte à détecter le droit, sans proposition
+    t_demande: np.ndarray      # int32, date d'engagement de la dernière demande (décision de demander)
+    issue_demande: np.ndarray  # int8, issue de la dernière demande non aboutie (index dans ISSUES_DEMANDE)
+    t_issue_demande: np.ndarray  # int32, date de cette issue (abandon, rejet, fermeture du droit)
     perception: np.ndarray     # float32, réussite perçue d'une demande
     detenteur: np.ndarray      # int16, acteur qui garde les identifiants (-1 : aucun)
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
@@ -139,32 +154,56 @@ class Menages:
         """Mémoire occupée par les tableaux."""
         return sum(getattr(self, f.name).nbytes for f in fields(self))
 
-    def non_recours(self) -> np.ndarray:
-        """Masque (N, P) : éligible et ne perçoit pas (non-recours, toutes causes)."""
+    def non_percu(self) -> np.ndarray:
+        """Masque (N, P) : éligible et ne perçoit pas (demandes en cours comprises : convention des taux publiés)."""
         return self.eligible & (self.statut != PERCOIT)
 
-    def types_non_recours(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Partition du non-recours en (non-connaissance, non-demande, non-réception), masques (N, P).
+    def classes(self, t: int, delai_normal: int, fenetre: int) -> np.ndarray:
+        """Classe exclusive (N, P) de chaque couple (ménage, prestation), index dans CLASSES (voir `classer`)."""
+        return classer(self.eligible, self.statut, self.connait, self.a_demande, self.issue_demande,
+                       self.t_demande, self.t_issue_demande, t, delai_normal, fenetre)
 
-        Non-connaissance : ne connaît pas son droit. Non-demande : le connaît et n'a pas de demande en cours
-        (y compris après un renoncement ou une fermeture de droit). Non-réception : demande en cours (démarche,
-        attente d'aide, instruction) ou droit suspendu.
-        """
-        nr = self.non_recours()
-        nc = nr & ~self.connait
-        en_cours = (self.statut == DEMARCHE) | (self.statut == ATTENTE) | (self.statut == INSTRUCTION) | (
-            self.statut == SUSPENDU)
-        nrec = nr & self.connait & en_cours
-        nd = nr & self.connait & ~en_cours
-        return nc, nd, nrec
+    def non_recours(self, t: int, delai_normal: int, fenetre: int) -> np.ndarray:
+        """Masque (N, P) du non-recours (les trois causes ; sans les demandes dans leur délai normal)."""
+        return np.isin(self.classes(t, delai_normal, fenetre), CLASSES_NON_RECOURS)
 
-    def situation(self) -> np.ndarray:
+    def types_non_recours(self, t: int, delai_normal: int, fenetre: int
+                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Partition du non-recours en (non-connaissance, non-demande, non-réception), masques (N, P)."""
+        c = self.classes(t, delai_normal, fenetre)
+        return c == C_NON_CONNAISSANCE, c == C_NON_DEMANDE, np.isin(c, CLASSES_NON_RECEPTION)
+
+    def situation(self, t: int, delai_normal: int, fenetre: int) -> np.ndarray:
         """Situation de chaque ménage pour la vue (index dans SITUATIONS) : la pire de ses prestations."""
-        nc, nd, nrec = self.types_non_recours()
+        c = self.classes(t, delai_normal, fenetre)
         s = np.zeros(self.n, dtype=np.int8)
-        s[(self.eligible & (self.statut == PERCOIT)).any(axis=1)] = 1
-        s[(self.statut == DEMARCHE).any(axis=1) | (self.statut == ATTENTE).any(axis=1)] = 5
-        s[nrec.any(axis=1)] = 4
-        s[nd.any(axis=1)] = 3
-        s[nc.any(axis=1)] = 2
+        s[(c == C_PERCOIT).any(axis=1)] = 1
+        s[(c == C_EN_COURS_NORMAL).any(axis=1)] = 5
+        s[np.isin(c, CLASSES_NON_RECEPTION).any(axis=1)] = 4
+        s[(c == C_NON_DEMANDE).any(axis=1)] = 3
+        s[(c == C_NON_CONNAISSANCE).any(axis=1)] = 2
         return s
+
+
+def classer(eligible, statut, connait, a_demande, issue, t_demande, t_issue, t: int, delai_normal: int,
+            fenetre: int) -> np.ndarray:
+    """Classe exclusive de chaque couple (ménage, prestation), index dans CLASSES (tableaux de même forme).
+
+    Typologie ODENORE (Warin) : parmi les éligibles qui ne perçoivent pas,
+    - non-connaissance : ne connaît pas son droit ;
+    - demande en cours (démarche, attente d'une aide ou d'un guichet, instruction) engagée depuis au plus
+      `delai_normal` semaines : `en_cours_normal`, PAS du non-recours ; au-delà : non-réception « attente » ;
+    - droit suspendu après une déclaration manquée : non-réception « rupture » ;
+    - aucune demande en cours : non-réception si la dernière demande de cette période d'éligibilité s'est
+      terminée sans droit (abandon, rejet, fermeture après une déclaration manquée → « rupture ») depuis au plus
+      `fenetre` semaines ; sinon non-demande (n'a pas demandé, ou pas dans la fenêtre).
+    """
+    en_cours = (statut == DEMARCHE) | (statut == ATTENTE) | (statut == INSTRUCTION)
+    recent = a_demande & (issue != SANS_ISSUE) & (t_issue > t - fenetre)
+    sans_demande = np.where(recent, np.choose(np.clip(issue, 1, 3) - 1, [C_ABANDON, C_REJET, C_RUPTURE]),
+                            C_NON_DEMANDE)
+    connu = np.where(statut == SUSPENDU, C_RUPTURE,
+                     np.where(en_cours, np.where(t_demande >= t - delai_normal, C_EN_COURS_NORMAL, C_ATTENTE),
+                              sans_demande))
+    c = np.where(statut == PERCOIT, C_PERCOIT, np.where(connait, connu, C_NON_CONNAISSANCE))
+    return np.where(eligible, c, C_NON_ELIGIBLE).astype(np.int8)

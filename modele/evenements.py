@@ -35,6 +35,7 @@ from modele.etat import (
     PERCOIT,
     PLUS_TARD,
     RETRAITE,
+    SANS_ISSUE,
     TERRITOIRES,
     TYPES_MENAGE,
     Menages,
@@ -128,7 +129,8 @@ def renouveler(m: ModeleNonRecours, rng: np.random.Generator) -> np.ndarray:
         M.connait[i, bb] = False
         M.montant_du[i, bb] = 0.0
         M.perception[i, bb] = np.float32(m.p["decision.perception_initiale"])
-        M.t_contact_sans_info[i, bb] = JAMAIS
+        M.t_non_proposition[i, bb] = JAMAIS
+        M.t_demande[i, bb] = JAMAIS
         M.t_debut_eligibilite[i, bb] = JAMAIS
         M.trimestres_nr[i, bb] = 0
         M.trimestres_el[i, bb] = 0
@@ -421,6 +423,8 @@ def sortir(m: ModeleNonRecours, i: np.ndarray, b: int, noter: bool = True) -> No
     M.t_renouvellement[i, b] = PLUS_TARD
     M.detenteur[i, b] = -1
     M.a_demande[i, b] = False
+    M.issue_demande[i, b] = SANS_ISSUE
+    M.t_issue_demande[i, b] = JAMAIS
     if noter:
         m.journal.noter(i, np.full(i.size, b), "sortie", "n'est plus éligible")
 

@@ -26,6 +26,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     for g in m.guichets:
         cap_reelle = g.capacite
         m.compteurs.guichet_capacite[g.o] += cap_reelle
+        g.pression = 0.0
         if not g.demandes_menage:
             continue
         i = np.concatenate(g.demandes_menage)
@@ -36,6 +37,7 @@ def appliquer(m: ModeleNonRecours) -> None:
         ordre = rng.permutation(i.size)
         i, b = i[ordre], b[ordre]
         servi = np.arange(i.size) < capacite
+        g.pression = float(1.0 - servi.mean())  # part refusée : pression du temps (non-proposition, information)
         m.compteurs.guichet_demande[g.o] += i.size
         m.compteurs.guichet_servis[g.o] += int(servi.sum())
         # Refusés : repli sans le guichet.

@@ -26,18 +26,27 @@ import pandas as pd
 
 from modele.calendrier import SEMAINES_PAR_AN_RELEVE, SEMAINES_PAR_MOIS_RELEVE, lundis_du_mois
 from modele.etat import (
-    ATTENTE,
+    C_ABANDON,
+    C_ATTENTE,
+    C_EN_COURS_NORMAL,
+    C_NON_CONNAISSANCE,
+    C_NON_DEMANDE,
+    C_PERCOIT,
+    C_REJET,
+    C_RUPTURE,
     CAPACITES_NUMERIQUES,
-    DEMARCHE,
+    CLASSES,
+    CLASSES_NON_RECEPTION,
+    CLASSES_NON_RECOURS,
     EVENEMENTS_VIE,
-    INSTRUCTION,
     PERCOIT,
-    SUSPENDU,
     TERRITOIRES,
     TRANCHES_AGE,
     Menages,
+    classer,
 )
 from modele.prestations import GENRES_AIDE, ORGANISMES
+from modele.tentatives import charge_attendue
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -50,17 +59,20 @@ TRIMESTRES_MAX = 100  # saturation des compteurs de trimestres consécutifs (int
 # Flux : sommes sur les pas du mois, publiées en moyenne hebdomadaire × 52/12 (`flux_mensuel`).
 INDICATEURS_FLUX = frozenset({
     "heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec", "heures_orienter",
-    "heures_hors_mandat", "heures_transfert_tacite", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
+    "heures_hors_mandat", "heures_transfert_tacite", "heures_offertes", "heures_servies", "heures_inutilisees",
+    "heures_reportees", "heures_demande_non_servie", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
     "n_ruptures", "n_evenements_vie", "demande_guichets", "n_refus_guichet",
 })
 # États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
 # semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).
 INDICATEURS_ETAT = frozenset({
     "n_eligibles", "n_beneficiaires", "taux_non_recours", "taux_non_connaissance", "taux_non_demande",
-    "taux_non_reception", "taux_non_proposition", "montant_non_verse", "taux_non_recours_selon_autre",
-    "n_eligibles_selon_montant", "taux_non_recours_selon_montant", "taux_non_recours_selon_percue",
-    "taux_non_recours_persistant", "duree_acces_droit", "taux_demarche_en_ligne", "taux_abandon_en_ligne",
-    "taux_abandon_definitif", "taux_aide_sans_demarche_en_ligne", "attente_moyenne", "file_attente",
+    "taux_non_reception", "taux_non_reception_abandon", "taux_non_reception_rejet", "taux_non_reception_rupture",
+    "taux_non_reception_attente", "taux_en_cours_normal", "taux_non_percu", "taux_non_proposition",
+    "montant_non_verse", "taux_non_recours_selon_autre", "n_eligibles_selon_montant",
+    "taux_non_recours_selon_montant", "taux_non_recours_selon_percue", "taux_non_recours_persistant",
+    "duree_acces_droit", "taux_demarche_en_ligne", "taux_abandon_en_ligne", "taux_abandon_definitif",
+    "taux_aide_sans_demarche_en_ligne", "attente_moyenne", "file_attente", "file_attente_heures",
     "n_identifiants_detenus", "capacite_guichets", "semaines_releve",
 })
 
@@ -76,6 +88,11 @@ class Compteurs:
 
     n_p: int
     heures: np.ndarray = field(init=False)
+    servies: np.ndarray = field(init=False)
+    offertes: np.ndarray = field(init=False)
+    inutilisees: np.ndarray = field(init=False)
+    reportees: np.ndarray = field(init=False)
+    non_servie: np.ndarray = field(init=False)
     episodes: np.ndarray = field(init=False)
     attente: np.ndarray = field(init=False)
     abandons_file: np.ndarray = field(init=False)
@@ -96,6 +113,10 @@ class Compteurs:
         """Remet les flux à zéro."""
         g, o = len(GENRES_AIDE), len(ORGANISMES)
         self.heures = np.zeros((g, len(POSTES_HEURES)))
+        # Compte des heures par (genre d'aide, territoire) : offertes = servies + inutilisées + reportées.
+        gz = (g, len(TERRITOIRES))
+        self.servies, self.offertes, self.inutilisees, self.reportees, self.non_servie = (
+            np.zeros(gz) for _ in range(5))
         self.episodes = np.zeros(g)
         self.attente = np.zeros(g)
         self.abandons_file = np.zeros(g)
@@ -113,16 +134,31 @@ class Compteurs:
         """Compte `n` événements de vie du code donné (index dans EVENEMENTS_VIE)."""
         self.evenements_vie[code] += n
 
-    def ajouter_heures(self, code_genre: int, h: float, posture: str, *, hors_mandat: bool, finance: bool) -> None:
-        """Compte `h` heures d'un genre d'aide, par posture (place, avec, orienter), mandat et financement."""
+    def ajouter_heures(self, code_genre: int, h, posture: str, *, hors_mandat: bool, finance: bool,
+                       territoire: int | None = None, territoires_menages: np.ndarray | None = None) -> None:
+        """Compte `h` heures servies par un genre d'aide, par posture (place, avec, orienter), mandat, financement et
+        territoire : celui de l'acteur (`territoire`), ou `h` heures par ménage dans le territoire de chacun
+        (`territoires_menages`)."""
+        if territoires_menages is not None:
+            par_z = np.bincount(territoires_menages, minlength=len(TERRITOIRES)) * float(h)
+            h = float(par_z.sum())
+        else:
+            par_z = np.zeros(len(TERRITOIRES))
+            par_z[territoire] = h
         if h <= 0:
             return
+        self.servies[code_genre] += par_z
         self.heures[code_genre, 0] += h
         self.heures[code_genre, POSTES_HEURES.index(posture)] += h
         if hors_mandat:
             self.heures[code_genre, 4] += h
         if not finance:
             self.heures[code_genre, 5] += h
+
+
+def noms_acteur_territoire() -> list[str]:
+    """Groupes `acteur_territoire=<genre>:<territoire>` des comptes d'heures, genre par genre (ordre de GENRES_AIDE)."""
+    return [f"acteur_territoire={g}:{z}" for g in GENRES_AIDE for z in TERRITOIRES]
 
 
 def groupes(M: Menages) -> tuple[np.ndarray, list[str]]:
@@ -140,31 +176,51 @@ def groupes(M: Menages) -> tuple[np.ndarray, list[str]]:
 
 # --- Définitions (pures) --------------------------------------------------------------------------------
 
+def taux_non_percu(eligibles, non_percus):
+    """Part des ménages éligibles qui ne perçoivent pas la prestation, demandes en cours comprises (convention des
+    taux publiés par la DREES : comparé aux cibles C1, C3, C4) ; = `taux_non_recours` + `taux_en_cours_normal`."""
+    return _part(non_percus, eligibles)
+
+
+def taux_en_cours_normal(eligibles, n_en_cours):
+    """Part des éligibles dont la demande est en cours (démarche, attente, instruction) depuis au plus
+    `indicateurs.delai_traitement_normal` semaines : pas du non-recours, le délai normal d'une demande."""
+    return _part(n_en_cours, eligibles)
+
+
 def taux_non_recours(eligibles, non_recourants):
-    """Part des ménages éligibles qui ne perçoivent pas la prestation (non-recours, toutes causes)."""
+    """Part des ménages éligibles en non-recours : ne perçoivent pas la prestation, hors demandes dans leur délai
+    normal ; = non-connaissance + non-demande + non-réception (typologie ODENORE, classes exclusives)."""
     return _part(non_recourants, eligibles)
 
 
 def taux_non_connaissance(eligibles, ignorants):
-    """Part des éligibles non bénéficiaires qui ne connaissent pas leur droit (sur tous les éligibles)."""
+    """Part des éligibles (sur tous les éligibles) qui ne perçoivent pas la prestation et ne connaissent pas leur
+    droit."""
     return _part(ignorants, eligibles)
 
 
 def taux_non_demande(eligibles, n_non_demande):
-    """Part des éligibles qui connaissent leur droit, ne le perçoivent pas et n'ont pas de demande en cours."""
+    """Part des éligibles qui connaissent leur droit, ne le perçoivent pas, n'ont pas de demande en cours et n'ont
+    pas demandé pendant leur période d'éligibilité — ou dont la dernière demande non aboutie est plus ancienne que
+    `indicateurs.fenetre_non_reception`."""
     return _part(n_non_demande, eligibles)
 
 
 def taux_non_reception(eligibles, n_non_reception):
-    """Part des éligibles dont la demande est en cours (démarche, attente, instruction) ou le droit suspendu."""
+    """Part des éligibles qui ont demandé et n'ont pas obtenu : somme des quatre sous-types
+    `taux_non_reception_abandon` (demande abandonnée en cours de procédure), `_rejet` (demande rejetée, à tort ou à
+    raison), `_rupture` (droit suspendu, ou fermé, après une déclaration manquée), `_attente` (demande en cours
+    au-delà de `indicateurs.delai_traitement_normal`) ; une demande terminée compte pendant
+    `indicateurs.fenetre_non_reception`."""
     return _part(n_non_reception, eligibles)
 
 
-def taux_non_proposition(eligibles, n_non_proposition):
-    """Part des éligibles en non-connaissance qui ont eu, dans les 12 derniers mois, un contact (guichet, acteur,
-    entourage) qui aurait pu les informer et ne l'a pas fait ; inclus dans la non-connaissance.
-    """
-    return _part(n_non_proposition, eligibles)
+def taux_non_proposition(non_recourants, n_non_proposition):
+    """Part des éligibles en non-recours qui ont eu, dans `information.fenetre_non_proposition`, un contact avec un
+    agent apte à détecter le droit (guichet, travailleur social, France Services, association) qui ne l'a pas
+    proposé, quoi qu'ils sachent : un calque sur les trois causes, pas une quatrième cause exclusive."""
+    return _part(n_non_proposition, non_recourants)
 
 
 def taux_non_recours_persistant(eligibles_3t, non_recourants_3t):
@@ -311,27 +367,36 @@ class Releve:
             n = np.bincount(k, minlength=n_cel * n_p).reshape(n_cel, n_p)
             return (A.T @ n).T.astype(np.float32)
 
-        # Catégories exclusives des cases éligibles, comptées en UN passage : 0 perçoit, 1 non-connaissance sans
-        # contact muet, 2 non-connaissance avec contact muet (non-proposition), 3 non-demande, 4 non-réception.
+        # Classes exclusives des cases éligibles (modele.etat.classer), comptées en UN passage ; la non-proposition
+        # (contact d'un agent apte sans proposition, dans la fenêtre) est un calque sur les non-recourants.
         benef = statut == PERCOIT
-        en_cours = (statut == DEMARCHE) | (statut == ATTENTE) | (statut == INSTRUCTION) | (statut == SUSPENDU)
-        muet = np.asarray(M.t_contact_sans_info).reshape(-1)[idx] > t - m.p["information.fenetre_non_proposition"]
-        categorie = np.where(benef, 0, np.where(~connait, np.where(muet, 2, 1), np.where(en_cours, 4, 3)))
-        n5 = np.bincount(cle * 5 + categorie, minlength=n_cel * n_p * 5).reshape(n_cel, n_p, 5)
+        delai, fen = int(m.p["indicateurs.delai_traitement_normal"]), int(m.p["indicateurs.fenetre_non_reception"])
+        plat = lambda x: np.asarray(x).reshape(-1)[idx]  # noqa: E731
+        classe = classer(True, statut, connait, plat(M.a_demande), plat(M.issue_demande), plat(M.t_demande),
+                         plat(M.t_issue_demande), t, delai, fen).astype(np.int64)
+        n_cl = len(CLASSES)
+        nk = np.bincount(cle * n_cl + classe, minlength=n_cel * n_p * n_cl).reshape(n_cel, n_p, n_cl)
 
         def somme(*cats):  # (P, G), float32
-            return (A.T @ n5[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
+            return (A.T @ nk[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
 
-        n_el, n_nr = somme(0, 1, 2, 3, 4), somme(1, 2, 3, 4)
+        nr_cases = np.isin(classe, CLASSES_NON_RECOURS)
+        muet = plat(M.t_non_proposition) > t - m.p["information.fenetre_non_proposition"]
+        n_el, n_nr = somme(*range(1, n_cl)), somme(*CLASSES_NON_RECOURS)
         self._bloc(date, "n_eligibles", prest, noms_g, n_el)
-        self._bloc(date, "n_beneficiaires", prest, noms_g, somme(0))
+        self._bloc(date, "n_beneficiaires", prest, noms_g, somme(C_PERCOIT))
+        self._bloc(date, "taux_non_percu", prest, noms_g, taux_non_percu(n_el, n_el - somme(C_PERCOIT)))
+        self._bloc(date, "taux_en_cours_normal", prest, noms_g, taux_en_cours_normal(n_el, somme(C_EN_COURS_NORMAL)))
         self._bloc(date, "taux_non_recours", prest, noms_g, taux_non_recours(n_el, n_nr))
-        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, somme(1, 2)))
-        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, somme(3)))
-        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(4)))
-        self._bloc(date, "taux_non_proposition", prest, noms_g, taux_non_proposition(n_el, somme(2)))
+        self._bloc(date, "taux_non_connaissance", prest, noms_g, taux_non_connaissance(n_el, somme(C_NON_CONNAISSANCE)))
+        self._bloc(date, "taux_non_demande", prest, noms_g, taux_non_demande(n_el, somme(C_NON_DEMANDE)))
+        self._bloc(date, "taux_non_reception", prest, noms_g, taux_non_reception(n_el, somme(*CLASSES_NON_RECEPTION)))
+        for nom, k in (("abandon", C_ABANDON), ("rejet", C_REJET), ("rupture", C_RUPTURE), ("attente", C_ATTENTE)):
+            self._bloc(date, f"taux_non_reception_{nom}", prest, noms_g, taux_non_reception(n_el, somme(k)))
+        self._bloc(date, "taux_non_proposition", prest, noms_g,
+                   taux_non_proposition(n_nr, par_groupe(nr_cases & muet)))
         montant = np.asarray(M.montant_du).reshape(-1)[idx]
-        nr = ~benef
+        nr = nr_cases
         somme_nr = np.bincount(cle[nr], weights=montant[nr], minlength=n_cel * n_p).reshape(n_cel, n_p)
         self._bloc(date, "montant_non_verse", prest, noms_g, montant_non_verse((A.T @ somme_nr).T))
         # Perçoit déjà une AUTRE prestation, hors celles que le droit étudié ouvre automatiquement ou qui l'ouvrent
@@ -341,8 +406,8 @@ class Releve:
         autres_admises = masque_autres_prestations(cat.automatique_pour)
         autre = (bits[ie] & autres_admises[be]) != 0
         n_el_a = np.stack([np.bincount(be[autre], minlength=n_p), np.bincount(be[~autre], minlength=n_p)], axis=1)
-        n_nr_a = np.stack([np.bincount(be[autre & ~benef], minlength=n_p),
-                           np.bincount(be[~autre & ~benef], minlength=n_p)], axis=1)
+        n_nr_a = np.stack([np.bincount(be[autre & nr], minlength=n_p),
+                           np.bincount(be[~autre & nr], minlength=n_p)], axis=1)
         self._bloc(date, "taux_non_recours_selon_autre", prest, ["percoit_autre=oui", "percoit_autre=non"],
                    taux_non_recours_selon_autre(n_el_a, n_nr_a))
         # Par tranche du montant dû (par prestation) et par autre prestation perçue (chacune).
@@ -362,7 +427,7 @@ class Releve:
         self._bloc(date, "taux_non_recours_selon_percue", prest, [f"percoit={c}" for c in prest],
                    taux_non_recours_selon_percue(el_pc, nr_pc))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
-            nr_dense = M.non_recours()
+            nr_dense = M.non_percu()
             M.trimestres_el[:] = np.where(el, np.minimum(M.trimestres_el + 1, TRIMESTRES_MAX), 0)
             M.trimestres_nr[:] = np.where(nr_dense, np.minimum(M.trimestres_nr + 1, TRIMESTRES_MAX), 0)
             e3 = M.trimestres_el.reshape(-1)[idx] >= 3  # trimestres_el > 0 seulement pour les éligibles
@@ -398,6 +463,19 @@ class Releve:
         for k, nom in enumerate(("heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec",
                                  "heures_orienter", "heures_hors_mandat", "heures_transfert_tacite")):
             self._bloc(date, nom, ["toutes"], acteurs, c.heures[:, k][None, :])
+        # Compte des heures par genre d'aide et par (genre, territoire) : offertes = servies + inutilisées +
+        # reportées (variation du report, dette des déclarations comprise) ; sans capacité déclarée (entourage,
+        # service payant) : offertes, inutilisées et reportées sans objet (NaN).
+        sans_capacite = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
+        noms_gz = acteurs + noms_acteur_territoire()
+        for nom, tab, capacite in (("heures_offertes", c.offertes, True), ("heures_servies", c.servies, False),
+                                   ("heures_inutilisees", c.inutilisees, True),
+                                   ("heures_reportees", c.reportees, True),
+                                   ("heures_demande_non_servie", c.non_servie, False)):
+            v = np.concatenate([tab.sum(axis=1), tab.ravel()])
+            if capacite:
+                v = np.where(np.concatenate([sans_capacite, np.repeat(sans_capacite, len(TERRITOIRES))]), np.nan, v)
+            self._bloc(date, nom, ["toutes"], noms_gz, v[None, :])
         self._bloc(date, "n_episodes_aide", ["toutes"], acteurs, c.episodes[None, :])
         self._bloc(date, "n_demandes_aide", ["toutes"], acteurs, c.demandes_aide[None, :])
         self._bloc(date, "n_abandons_file", ["toutes"], acteurs, c.abandons_file[None, :])
@@ -406,6 +484,7 @@ class Releve:
         for a in m.acteurs:
             files[1 + a.g] += a.longueur_file
         self._bloc(date, "file_attente", ["toutes"], acteurs, files[None, :])
+        self._bloc(date, "file_attente_heures", ["toutes"], acteurs, (files * charge_attendue(m.p))[None, :])
         det = M.detenteur.reshape(-1)[idx]
         det = det[det >= 0]
         n_det = np.bincount(m.genre_par_id[det], minlength=len(GENRES_AIDE)) if det.size else np.zeros(len(GENRES_AIDE))
@@ -435,7 +514,8 @@ class Releve:
                 if dates[0] != date:
                     break
                 if ind[0].startswith("heures_"):
-                    sortie[f"{ind[0]}_total"] = float(val.sum())
+                    par_genre = np.array([str(g).startswith("acteur=") for g in grp])
+                    sortie[f"{ind[0]}_total"] = float(np.nansum(val[par_genre]))
                     continue
                 for pr, g, v in zip(prest, grp, val):
                     if g == "ensemble":
@@ -521,7 +601,7 @@ def totaux_flux(series: pd.DataFrame, par: list[str], run: tuple[str, ...] | lis
     idx = pd.MultiIndex.from_frame(cles) if run else pd.Index(cles["date"], name="date")
     reel = f["valeur"].to_numpy(dtype=float) / SEMAINES_PAR_MOIS_RELEVE * w.reindex(idx).to_numpy()
     tab = f[list(par)].assign(_reel=reel)
-    total = tab.groupby(list(par), observed=True)["_reel"].sum()
+    total = tab.groupby(list(par), observed=True)["_reel"].sum(min_count=1)  # NaN si aucune valeur
     if sur is None:
         return total.rename("valeur")
     if run:
@@ -553,8 +633,9 @@ def resume(series: pd.DataFrame, annee: int | None = None) -> dict[str, float]:
     for ind, v in usage.groupby("indicateur", observed=True)["valeur"]:
         sortie[str(ind)] = float(v.mean())
     ind_d = d["indicateur"].astype(str)
-    if ind_d.str.startswith("heures_").any():
-        tot = totaux_flux(d[ind_d.str.startswith("heures_") | ind_d.eq("semaines_releve")], ["indicateur", "groupe"])
+    heures = ind_d.str.startswith("heures_") & d["groupe"].astype(str).str.startswith("acteur=")
+    if heures.any():  # NaN : sans capacité déclarée
+        tot = totaux_flux(d[heures | ind_d.eq("semaines_releve")], ["indicateur", "groupe"])
         for (ind, gr), v in tot.items():
             sortie[f"{ind}_{str(gr).split('=')[1]}"] = float(v)
     return sortie

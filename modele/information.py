@@ -1,11 +1,14 @@
-"""Information : les ménages apprennent leurs droits (base, réseau, contacts) ; un contact muet = non-proposition.
+"""Information : les ménages apprennent leurs droits (base, réseau, contacts) ; proposition et non-proposition.
 
 Règle : chaque semaine, un ménage éligible qui ignore son droit l'apprend avec le hasard
 `taux_information` + `coef_reseau` × (part des ménages semblables — même territoire et même quintile — qui
-connaissent ce droit). Les contacts de la semaine précédente (entourage, acteurs, guichets) informent en plus,
-avec une probabilité qui dépend de l'acteur : un acteur « global » informe de tous les droits, un guichet
-surtout de ceux de son organisme. Un contact qui aurait pu informer et ne l'a pas fait est daté : le ménage
-est compté en non-proposition pendant `fenetre_non_proposition`.
+connaissent ce droit). Les contacts de la semaine précédente (entourage, acteurs, guichets) avec un éligible
+sans droit ouvert ni demande en cours proposent en plus le droit, qu'il le connaisse ou non, avec une
+probabilité qui dépend du genre de l'agent (un acteur « global » de tous les droits, un guichet surtout de ceux
+de son organisme), de sa formation et de la pression du temps (`probabilite_contact`) : le droit proposé est
+appris s'il était ignoré et (re)considéré la semaine même. La non-proposition est un acte de l'institution : le
+contact d'un agent apte à détecter le droit (`detecte`) qui ne l'a pas proposé est daté, et le ménage est compté
+en non-proposition pendant `fenetre_non_proposition`, quoi qu'il sache.
 """
 
 from __future__ import annotations
@@ -16,30 +19,73 @@ import numpy as np
 
 from modele import creux
 from modele.creux import uniques
-from modele.etat import AUCUN
+from modele.etat import AUCUN, TERRITOIRES
 from modele.prestations import GENRES_ACTEURS, GLOBAUX
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
 
 
-def probabilite_contact(m: ModeleNonRecours, code: int) -> np.ndarray:
-    """Probabilité (P,) qu'un contact du code donné informe de chaque prestation non connue."""
-    p, cat = m.p, m.catalogue
-    n_p = cat.noms.__len__()
+def detecte(code: int) -> bool:
+    """Le contact du code donné est un agent apte à détecter un droit et à le proposer (guichet d'un organisme,
+    acteur « global » : travailleur social, France Services, association) ; l'entourage, le conseiller numérique et
+    le service payant manipulent les outils sans analyser les droits ([okbani2020] §II.4.b) : ils informent
+    parfois, mais leur silence n'est pas une non-proposition."""
     if code == 0:
-        return np.full(n_p, p["information.p_contact_famille"])
+        return False
     if code <= len(GENRES_ACTEURS):
+        return GENRES_ACTEURS[code - 1] in GLOBAUX
+    return True
+
+
+def pression_contact(m: ModeleNonRecours, code: int) -> np.ndarray:
+    """Pression du temps sur l'agent du code donné, par territoire (T,) : surcharge de sa file (acteur) ou part de
+    la demande refusée (guichet) la semaine passée ; 0 pour l'entourage."""
+    n_z = len(TERRITOIRES)
+    if code == 0:
+        return np.zeros(n_z)
+    if code <= len(GENRES_ACTEURS):
+        return np.array([m.acteur(code - 1, z).pression for z in range(n_z)])
+    o = code - 1 - len(GENRES_ACTEURS)
+    return np.array([m.guichet(o, z).pression for z in range(n_z)])
+
+
+def formation_contact(m: ModeleNonRecours, code: int) -> float:
+    """Part formée des intervenants du code donné (acteurs : `acteurs.<genre>.formation`) ; guichets et entourage :
+    la formation de référence (aucun effet)."""
+    if 1 <= code <= len(GENRES_ACTEURS):
+        return float(m.p[f"acteurs.{GENRES_ACTEURS[code - 1]}.formation"])
+    return float(m.p["information.formation_reference"])
+
+
+def probabilite_contact(m: ModeleNonRecours, code: int, pression: np.ndarray | float = 0.0) -> np.ndarray:
+    """Probabilité (n, P) ou (P,) qu'un contact du code donné propose (ou fasse connaître) chaque prestation :
+    sigmoïde(logit(probabilité de base du genre) + coef_formation × (formation − référence) − coef_pression ×
+    pression). Probabilités de base : `p_contact_famille`, `p_contact_global`, `p_contact_numerique`,
+    `p_contact_guichet_propre` / `_autre` (prestation de l'organisme du guichet ou d'un autre)."""
+    p, cat = m.p, m.catalogue
+    n_p = len(cat.noms)
+    if code == 0:
+        base = np.full(n_p, p["information.p_contact_famille"])
+    elif code <= len(GENRES_ACTEURS):
         genre = GENRES_ACTEURS[code - 1]
         cle = "information.p_contact_global" if genre in GLOBAUX else "information.p_contact_numerique"
-        return np.full(n_p, p[cle])
-    o = code - 1 - len(GENRES_ACTEURS)
-    return np.where(cat.organisme == o, p["information.p_contact_guichet_propre"],
-                    p["information.p_contact_guichet_autre"])
+        base = np.full(n_p, p[cle])
+    else:
+        o = code - 1 - len(GENRES_ACTEURS)
+        base = np.where(cat.organisme == o, p["information.p_contact_guichet_propre"],
+                        p["information.p_contact_guichet_autre"])
+    base = np.clip(base, 1e-9, 1 - 1e-9)
+    ecart = (p["information.coef_formation_proposition"]
+             * (formation_contact(m, code) - p["information.formation_reference"]))
+    logit = np.log(base / (1 - base)) + ecart - p["information.coef_pression_proposition"] * np.asarray(
+        pression, dtype=float)[..., None]
+    return 1.0 / (1.0 + np.exp(-logit))
 
 
 def appliquer(m: ModeleNonRecours) -> None:
-    """Contacts de la semaine passée, puis apprentissage de base et par le réseau."""
+    """Contacts de la semaine passée (propositions et non-propositions), puis apprentissage de base et par le
+    réseau."""
     rng = m.aleas["information"]
     M, t, cat, p = m.menages, m.t, m.catalogue, m.p
     contacts, m.contacts = m.contacts, []
@@ -47,14 +93,23 @@ def appliquer(m: ModeleNonRecours) -> None:
         if i.size == 0:
             continue
         i = uniques(i)
-        ignorant = M.eligible[i] & ~M.connait[i] & (M.statut[i] == AUCUN)
-        informe = ignorant & (rng.random(ignorant.shape) < probabilite_contact(m, code)[None, :])
-        ii, bb = np.nonzero(informe)
+        # Éligibles sans droit ouvert ni demande en cours, qu'ils connaissent leur droit ou non.
+        cible = M.eligible[i] & (M.statut[i] == AUCUN)
+        if not cible.any():
+            continue
+        pression = pression_contact(m, code)[M.territoire[i]]
+        propose = cible & (rng.random(cible.shape) < probabilite_contact(m, code, pression))
+        ignorant = ~M.connait[i]
+        ii, bb = np.nonzero(propose & ignorant)
         M.connait[i[ii], bb] = True
-        M.t_decision[i[ii], bb] = t
         m.journal.noter(i[ii], bb, "informe", code)
-        ii, bb = np.nonzero(ignorant & ~informe)
-        M.t_contact_sans_info[i[ii], bb] = t
+        ii, bb = np.nonzero(propose)
+        M.t_decision[i[ii], bb] = t  # le droit proposé est (re)considéré cette semaine
+        if detecte(code):
+            ii, bb = np.nonzero(propose & ~ignorant)
+            m.journal.noter(i[ii], bb, "propose", code)
+            ii, bb = np.nonzero(cible & ~propose)
+            M.t_non_proposition[i[ii], bb] = t
 
     # Réseau : part de connaisseurs parmi les éligibles du même territoire et du même quintile.
     # Ensemble creux des ignorants (éligible, ne connaît pas) : ceux de la semaine passée et les cases dont

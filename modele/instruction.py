@@ -17,7 +17,7 @@ import numpy as np
 
 from modele import creux
 from modele.creux import uniques
-from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, SUSPENDU
+from modele.etat import AUCUN, DEMARCHE, INSTRUCTION, PERCOIT, PLUS_TARD, REJET, SUSPENDU
 from modele.tentatives import canal_initial, decourager
 
 if TYPE_CHECKING:
@@ -57,7 +57,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ip, bp, "pieces", "l'organisme demande des pièces")
 
     ir, br = i[rejet], b[rejet]
-    decourager(m, ir, br, rng)
+    decourager(m, ir, br, rng, REJET)
     m.journal.noter(ir, br, "rejet", "demande rejetée")
 
     ouvrir_droit(m, i[ok], b[ok])

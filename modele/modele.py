@@ -102,6 +102,9 @@ class ModeleNonRecours(mesa.Model):
         n_id = self.agent_id_counter + 1
         self.genre_par_id = np.zeros(n_id, dtype=np.int64)
         self.capacite_par_id = np.zeros(n_id, dtype=np.float32)
+        self.index_acteur_par_id = np.full(n_id, -1, dtype=np.int64)
+        for k, a in enumerate(self.acteurs):
+            self.index_acteur_par_id[a.unique_id] = k
         self.noms_genre_par_code = GENRES_AIDE
         self.parametres_changes()
         if suivre is not None and not isinstance(suivre, int) and len(suivre) == self.menages.n:
@@ -174,6 +177,24 @@ class ModeleNonRecours(mesa.Model):
             else:
                 out[:, b] = d[nom]
         return out
+
+    def definitions_causes(self) -> tuple[int, int, int]:
+        """(pas courant, délai normal d'une demande, fenêtre de la non-réception) : les arguments de
+        `Menages.classes` (paramètres `indicateurs.delai_traitement_normal`, `indicateurs.fenetre_non_reception`)."""
+        return (self.t, int(self.p["indicateurs.delai_traitement_normal"]),
+                int(self.p["indicateurs.fenetre_non_reception"]))
+
+    def classes(self) -> np.ndarray:
+        """Classe exclusive (N, P) de chaque couple (ménage, prestation) maintenant (index dans `etat.CLASSES`)."""
+        return self.menages.classes(*self.definitions_causes())
+
+    def types_non_recours(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Masques (N, P) de non-connaissance, non-demande, non-réception maintenant."""
+        return self.menages.types_non_recours(*self.definitions_causes())
+
+    def situations(self) -> np.ndarray:
+        """Situation de chaque ménage maintenant pour la vue (index dans `etat.SITUATIONS`)."""
+        return self.menages.situation(*self.definitions_causes())
 
     def emplacement(self, identifiant: int) -> int:
         """Case du ménage `identifiant`, ou -1 s'il a quitté la population."""

@@ -389,7 +389,8 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         etape=plein(0, np.int8),
         canal=plein(0, np.int8), tentatives=plein(0, np.int8), t_prochain=plein(PLUS_TARD, np.int32),
         t_decision=plein(PLUS_TARD, np.int32), t_renouvellement=plein(PLUS_TARD, np.int32),
-        t_debut_eligibilite=plein(JAMAIS, np.int32), t_contact_sans_info=plein(JAMAIS, np.int32),
+        t_debut_eligibilite=plein(JAMAIS, np.int32), t_non_proposition=plein(JAMAIS, np.int32),
+        t_demande=plein(JAMAIS, np.int32), issue_demande=plein(0, np.int8), t_issue_demande=plein(JAMAIS, np.int32),
         perception=plein(p["decision.perception_initiale"], np.float32), detenteur=plein(-1, np.int16),
         trimestres_nr=plein(0, np.int8), trimestres_el=plein(0, np.int8), a_demande=z.copy(),
     )

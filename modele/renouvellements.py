@@ -2,9 +2,10 @@
 
 Règle : à l'échéance, la déclaration réussit avec sigmoïde(pente × (capacité de suivi − difficulté) + bonus),
 où la difficulté est celle d'une déclaration pré-remplie si la politique l'a instaurée. Si un aidant garde
-les identifiants, c'est lui qui déclare (sa capacité, son temps : la dépendance créée par « faire à la place »).
-Sinon le ménage déclare, avec son entourage s'il en a un. Échec : droit suspendu (rupture) ; au bout du délai
-de régularisation, le droit est rétabli avec `p_regularisation` × capacité relative, sinon fermé.
+les identifiants, c'est lui qui déclare (sa capacité, son temps pris sur ses heures de la semaine : la
+dépendance créée par « faire à la place ») tant que sa dette d'heures le permet. Sinon le ménage déclare, avec
+son entourage s'il en a un. Échec : droit suspendu (rupture) ; au bout du délai de régularisation, le droit est
+rétabli avec `p_regularisation` × capacité relative, sinon fermé.
 """
 
 from __future__ import annotations
@@ -14,11 +15,34 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.creux import uniques
-from modele.etat import PERCOIT, PLUS_TARD, SUSPENDU
+from modele.etat import FERMETURE, PERCOIT, PLUS_TARD, SUSPENDU
 from modele.tentatives import capacites, decourager, sigmoide
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
+
+
+def declarations_par_aidant(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.ndarray:
+    """Déclarations échues dont l'aidant détenteur des identifiants (`detenteurs`, -1 : aucun) a le temps : chacune
+    prend `accompagnement.heures_declaration` sur les heures de l'aidant (son report, qui peut devenir une dette
+    d'au plus `accompagnement.dette_max_semaines` semaines d'heures, reprise sur ses semaines suivantes). Au-delà,
+    le ménage déclare seul. Rend le masque des déclarations faites par l'aidant ; compte leurs heures."""
+    p = m.p
+    fait = np.zeros(detenteurs.size, dtype=bool)
+    h = p["accompagnement.heures_declaration"]
+    for uid in uniques(detenteurs[detenteurs >= 0]):
+        a = m.acteurs[m.index_acteur_par_id[uid]]
+        k = np.flatnonzero(detenteurs == uid)
+        plancher = -p["accompagnement.dette_max_semaines"] * a.heures
+        n = k.size if h <= 0 else int(min(k.size, max(0.0, np.floor((a.reliquat - plancher) / h + 1e-9))))
+        if n == 0:
+            continue
+        fait[k[:n]] = True
+        a.reliquat -= n * h
+        m.compteurs.reportees[1 + a.g, a.territoire] -= n * h
+        m.compteurs.ajouter_heures(1 + a.g, n * h, "place", hors_mandat=not a.param("mandat_faire_a_la_place"),
+                                   finance=bool(a.param("finance")), territoire=a.territoire)
+    return fait
 
 
 def appliquer(m: ModeleNonRecours) -> None:
@@ -29,19 +53,9 @@ def appliquer(m: ModeleNonRecours) -> None:
     diff = np.where(cat.preremplie[b], p["renouvellements.difficulte_preremplie"],
                     p["renouvellements.difficulte_declaration"])
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
-    det = M.detenteur[i, b]
-    par_aidant = det >= 0
+    par_aidant = declarations_par_aidant(m, M.detenteur[i, b])
     if par_aidant.any():
-        cap_acteur = m.capacite_par_id[det[par_aidant]]
-        cap[par_aidant] = cap_acteur
-        genres = m.genre_par_id[det[par_aidant]]
-        h = p["accompagnement.heures_declaration"]
-        for g in uniques(genres):
-            nb = int((genres == g).sum())
-            nom = m.noms_genre_par_code[g]
-            m.compteurs.ajouter_heures(g, nb * h, "place",
-                                       hors_mandat=not p[f"acteurs.{nom}.mandat_faire_a_la_place"],
-                                       finance=bool(p[f"acteurs.{nom}.finance"]))
+        cap[par_aidant] = m.capacite_par_id[M.detenteur[i, b][par_aidant]]
     ok = rng.random(i.size) < sigmoide(p["demarches.pente"] * (cap - diff) + p["demarches.bonus_en_ligne"])
     M.t_renouvellement[i[ok], b[ok]] += cat.periode[b[ok]]
     rupt = ~ok
@@ -63,5 +77,5 @@ def appliquer(m: ModeleNonRecours) -> None:
     M.t_renouvellement[ig, bg] = t + cat.periode[bg]
     m.journal.noter(ig, bg, "regularisation", "droit rétabli")
     ic, bc = i[~reg], b[~reg]
-    decourager(m, ic, bc, rng)
+    decourager(m, ic, bc, rng, FERMETURE)
     m.journal.noter(ic, bc, "fermeture", "droit fermé faute de régularisation")

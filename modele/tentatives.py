@@ -15,6 +15,7 @@ import numpy as np
 
 from modele.creux import uniques
 from modele.etat import (
+    ABANDON,
     ACTEUR,
     ATTENTE,
     AUCUN,
@@ -129,13 +130,16 @@ def canal_initial(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ran
     return np.where(en_ligne, EN_LIGNE, autre).astype(np.int8)
 
 
-def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
+def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator, issue: int,
                garder_etape: bool = False) -> None:
-    """La demande (ou le droit) s'arrête sur un échec : statut AUCUN, réussite perçue réduite de
-    `perte_perception_echec`, reconsidération après un délai géométrique de moyenne `reconsideration`.
-    Sert au renoncement (les étapes franchies restent acquises), au rejet et à la fermeture d'un droit."""
+    """La demande (ou le droit) s'arrête sur un échec : statut AUCUN, issue datée (`ISSUES_DEMANDE` : abandon,
+    rejet, fermeture), réussite perçue réduite de `perte_perception_echec`, reconsidération après un délai
+    géométrique de moyenne `reconsideration`. Sert au renoncement (les étapes franchies restent acquises), au rejet
+    et à la fermeture d'un droit."""
     M, p, t = m.menages, m.p, m.t
     M.statut[i, b] = AUCUN
+    M.issue_demande[i, b] = issue
+    M.t_issue_demande[i, b] = t
     if not garder_etape:
         M.etape[i, b] = 0
     M.tentatives[i, b] = 0
@@ -146,7 +150,7 @@ def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random
 
 def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
     """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
-    decourager(m, i, b, rng, garder_etape=True)
+    decourager(m, i, b, rng, ABANDON, garder_etape=True)
     m.menages.t_abandon_def[i] = m.t
     m.journal.noter(i, b, "renonce", "renonce à sa demande")
 
@@ -193,12 +197,31 @@ def mandat_payant(p) -> dict:
             "finance": bool(p["acteurs.prestataire_prive.finance"])}
 
 
-def heures_famille(m: ModeleNonRecours, n: int) -> None:
-    """Compte le travail transféré à l'entourage."""
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 0] += n * m.p["demarches.heures_famille"]
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 1] += n * m.p["demarches.heures_famille"]
-    m.compteurs.heures[GENRES_AIDE.index("famille"), 5] += n * m.p["demarches.heures_famille"]
-    m.compteurs.episodes[GENRES_AIDE.index("famille")] += n
+def charge_attendue(p) -> float:
+    """Heures attendues d'une demande d'accompagnement : part « à la place » attendue × durée « à la place » + le
+    reste × durée « avec » (`accompagnement.part_place_charge_attendue`)."""
+    q = p["accompagnement.part_place_charge_attendue"]
+    return q * p["accompagnement.heures_faire_a_la_place"] + (1.0 - q) * p["accompagnement.heures_faire_avec"]
+
+
+def heures_famille(m: ModeleNonRecours, i: np.ndarray) -> None:
+    """Compte le travail transféré à l'entourage des ménages `i` (une demande et un épisode chacun, « à la place »,
+    non financé), par territoire ; l'entourage n'a pas de capacité déclarée (pas d'heures offertes)."""
+    g = GENRES_AIDE.index("famille")
+    m.compteurs.ajouter_heures(g, m.p["demarches.heures_famille"], "place", hors_mandat=False, finance=False,
+                               territoires_menages=m.menages.territoire[i])
+    m.compteurs.episodes[g] += i.size
+    m.compteurs.demandes_aide[g] += i.size
+
+
+def compter_payant(m: ModeleNonRecours, i: np.ndarray) -> None:
+    """Compte le service payant fait pour les ménages `i` (une demande et un épisode « à la place » chacun), par
+    territoire ; capacité non limitée (pas d'heures offertes)."""
+    g = 1 + GENRES_ACTEURS.index("prestataire_prive")
+    m.compteurs.ajouter_heures(g, m.p["accompagnement.heures_faire_a_la_place"], "place", **mandat_payant(m.p),
+                               territoires_menages=m.menages.territoire[i])
+    m.compteurs.episodes[g] += i.size
+    m.compteurs.demandes_aide[g] += i.size
 
 
 def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:

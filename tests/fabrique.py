@@ -56,7 +56,7 @@ def vider(m: ModeleNonRecours, t: int = 0) -> None:
     for nom in ("t_prochain", "t_decision", "t_renouvellement"):
         getattr(M, nom)[:] = PLUS_TARD
     M.t_courante[:] = PLUS_TARD
-    for nom in ("t_debut_eligibilite", "t_contact_sans_info"):
+    for nom in ("t_debut_eligibilite", "t_non_proposition", "t_demande", "t_issue_demande"):
         getattr(M, nom)[:] = JAMAIS
     for nom in ("t_en_ligne", "t_abandon", "t_abandon_def", "t_aide"):
         getattr(M, nom)[:] = JAMAIS

@@ -39,7 +39,8 @@ def _vectorise(graine):
     s = s[s["groupe"] == "ensemble"]
     el = s[s["indicateur"] == "n_eligibles"].pivot(index="date", columns="prestation", values="valeur")
     ign = s[s["indicateur"] == "taux_non_connaissance"].pivot(index="date", columns="prestation", values="valeur")
-    nr = s[s["indicateur"] == "taux_non_recours"].pivot(index="date", columns="prestation", values="valeur")
+    # Le repère par agents compte les éligibles non bénéficiaires : le non perçu (demandes en cours comprises).
+    nr = s[s["indicateur"] == "taux_non_percu"].pivot(index="date", columns="prestation", values="valeur")
     return el / N, ign * el, nr * el, el
 
 

@@ -28,10 +28,12 @@ def _mensuel(annee, indicateur, prestation, groupe, valeurs):
 def test_c1_moyenne_des_fins_de_trimestre_seulement():
     # Mois de fin de trimestre : 0.30, 0.32, 0.36, 0.38 (moyenne 0.34) ; les autres mois valent 0.9 et 2019 aussi.
     v = [0.9, 0.9, 0.30, 0.9, 0.9, 0.32, 0.9, 0.9, 0.36, 0.9, 0.9, 0.38]
-    s = _serie(_mensuel(2018, "taux_non_recours", "rsa", "ensemble", v)
-               + _mensuel(2019, "taux_non_recours", "rsa", "ensemble", [0.9] * 12)
-               + _mensuel(2018, "taux_non_recours", "rsa", "age=18-29", [0.0] * 12)
-               + _mensuel(2018, "taux_non_recours", "prime_activite", "ensemble", [0.0] * 12))
+    # C1 lit le non perçu (convention DREES, demandes en cours comprises), pas le non-recours.
+    s = _serie(_mensuel(2018, "taux_non_percu", "rsa", "ensemble", v)
+               + _mensuel(2018, "taux_non_recours", "rsa", "ensemble", [0.5] * 12)
+               + _mensuel(2019, "taux_non_percu", "rsa", "ensemble", [0.9] * 12)
+               + _mensuel(2018, "taux_non_percu", "rsa", "age=18-29", [0.0] * 12)
+               + _mensuel(2018, "taux_non_percu", "prime_activite", "ensemble", [0.0] * 12))
     assert C.c1_rsa_trimestriel(s) == pytest.approx(0.34)
 
 
@@ -41,15 +43,15 @@ def test_c2_persistant_et_c4_pa_annees_distinctes():
                 ("2018-09", "taux_non_recours_persistant", "rsa", "ensemble", 0.3),
                 ("2018-12", "taux_non_recours_persistant", "rsa", "ensemble", 0.2),
                 ("2017-12", "taux_non_recours_persistant", "rsa", "ensemble", 0.9)]
-               + _mensuel(2016, "taux_non_recours", "prime_activite", "ensemble", [0.3] * 11 + [0.18]))
+               + _mensuel(2016, "taux_non_percu", "prime_activite", "ensemble", [0.3] * 11 + [0.18]))
     assert C.c2_rsa_persistant(s) == pytest.approx(0.2)
     assert C.c4_prime_activite(s) == pytest.approx((0.3 * 3 + 0.18) / 4)
 
 
 def test_c3_moyenne_annuelle_des_douze_mois():
     v = list(np.linspace(0.2, 0.42, 12))
-    s = _serie(_mensuel(2021, "taux_non_recours", "css_gratuite", "ensemble", v)
-               + _mensuel(2022, "taux_non_recours", "css_gratuite", "ensemble", [1.0] * 12))
+    s = _serie(_mensuel(2021, "taux_non_percu", "css_gratuite", "ensemble", v)
+               + _mensuel(2022, "taux_non_percu", "css_gratuite", "ensemble", [1.0] * 12))
     assert C.c3_css_gratuite(s) == pytest.approx(np.mean(v))
 
 

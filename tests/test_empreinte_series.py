@@ -5,9 +5,10 @@ L'empreinte (SHA-256 des colonnes et des valeurs arrondies à 1e-9) a été calc
 acteurs, mandat du service payant ; puis renouvellement démographique et lien RSA → CSS ; puis effet de l'offre
 d'accompagnement sur le repli, choix de l'acteur au prorata de l'offre et selon l'attente annoncée ; puis échéances
 initiales datées du début du rodage ; puis population en euros, événements de vie, nouveaux identifiants,
-montant dû par ménage lu dans la table des droits et nouveaux indicateurs, issue 12 ; puis flux mensuels publiés
-en moyenne hebdomadaire × 52/12 et indicateur semaines_releve, issue 13 point 4) : elle est la même avec et
-sans les optimisations. Si un changement voulu du modèle
+montant dû par ménage lu dans la table des droits et nouveaux indicateurs, issue 12 ; puis causes selon la
+typologie ODENORE, non-proposition comme acte de l'agent, comptes d'heures par genre et territoire, issue 13 ; puis
+flux mensuels publiés en moyenne hebdomadaire × 52/12 et indicateur semaines_releve, issue 13 point 4) : elle est
+la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
 """
@@ -18,7 +19,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "06bf410b78b03d3d316695461c08caa8c08a43f399de32c2ffe3bd4ba64d51de"
+EMPREINTE = "bbd30bd44b9c1157d6b43d32557faadc77cc0b6e68d97b02f04a799f3a83deef"
 
 
 def empreinte(series) -> str:
@@ -40,5 +41,5 @@ def test_empreinte_petite_execution_inchangee(run_court, tmp_path_factory):
                         'calibration = false\n', encoding="utf-8")
     r = run_court(str(sans_cal), 7, 3000, "2014-01", "2016-12")
     s = r.series[r.series["indicateur"].astype(str) != "taux_non_recours_selon_autre"]
-    assert len(s) == 31926  # dont 36 lignes semaines_releve (un relevé par mois)
+    assert len(s) == 54354 + 36  # dont 36 lignes semaines_releve (un relevé par mois)
     assert empreinte(s) == EMPREINTE

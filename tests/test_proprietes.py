@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from experiences.execution import SpecRun, executer_run
-from modele.etat import ATTENTE, AUCUN, PERCOIT, PLUS_TARD
+from modele.etat import ATTENTE, AUCUN, CLASSES, PERCOIT, PLUS_TARD
 from modele.modele import ModeleNonRecours
 
 
@@ -19,12 +19,22 @@ def _verifier_etat(m: ModeleNonRecours, n: int) -> None:
     M = m.menages
     for f in dataclasses.fields(M):
         assert getattr(M, f.name).shape[0] == n, f.name
-    # Partition : chaque couple éligible est dans exactement un des quatre états.
+    # Partition : chaque couple éligible est dans exactement un des cinq états (perçoit, en cours dans le délai
+    # normal, non-connaissance, non-demande, non-réception) ; les sous-types de non-réception partitionnent celle-ci.
     percoit = M.eligible & (M.statut == PERCOIT)
-    nc, nd, nrec = M.types_non_recours()
-    somme = percoit.astype(int) + nc + nd + nrec
+    classes = m.classes()
+    en_cours = classes == CLASSES.index("en_cours_normal")
+    nc, nd, nrec = m.types_non_recours()
+    somme = percoit.astype(int) + en_cours + nc + nd + nrec
     assert (somme[M.eligible] == 1).all()
     assert (somme[~M.eligible] == 0).all()
+    sous_types = sum((classes == CLASSES.index(f"non_reception_{k}")).astype(int)
+                     for k in ("abandon", "rejet", "rupture", "attente"))
+    assert np.array_equal(sous_types.astype(bool), nrec)
+    assert np.array_equal(M.non_percu(), nc | nd | nrec | en_cours)
+    # Une demande en cours est « dans son délai » ssi engagée depuis au plus le délai normal.
+    delai = m.p["indicateurs.delai_traitement_normal"]
+    assert (M.t_demande[en_cours] >= m.t - delai).all()
     # Un couple non éligible n'a ni demande ni droit.
     assert (M.statut[~M.eligible] == AUCUN).all()
     # Files : seulement des couples en attente, chacun dans une seule file.
@@ -72,7 +82,7 @@ def test_rodage_fait_vivre_les_echeances_initiales():
 
 
 def _large(series: pd.DataFrame) -> pd.DataFrame:
-    d = series[series["indicateur"].astype(str).str.startswith("taux_non")]
+    d = series[series["indicateur"].astype(str).str.startswith(("taux_non", "taux_en_cours"))]
     return d.pivot_table(index=["date", "prestation", "groupe"], columns="indicateur", values="valeur",
                          observed=True, dropna=False)
 
@@ -82,11 +92,45 @@ def test_identites_non_recours(series_ref):
     w = w[w["taux_non_recours"].notna()]
     assert len(w) > 500
     somme = w["taux_non_connaissance"] + w["taux_non_demande"] + w["taux_non_reception"]
-    np.testing.assert_allclose(somme, w["taux_non_recours"], atol=1e-9)
-    assert (w["taux_non_proposition"] <= w["taux_non_connaissance"] + 1e-12).all()
+    np.testing.assert_allclose(somme, w["taux_non_recours"], atol=1e-6)
+    sous = sum(w[f"taux_non_reception_{k}"] for k in ("abandon", "rejet", "rupture", "attente"))
+    np.testing.assert_allclose(sous, w["taux_non_reception"], atol=1e-6)
+    np.testing.assert_allclose(w["taux_non_recours"] + w["taux_en_cours_normal"], w["taux_non_percu"], atol=1e-6)
     assert ((w["taux_non_recours"] >= 0) & (w["taux_non_recours"] <= 1)).all()
-    # La non-proposition existe bien (sinon l'identité ci-dessus serait vide de sens).
-    assert (w["taux_non_proposition"] > 0).any()
+    # La non-proposition est un calque (part des non-recourants), pas une quatrième cause : elle touche aussi des
+    # ménages qui connaissent leur droit, et chaque sous-type de non-réception existe.
+    np_ = w["taux_non_proposition"].dropna()
+    assert ((np_ >= 0) & (np_ <= 1)).all() and (np_ > 0).any()
+    ens = w.xs("ensemble", level="groupe")
+    assert (np_.xs("ensemble", level="groupe") > ens["taux_non_connaissance"] / ens["taux_non_recours"]).any()
+    for k in ("abandon", "rejet", "rupture", "attente"):
+        assert (ens[f"taux_non_reception_{k}"] > 0).any(), k
+
+
+def test_identite_des_heures_sur_chaque_ligne(series_ref):
+    # Offertes = servies + inutilisées + reportées, pour chaque acteur à capacité, par genre et par (genre,
+    # territoire), chaque mois ; les genres par territoire somment au genre.
+    d = series_ref[series_ref["indicateur"].astype(str).str.startswith("heures_")]
+    d = d.assign(groupe=d["groupe"].astype(str), indicateur=d["indicateur"].astype(str), date=d["date"].astype(str))
+    w = d.pivot_table(index=["date", "groupe"], columns="indicateur", values="valeur", dropna=False)
+    cap = w[w["heures_offertes"].notna()]
+    assert len(cap) > 100 and (cap["heures_offertes"] >= 0).all() and (cap["heures_offertes"] > 0).mean() > 0.5
+    np.testing.assert_allclose(cap["heures_servies"] + cap["heures_inutilisees"] + cap["heures_reportees"],
+                               cap["heures_offertes"], rtol=1e-9, atol=1e-6)
+    # Les heures servies sont celles de toutes les postures (heures_accompagnement).
+    genre = w[w.index.get_level_values("groupe").str.startswith("acteur=")]
+    np.testing.assert_allclose(genre["heures_servies"], genre["heures_accompagnement"], rtol=1e-9, atol=1e-6)
+    gz = w[w.index.get_level_values("groupe").str.startswith("acteur_territoire=")].reset_index()
+    gz["acteur"] = "acteur=" + gz["groupe"].str.split("=").str[1].str.split(":").str[0]
+    tot = gz.groupby(["date", "acteur"])[["heures_servies", "heures_demande_non_servie"]].sum()
+    ref = genre.reset_index().set_index(["date", "groupe"])[["heures_servies", "heures_demande_non_servie"]]
+    ref.index.names = ["date", "acteur"]
+    pd.testing.assert_frame_equal(tot.sort_index(), ref.sort_index(), check_exact=False, atol=1e-6)
+    # Entourage et service payant : heures et demandes comptées, pas de capacité déclarée.
+    sans = w.xs("acteur=famille", level="groupe")
+    assert sans["heures_offertes"].isna().all() and (sans["heures_servies"] > 0).any()
+    dem = series_ref[(series_ref["indicateur"] == "n_demandes_aide") & (series_ref["groupe"] == "acteur=famille")]
+    assert (dem["valeur"] > 0).any()
 
 
 def test_effectifs_coherents(series_ref):

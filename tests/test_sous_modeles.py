@@ -23,17 +23,21 @@ from modele import (
     tentatives,
 )
 from modele.etat import (
+    ABANDON,
     ACTEUR,
     ATTENTE,
     AUCUN,
+    CLASSES,
     DEMARCHE,
     EN_LIGNE,
     FAMILLE,
+    FERMETURE,
     GUICHET,
     INSTRUCTION,
     JAMAIS,
     PERCOIT,
     PLUS_TARD,
+    REJET,
     SUSPENDU,
 )
 from modele.modele import ModeleNonRecours
@@ -268,12 +272,53 @@ def test_information_contact_muet_date_la_non_proposition(tmp_path):
                                 "prestations.rsa.taux_information": 0.0})
     M, b = m.menages, prestation(m, "rsa")
     _ignorants(m, b)
+    M.connait[CINQ[1], b] = True  # connaît son droit : la non-proposition est un acte de l'agent, pas du ménage
     m.t = 7
     m.contacts = [(CINQ[:3], 1 + GENRES_ACTEURS.index("association"))]
     information.appliquer(m)
-    assert not M.connait[CINQ, b].any()
-    assert (M.t_contact_sans_info[CINQ[:3], b] == 7).all()
-    assert (M.t_contact_sans_info[CINQ[3:], b] < 0).all()
+    assert not M.connait[CINQ[[0, 2, 3, 4]], b].any()
+    assert (M.t_non_proposition[CINQ[:3], b] == 7).all()
+    assert (M.t_non_proposition[CINQ[3:], b] < 0).all()
+
+
+def test_information_entourage_et_conseiller_numerique_ne_font_pas_de_non_proposition(tmp_path):
+    m = petit_modele(tmp_path, {"information.p_contact_famille": 0.0, "information.p_contact_numerique": 0.0,
+                                "information.coef_reseau": 0.0, "prestations.rsa.taux_information": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _ignorants(m, b)
+    m.contacts = [(CINQ[:2], 0), (CINQ[2:], 1 + GENRES_ACTEURS.index("conseiller_numerique"))]
+    information.appliquer(m)
+    assert (M.t_non_proposition[CINQ, b] < 0).all()
+
+
+def test_information_proposition_a_qui_connait_declenche_la_decision(tmp_path):
+    m = petit_modele(tmp_path, {"information.p_contact_global": 1.0, "information.coef_reseau": 0.0,
+                                "prestations.rsa.taux_information": 0.0})
+    M, b = m.menages, prestation(m, "rsa")
+    _ignorants(m, b)
+    M.connait[CINQ, b] = True
+    M.t_decision[CINQ, b] = PLUS_TARD  # avait décidé de ne pas demander, reconsidération lointaine
+    M.statut[CINQ[4], b] = DEMARCHE   # demande en cours : rien à proposer
+    m.t = 5
+    m.contacts = [(CINQ, 1 + GENRES_ACTEURS.index("france_services"))]
+    information.appliquer(m)
+    assert (M.t_decision[CINQ[:4], b] == 5).all() and M.t_decision[CINQ[4], b] == PLUS_TARD
+    assert (M.t_non_proposition[CINQ, b] < 0).all()
+
+
+def test_information_formation_et_pression_reglent_la_proposition(tmp_path):
+    m = petit_modele(tmp_path, {"information.p_contact_global": 0.5, "information.formation_reference": 0.3,
+                                "information.coef_formation_proposition": 2.0,
+                                "information.coef_pression_proposition": 1.5,
+                                "acteurs.france_services.formation": 0.8})
+    code = 1 + GENRES_ACTEURS.index("france_services")
+    # logit(0,5) = 0 ; + 2 × (0,8 − 0,3) = 1 ; − 1,5 × pression.
+    p0 = information.probabilite_contact(m, code, np.array([0.0, 1.0]))
+    np.testing.assert_allclose(p0[:, 0], [1 / (1 + np.exp(-1.0)), 1 / (1 + np.exp(0.5))])
+    # Guichet : formation de référence, pas d'effet de formation.
+    pg = information.probabilite_contact(m, m.code_contact_guichet(ORGANISMES.index("caf")), 0.0)
+    caf = m.catalogue.organisme == ORGANISMES.index("caf")
+    np.testing.assert_allclose(pg[caf], m.p["information.p_contact_guichet_propre"])
 
 
 def test_information_guichet_informe_de_son_organisme(tmp_path):
@@ -288,7 +333,7 @@ def test_information_guichet_informe_de_son_organisme(tmp_path):
     caf = m.catalogue.organisme == ORGANISMES.index("caf")
     assert M.connait[CINQ][:, caf].all()
     assert not M.connait[CINQ][:, ~caf].any()
-    assert (M.t_contact_sans_info[CINQ][:, ~caf] == m.t).all()
+    assert (M.t_non_proposition[CINQ][:, ~caf] == m.t).all()
 
 
 def test_information_taux_de_base(tmp_path):
@@ -336,7 +381,7 @@ def test_decision_utilite_faible_non_demande(tmp_path):
     assert (M.statut[CINQ, b] == AUCUN).all()
     assert not M.a_demande[CINQ, b].any()
     assert (M.t_decision[CINQ, b] > m.t).all() and (M.t_decision[CINQ, b] < PLUS_TARD).all()
-    nc, nd, nrec = M.types_non_recours()
+    nc, nd, nrec = m.types_non_recours()
     assert nd[CINQ, b].all()
 
 
@@ -376,6 +421,10 @@ def test_demarches_echec_certain_renonce_apres_tentatives_max(tmp_path):
     assert (M.t_abandon[CINQ] == m.t).all() and (M.t_abandon_def[CINQ] == m.t).all()
     assert M.perception[CINQ, b] == pytest.approx(p0 * 0.5)
     assert (M.t_decision[CINQ, b] > m.t).all()
+    # Demande abandonnée en cours de procédure : non-réception « abandon », datée.
+    assert (M.issue_demande[CINQ, b] == ABANDON).all() and (M.t_issue_demande[CINQ, b] == m.t).all()
+    M.a_demande[CINQ, b] = True
+    assert (m.classes()[CINQ, b] == CLASSES.index("non_reception_abandon")).all()
 
 
 def test_demarches_echec_repli_vers_entourage(tmp_path):
@@ -632,6 +681,7 @@ def test_instruction_rejet(tmp_path):
     assert (M.statut[CINQ, b] == AUCUN).all()
     assert (M.t_decision[CINQ, b] > m.t).all()
     assert (M.perception[CINQ, b] < m.p["decision.perception_initiale"]).all()
+    assert (M.issue_demande[CINQ, b] == REJET).all() and (M.t_issue_demande[CINQ, b] == m.t).all()
 
 
 def test_instruction_ouverture(tmp_path):
@@ -685,8 +735,9 @@ def test_renouvellements_declaration_manquee_suspend(tmp_path):
     assert (M.statut[CINQ, b] == SUSPENDU).all()
     assert m.compteurs.ruptures[b] == 5
     assert (M.t_prochain[CINQ, b] == m.t + 8).all()
-    nc, nd, nrec = M.types_non_recours()
+    nc, nd, nrec = m.types_non_recours()
     assert nrec[CINQ, b].all()
+    assert (m.classes()[CINQ, b] == CLASSES.index("non_reception_rupture")).all()
 
 
 def test_renouvellements_preremplie_plus_facile(tmp_path):
@@ -706,16 +757,62 @@ def test_renouvellements_preremplie_plus_facile(tmp_path):
 def test_renouvellements_l_aidant_qui_garde_les_identifiants_declare(tmp_path):
     m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 0.5,
                                 "acteurs.travailleur_social.capacite": 1.0, "demarches.pente": 40.0,
-                                "demarches.bonus_en_ligne": 0.0, "accompagnement.heures_declaration": 0.25})
+                                "demarches.bonus_en_ligne": 0.0, "accompagnement.heures_declaration": 0.25,
+                                "accompagnement.dette_max_semaines": 52.0})
     M, b = m.menages, prestation(m, "rsa")
     a = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
+    assert 52 * a.heures > 0.75  # le petit modèle laisse à l'aidant le temps des trois déclarations
     capable(m, CINQ, 0.0)
     _percoit(m, b)
     M.detenteur[CINQ[:3], b] = a.unique_id
+    a.reliquat = 0.0
     renouvellements.appliquer(m)
     assert (M.statut[CINQ[:3], b] == PERCOIT).all()
     assert (M.statut[CINQ[3:], b] == SUSPENDU).all()
     assert m.compteurs.heures[1 + a.g, 0] == pytest.approx(0.75)
+    # Les heures des déclarations sont prises sur le temps de l'aidant (sa dette, reprise la semaine suivante).
+    assert a.reliquat == pytest.approx(-0.75)
+    assert m.compteurs.servies[1 + a.g, a.territoire] == pytest.approx(0.75)
+    assert m.compteurs.reportees[1 + a.g, a.territoire] == pytest.approx(-0.75)
+
+
+def test_renouvellements_aidant_sans_temps_le_menage_declare_seul(tmp_path):
+    # Dette maximale d'une semaine d'heures : au-delà, le ménage déclare seul (et échoue ici).
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 0.5,
+                                "acteurs.travailleur_social.capacite": 1.0, "demarches.pente": 40.0,
+                                "demarches.bonus_en_ligne": 0.0, "accompagnement.dette_max_semaines": 1.0})
+    M, b = m.menages, prestation(m, "rsa")
+    a = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
+    h = a.heures
+    m.p = m.p.avec({"accompagnement.heures_declaration": h / 2})
+    capable(m, CINQ, 0.0)
+    _percoit(m, b)
+    M.detenteur[CINQ, b] = a.unique_id
+    a.reliquat = 0.0
+    renouvellements.appliquer(m)
+    assert (M.statut[CINQ[:2], b] == PERCOIT).all()  # deux déclarations : une semaine d'heures de dette
+    assert (M.statut[CINQ[2:], b] == SUSPENDU).all()
+    assert a.reliquat == pytest.approx(-h)
+
+
+def test_accompagnement_dette_d_heures_reduit_le_service_et_le_compte_tient(tmp_path):
+    m = petit_modele(tmp_path, REUSSITE_CERTAINE)
+    g = GENRES_ACTEURS.index("travailleur_social")
+    a = m.acteur(g, 0)
+    c = m.compteurs
+    a.reliquat = -a.heures  # une semaine de déclarations d'avance : aucune heure pour la file cette semaine
+    b = prestation(m, "rsa")
+    M = m.menages
+    M.eligible[CINQ, b] = True
+    M.statut[CINQ, b] = ATTENTE
+    a.ajouter(CINQ, np.full(5, b), m.t, np.full(5, m.t + 50), np.zeros(5, bool))
+    rng = np.random.default_rng(0)
+    accompagnement.servir(m, a, rng)
+    assert a.longueur_file == 5 and c.episodes[1 + g] == 0
+    assert c.offertes[1 + g, 0] == pytest.approx(a.heures) and c.servies[1 + g, 0] == 0
+    assert c.offertes[1 + g, 0] == pytest.approx(c.servies[1 + g, 0] + c.inutilisees[1 + g, 0]
+                                                 + c.reportees[1 + g, 0])
+    assert a.reliquat == pytest.approx(0.0)
 
 
 @pytest.mark.parametrize("p_reg, attendu", [(1.0, PERCOIT), (0.0, AUCUN)])
@@ -732,33 +829,50 @@ def test_renouvellements_fin_du_delai(tmp_path, p_reg, attendu):
     assert (M.statut[CINQ, b] == attendu).all()
     if attendu == AUCUN:
         assert (M.t_decision[CINQ, b] > m.t).all()
+        assert (M.issue_demande[CINQ, b] == FERMETURE).all()  # droit fermé : non-réception « rupture »
 
 
 # --- indicateurs ----------------------------------------------------------------------------------------
 
 def test_indicateurs_valeurs_exactes(tmp_path):
-    m = petit_modele(tmp_path)
+    m = petit_modele(tmp_path, {"indicateurs.delai_traitement_normal": 9, "indicateurs.fenetre_non_reception": 52,
+                                "information.fenetre_non_proposition": 52})
     M, b = m.menages, prestation(m, "rsa")
-    t = m.calendrier.pas("2014-03-03")  # premier lundi de mars : relevé du mois de février
+    t = m.calendrier.pas("2015-03-02")  # premier lundi de mars : relevé du mois de février
     m.t = t
-    M.eligible[:4, b] = True
-    M.montant_du[:4, b] = [100.0, 200.0, 300.0, 450.0]  # montants propres à chaque ménage
-    M.statut[0, b] = PERCOIT
-    M.connait[[0, 2, 3], b] = True
-    M.statut[3, b] = INSTRUCTION
-    M.t_contact_sans_info[1, b] = t - 2  # le ménage qui ignore son droit a eu un contact muet récent
+    M.eligible[:10, b] = True
+    M.montant_du[:10, b] = 100.0 * np.arange(1, 11)  # montants propres à chaque ménage
+    M.connait[1:10, b] = True
+    M.statut[1, b] = PERCOIT
+    M.statut[[2, 3], b] = INSTRUCTION                 # 2 : dans le délai normal ; 3 : au-delà
+    M.t_demande[2, b], M.t_demande[3, b] = t - 9, t - 10
+    M.a_demande[2:10, b] = True
+    # 4 : connaît, n'a jamais demandé ; 5 : abandon, 6 : rejet, 7 : fermeture après une déclaration manquée, tous
+    # récents ; 8 : suspendu ; 9 : rejet trop ancien (hors fenêtre) → non-demande.
+    M.a_demande[4, b] = False
+    for k, issue, quand in ((5, ABANDON, t - 3), (6, REJET, t - 52 + 1), (7, FERMETURE, t - 1), (9, REJET, t - 52)):
+        M.issue_demande[k, b], M.t_issue_demande[k, b] = issue, quand
+    M.statut[8, b] = SUSPENDU
+    M.t_non_proposition[[0, 4], b] = t - 2  # contacts sans proposition : un ignorant et un qui connaît
     m.releve.relever()
     df = m.releve.tableau()
-    d = df[(df.prestation == "rsa") & (df.groupe == "ensemble") & (df.date == "2014-02")]
+    d = df[(df.prestation == "rsa") & (df.groupe == "ensemble") & (df.date == "2015-02")]
     v = d.assign(indicateur=d.indicateur.astype(str)).set_index("indicateur")["valeur"]
-    assert v["n_eligibles"] == 4
+    assert v["n_eligibles"] == 10
     assert v["n_beneficiaires"] == 1
-    assert v["taux_non_recours"] == pytest.approx(0.75)
-    assert v["taux_non_connaissance"] == pytest.approx(0.25)
-    assert v["taux_non_demande"] == pytest.approx(0.25)
-    assert v["taux_non_reception"] == pytest.approx(0.25)
-    assert v["taux_non_proposition"] == pytest.approx(0.25)
-    assert v["montant_non_verse"] == pytest.approx(200.0 + 300.0 + 450.0)  # somme des montants dus non versés
+    assert v["taux_non_percu"] == pytest.approx(0.9)
+    assert v["taux_en_cours_normal"] == pytest.approx(0.1)
+    assert v["taux_non_recours"] == pytest.approx(0.8)
+    assert v["taux_non_connaissance"] == pytest.approx(0.1)
+    assert v["taux_non_demande"] == pytest.approx(0.2)       # 4 et 9
+    assert v["taux_non_reception"] == pytest.approx(0.5)     # 3, 5, 6, 7, 8
+    assert v["taux_non_reception_abandon"] == pytest.approx(0.1)
+    assert v["taux_non_reception_rejet"] == pytest.approx(0.1)
+    assert v["taux_non_reception_rupture"] == pytest.approx(0.2)
+    assert v["taux_non_reception_attente"] == pytest.approx(0.1)
+    assert v["taux_non_proposition"] == pytest.approx(2 / 8)  # parmi les 8 non-recourants
+    # Montant non versé : les non-recourants (ni le bénéficiaire, ni la demande dans son délai normal).
+    assert v["montant_non_verse"] == pytest.approx(100.0 * (1 + 4 + 5 + 6 + 7 + 8 + 9 + 10))
     # Sans éligible, les taux sont indéfinis (NaN), pas 0.
     w = df[(df.prestation == "aspa") & (df.groupe == "ensemble") & (df.indicateur == "taux_non_recours")]
     assert w["valeur"].isna().all()

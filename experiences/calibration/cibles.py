@@ -127,16 +127,19 @@ def c1_rsa_trimestriel(series: pd.DataFrame, **_) -> float:
     """C1 — RSA, non-recours moyen par trimestre, 2018.
 
     Part des ménages (foyers) éligibles au RSA qui ne le perçoivent pas, moyenne des quatre relevés de fin
-    de trimestre de 2018 de `taux_non_recours` (rsa, ensemble) — comme la DREES, moyenne par trimestre.
+    de trimestre de 2018 de `taux_non_percu` (rsa, ensemble) — comme la DREES, moyenne par trimestre. Convention de
+    la DREES : les demandes en cours (même dans leur délai normal) comptent comme non perçues, d'où `taux_non_percu`
+    et non `taux_non_recours` (qui les exclut).
     """
-    return moyenne_trimestrielle(series, "taux_non_recours", "rsa", 2018)
+    return moyenne_trimestrielle(series, "taux_non_percu", "rsa", 2018)
 
 
 def c2_rsa_persistant(series: pd.DataFrame, **_) -> float:
     """C2 — RSA, non-recours persistant (3 trimestres), 2018.
 
     Parmi les ménages éligibles au RSA aux trois derniers relevés trimestriels, part non bénéficiaires aux
-    trois (`taux_non_recours_persistant`, rsa, ensemble), moyenne des relevés de fin de trimestre de 2018.
+    trois (`taux_non_recours_persistant`, rsa, ensemble), moyenne des relevés de fin de trimestre de 2018. Comme
+    la DREES, « non bénéficiaire » compte les demandes en cours (non perçu).
     """
     return moyenne_trimestrielle(series, "taux_non_recours_persistant", "rsa", 2018)
 
@@ -145,19 +148,21 @@ def c3_css_gratuite(series: pd.DataFrame, **_) -> float:
     """C3 — CSS sans participation, non-recours annuel, 2021.
 
     Part des ménages éligibles à la CSS sans participation qui ne la perçoivent pas, moyenne des douze
-    relevés mensuels de 2021 (`taux_non_recours`, css_gratuite, ensemble). La DREES compte des individus ; le modèle
+    relevés mensuels de 2021 (`taux_non_percu`, css_gratuite, ensemble : convention de la DREES, demandes en cours
+    comprises). La DREES compte des individus ; le modèle
     compte des ménages (écart d'unité assumé : docs/calibration.md).
     """
-    return moyenne_annuelle(series, "taux_non_recours", "css_gratuite", 2021)
+    return moyenne_annuelle(series, "taux_non_percu", "css_gratuite", 2021)
 
 
 def c4_prime_activite(series: pd.DataFrame, **_) -> float:
     """C4 — Prime d'activité, non-recours moyen par trimestre, 2016.
 
     Part des ménages éligibles à la prime d'activité qui ne la perçoivent pas, moyenne des relevés de fin de
-    trimestre de 2016 (`taux_non_recours`, prime_activite, ensemble).
+    trimestre de 2016 (`taux_non_percu`, prime_activite, ensemble : convention de la DREES, demandes en cours
+    comprises).
     """
-    return moyenne_trimestrielle(series, "taux_non_recours", "prime_activite", 2016)
+    return moyenne_trimestrielle(series, "taux_non_percu", "prime_activite", 2016)
 
 
 def c5a_demarche_en_ligne(series: pd.DataFrame, **_) -> float:

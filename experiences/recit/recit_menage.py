@@ -302,6 +302,11 @@ def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: s
         else:
             src = "par le bouche-à-oreille ou un courrier"
         return f"Apprend qu'{A.il} a droit à {pr}, {src}.", None, ""
+    if typ == "propose":
+        code = int(det)
+        qui = (f"{NOMS_ACTEURS[GENRES_ACTEURS[code - 1]]}" if code <= len(GENRES_ACTEURS) else
+               f"l'agent du guichet de la {ORGANISMES[code - 1 - len(GENRES_ACTEURS)].upper()}")
+        return f"{qui[0].upper()}{qui[1:]} lui propose de demander {pr}.", None, ""
     if typ == "ne_demande_pas":
         return (f"Connaît son droit à {pr} mais ne le demande pas (trop compliqué, pas pour {A.lui}…).", None,
                 "ne_demande_pas")

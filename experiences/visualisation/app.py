@@ -187,7 +187,7 @@ def VueMenages(m, suivi):
 
     def dessiner():
         titre = f"Semaine du {date_fr(date_courante(m))}"
-        image, duree = png(figure_menages(m.menages.situation(), m.menages.territoire, titre, suivi))
+        image, duree = png(figure_menages(m.situations(), m.menages.territoire, titre, suivi))
         m.mesures["carte"] = duree
         return image
 
@@ -255,7 +255,7 @@ def SuivreUnMenage(m, suivi: solara.Reactive[int | None]):
 def recit_markdown(m, i: int) -> str:
     """Le récit d'un ménage en Markdown : portrait, situation du jour, événements datés, citations et références."""
     r = recit(m, int(m.menages.identifiant[i]))  # i : case affichée ; le récit suit l'identifiant qui l'occupe
-    situation = LEGENDE_SITUATIONS[int(m.menages.situation()[i])][0]
+    situation = LEGENDE_SITUATIONS[int(m.situations()[i])][0]
     lignes = [f"### Ménage n° {r.menage}", f"**Qui ?** {r.portrait[0].upper()}{r.portrait[1:]}", "",
               f"**Aujourd'hui ({date_fr(date_courante(m))}) :** {situation[0].lower()}{situation[1:]}.", ""]
     if not r.lignes:
