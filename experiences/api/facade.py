@@ -294,9 +294,13 @@ def resumer(series: pd.DataFrame, fenetre: tuple[str, str], menages: int) -> dic
     # Flux : total sur 52/12 semaines par mois de la fenêtre (52 semaines pour 12 mois, même si la fenêtre compte
     # 53 lundis ou finit sur un mois incomplet) ; `fenetre_semaines` : pas réellement comptés.
     sur = SEMAINES_PAR_MOIS_RELEVE * len(mois)
-    heures = d[ind.str.startswith("heures_") | ind.eq("semaines_releve")]
-    if ind.str.startswith("heures_").any():
-        tot = totaux_flux(heures, ["indicateur", "groupe"], sur=sur)
+    # Groupes `acteur=…` seulement : les lignes `acteur_territoire=…` (compte d'heures) en sont une partition.
+    h_acteur = ind.str.startswith("heures_") & d["groupe"].astype(str).str.startswith("acteur=")
+    heures = d[h_acteur | ind.eq("semaines_releve")]
+    if h_acteur.any():
+        # Sans capacité déclarée (entourage, service payant : heures offertes, inutilisées, reportées), 0 comme
+        # avant la fusion : un résumé de nombres comparables (NaN ≠ NaN casserait l'égalité de deux résumés).
+        tot = totaux_flux(heures, ["indicateur", "groupe"], sur=sur).fillna(0.0)
         for i in tot.index.get_level_values(0).unique():
             total = 0.0
             for g, v in tot[i].items():
