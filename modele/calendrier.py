@@ -15,6 +15,10 @@ from modele.parametres import ErreurEntree
 
 SEMAINES_PAR_AN = 52.1775
 SEMAINES_PAR_MOIS = SEMAINES_PAR_AN / 12
+# Convention de PRÉSENTATION des flux relevés (aucun effet sur la dynamique) : un flux mensuel est publié comme la
+# moyenne hebdomadaire des pas du mois × 52/12, un total annuel ou « 12 derniers mois » couvre 52 semaines.
+SEMAINES_PAR_AN_RELEVE = 52
+SEMAINES_PAR_MOIS_RELEVE = SEMAINES_PAR_AN_RELEVE / 12
 # Domaine des dates du modèle (période simulée, dates des interventions et des plans).
 ANNEE_MIN, ANNEE_MAX = 2000, 2060
 DOMAINE = (dt.date(ANNEE_MIN, 1, 1), dt.date(ANNEE_MAX, 12, 31))
@@ -30,6 +34,14 @@ def lire_mois(texte: str, cle: str = "--debut/--fin") -> dt.date:
     except (ValueError, TypeError):
         raise ErreurEntree("Mois invalide.", cle=cle, valeur=texte,
                            attendu="un mois AAAA-MM, par ex. 2014-01") from None
+
+
+def lundis_du_mois(mois: str) -> int:
+    """Nombre de lundis du mois « AAAA-MM » : pas que compte un mois complet (un pas commence un lundi)."""
+    d = dt.date.fromisoformat(str(mois)[:7] + "-01")
+    suivant = dt.date(d.year + (d.month == 12), d.month % 12 + 1, 1)
+    premier = d + dt.timedelta(days=(7 - d.weekday()) % 7)
+    return ((suivant - premier).days + 6) // 7
 
 
 def semaines(annees: float) -> int:

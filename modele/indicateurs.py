@@ -8,6 +8,13 @@ les met à l'échelle d'une population réelle. Groupes : `ensemble`, `age=…`,
 `montant_du=…` pour `taux_non_recours_selon_montant`, `percoit=<prestation>` pour `taux_non_recours_selon_percue`) ;
 `evenement=…` pour `n_evenements_vie` ; `acteur=…` pour l'aide ; `operateur=…` pour les guichets (et
 `guichet=<organisme>:<territoire>` pour `file_attente_guichet` et `attente_guichet`).
+
+Flux et états : un indicateur de `INDICATEURS_FLUX` somme des événements sur les pas (semaines) du mois ; il est
+publié comme la moyenne hebdomadaire du mois × 52/12 (`flux_mensuel`), pour ne pas dépendre du nombre de lundis du
+mois (4 ou 5). Un indicateur de `INDICATEURS_ETAT` (stock à la date, part, moyenne par événement ou par semaine) ne
+dépend pas du nombre de pas. `semaines_releve` donne les pas comptés ; le dernier mois, s'il a moins de pas que de
+lundis, est signalé par `mois_incomplets` (et retiré des figures par `sans_mois_incomplets`). Les totaux annuels et
+« 12 derniers mois » (`total_flux`, `totaux_flux`) couvrent exactement 52 semaines.
 """
 
 from __future__ import annotations
@@ -18,6 +25,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import pandas as pd
 
+from modele.calendrier import SEMAINES_PAR_AN_RELEVE, SEMAINES_PAR_MOIS_RELEVE, lundis_du_mois
 from modele.etat import (
     C_ABANDON,
     C_ATTENTE,
@@ -49,6 +57,33 @@ INDICATEURS_SIGNES = frozenset({"heures_reportees"})
 POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite")
 FENETRE_12_MOIS = 52
 TRIMESTRES_MAX = 100  # saturation des compteurs de trimestres consécutifs (int8)
+
+# --- Flux et états (tout indicateur produit est dans l'un des deux ; tests/test_flux.py) -------------------------
+# Flux : sommes sur les pas du mois, publiées en moyenne hebdomadaire × 52/12 (`flux_mensuel`).
+INDICATEURS_FLUX = frozenset({
+    "heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec", "heures_orienter",
+    "heures_hors_mandat", "heures_transfert_tacite", "heures_offertes", "heures_servies", "heures_inutilisees",
+    "heures_reportees", "heures_demande_non_servie", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
+    "n_ruptures", "n_evenements_vie", "demande_guichets", "n_refus_guichet", "n_servis_guichet",
+    "n_retraits_file_guichet",
+})
+# États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
+# semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).
+INDICATEURS_ETAT = frozenset({
+    "n_eligibles", "n_beneficiaires", "taux_non_recours", "taux_non_connaissance", "taux_non_demande",
+    "taux_non_reception", "taux_non_reception_abandon", "taux_non_reception_rejet", "taux_non_reception_rupture",
+    "taux_non_reception_attente", "taux_en_cours_normal", "taux_non_percu", "taux_non_proposition",
+    "montant_non_verse", "taux_non_recours_selon_autre", "n_eligibles_selon_montant",
+    "taux_non_recours_selon_montant", "taux_non_recours_selon_percue", "taux_non_recours_persistant",
+    "duree_acces_droit", "taux_demarche_en_ligne", "taux_abandon_en_ligne", "taux_abandon_definitif",
+    "taux_aide_sans_demarche_en_ligne", "attente_moyenne", "file_attente", "file_attente_heures",
+    "n_identifiants_detenus", "capacite_guichets", "semaines_releve", "file_attente_guichet", "attente_guichet",
+})
+
+
+def flux_mensuel(somme, semaines):
+    """Flux mensuel publié : somme des pas du mois / nombre de pas × 52/12 (moyenne hebdomadaire × 52/12)."""
+    return np.asarray(somme, dtype=float) / max(int(semaines), 1) * SEMAINES_PAR_MOIS_RELEVE
 
 
 @dataclass
@@ -323,7 +358,10 @@ class Releve:
     def _bloc(self, date, indicateur, prestations, groupes_, valeurs):
         # Des tableaux numpy seulement, colonne par colonne (date, indicateur, prestation, groupe, valeur) : le
         # DataFrame est construit une fois, dans `tableau()` ; la page pédagogique lit ces blocs au fil de l'eau.
+        # Un flux (somme sur les pas du mois) est écrit en moyenne hebdomadaire × 52/12.
         valeurs = np.asarray(valeurs, dtype=float).ravel()
+        if indicateur in INDICATEURS_FLUX:
+            valeurs = flux_mensuel(valeurs, self.m.compteurs.semaines)
         n = valeurs.size
         self.blocs.append((np.full(n, date, dtype=object), np.full(n, indicateur, dtype=object),
                            np.repeat(np.asarray(prestations, dtype=object), len(groupes_)),
@@ -500,6 +538,7 @@ class Releve:
                             attente_file.sum(axis=1), n_file.sum(axis=1)),
             attente_guichet(c.guichet_attente.ravel(), c.guichet_servis_zone.ravel(), attente_file.ravel(),
                             n_file.ravel())]))
+        self._bloc(date, "semaines_releve", ["toutes"], ["ensemble"], [c.semaines])
         c.remettre()
 
     def dernier_releve(self) -> dict[str, float | str]:
@@ -546,26 +585,99 @@ class Releve:
         return df
 
 
+# --- Séries relevées : mois incomplets, totaux sur 52 semaines ----------------------------------------------
+
+def semaines_par_date(series: pd.DataFrame, run: tuple[str, ...] | list[str] = ()) -> pd.Series:
+    """Pas (semaines) comptés dans chaque relevé, indexés par (`run`…, date) : l'indicateur `semaines_releve`, à
+    défaut (séries construites à la main) le nombre de lundis du mois (un mois complet)."""
+    cles = [*run, "date"]
+    tab = pd.DataFrame({c: series[c].astype(str).to_numpy() if c == "date" else series[c].to_numpy() for c in cles})
+    tab["indicateur"] = series["indicateur"].astype(str).to_numpy()
+    tab["valeur"] = series["valeur"].to_numpy(dtype=float)
+    u = tab[cles].drop_duplicates()
+    idx = pd.MultiIndex.from_frame(u) if run else pd.Index(u["date"], name="date")
+    lundis = pd.Series([float(lundis_du_mois(d)) for d in u["date"]], index=idx)
+    releve = tab[tab["indicateur"] == "semaines_releve"].drop_duplicates(cles).set_index(cles if run else "date")
+    return releve["valeur"].reindex(idx).fillna(lundis).rename("semaines")
+
+
+def mois_incomplets(series: pd.DataFrame) -> list[str]:
+    """Dates (AAAA-MM) des relevés qui comptent moins de pas que le mois n'a de lundis (le dernier mois simulé quand
+    la fin ne tombe pas un lundi) : leurs flux sont des moyennes hebdomadaires sur moins de semaines."""
+    ind = series["indicateur"].astype(str)
+    d = series[ind == "semaines_releve"]
+    dates = d["date"].astype(str).to_numpy()
+    lundis = np.array([lundis_du_mois(x) for x in dates], dtype=float)
+    return sorted(set(dates[d["valeur"].to_numpy(dtype=float) < lundis]))
+
+
+def sans_mois_incomplets(series: pd.DataFrame) -> pd.DataFrame:
+    """Les séries sans les relevés des mois incomplets (`mois_incomplets`) : ce que tracent les figures."""
+    incomplets = mois_incomplets(series)
+    if not incomplets:
+        return series
+    return series[~series["date"].astype(str).isin(incomplets)]
+
+
+def total_flux(valeurs, semaines, sur: float | None = SEMAINES_PAR_AN_RELEVE) -> float:
+    """Total d'un flux sur `sur` semaines à partir de ses relevés mensuels (`valeurs`, publiés par `flux_mensuel`)
+    et des pas de chaque mois (`semaines`) : somme des semaines réelles (valeur / (52/12) × semaines), ramenée à
+    `sur` semaines au prorata des semaines comptées (égale à la somme réelle quand elles sont 52) ; `sur=None` :
+    somme réelle."""
+    v = np.asarray(valeurs, dtype=float)
+    w = np.asarray(semaines, dtype=float)
+    reel = float(np.sum(v / SEMAINES_PAR_MOIS_RELEVE * w))
+    if sur is None:
+        return reel
+    return reel / float(np.sum(w)) * sur if np.sum(w) > 0 else float("nan")
+
+
+def totaux_flux(series: pd.DataFrame, par: list[str], run: tuple[str, ...] | list[str] = (),
+                sur: float | None = SEMAINES_PAR_AN_RELEVE) -> pd.Series:
+    """Totaux des flux (`INDICATEURS_FLUX`) de `series` (déjà restreinte à la fenêtre voulue) par `par`, sur `sur`
+    semaines (voir `total_flux`) ; `run` : colonnes d'une exécution (`scenario`, `replicat`), comprises dans `par`.
+    Les semaines comptées d'une exécution sont celles de toutes les dates de la fenêtre (`semaines_par_date`)."""
+    w = semaines_par_date(series, run)
+    f = series[series["indicateur"].astype(str).isin(INDICATEURS_FLUX)]
+    cles = pd.DataFrame({c: f[c].astype(str).to_numpy() if c == "date" else f[c].to_numpy() for c in [*run, "date"]})
+    idx = pd.MultiIndex.from_frame(cles) if run else pd.Index(cles["date"], name="date")
+    reel = f["valeur"].to_numpy(dtype=float) / SEMAINES_PAR_MOIS_RELEVE * w.reindex(idx).to_numpy()
+    tab = f[list(par)].assign(_reel=reel)
+    total = tab.groupby(list(par), observed=True)["_reel"].sum(min_count=1)  # NaN si aucune valeur
+    if sur is None:
+        return total.rename("valeur")
+    if run:
+        w_run = w.groupby(level=list(run)).sum()
+        t = total.index.to_frame(index=False)
+        denom = w_run.reindex(pd.MultiIndex.from_frame(t[list(run)]) if len(run) > 1 else t[run[0]]).to_numpy()
+    else:
+        denom = float(w.sum())
+    return (total / denom * sur).rename("valeur")
+
+
 def resume(series: pd.DataFrame, annee: int | None = None) -> dict[str, float]:
     """Résumé d'une exécution : moyennes sur la dernière année simulée (ou `annee`), groupe `ensemble`.
 
     Clés : `<indicateur>_<prestation>` pour les taux par prestation, `<indicateur>_<acteur>` pour les heures
-    (somme sur l'année), `<indicateur>` pour les taux d'usage du numérique.
+    (total sur 52 semaines, `total_flux`), `<indicateur>` pour les taux d'usage du numérique, `semaines_resume`
+    (pas comptés dans l'année résumée : moins de 52 si son dernier mois est incomplet).
     """
     df = series
     annees = df["date"].astype(str).str[:4].astype(int)
     if annee is None:
         annee = int(annees.max())
     d = df[annees == annee]
-    sortie: dict[str, float] = {"annee_resume": float(annee)}
+    sortie: dict[str, float] = {"annee_resume": float(annee), "semaines_resume": float(semaines_par_date(d).sum())}
     taux = d[d["indicateur"].astype(str).str.startswith(("taux_non", "montant_non")) & (d["groupe"] == "ensemble")]
     for (ind, pr), v in taux.groupby(["indicateur", "prestation"], observed=True)["valeur"]:
         sortie[f"{ind}_{pr}"] = float(v.mean())
-    usage = d[d["prestation"].eq("toutes") & d["groupe"].eq("ensemble")]
+    usage = d[d["prestation"].eq("toutes") & d["groupe"].eq("ensemble") & ~d["indicateur"].eq("semaines_releve")]
     for ind, v in usage.groupby("indicateur", observed=True)["valeur"]:
         sortie[str(ind)] = float(v.mean())
-    heures = d[d["indicateur"].astype(str).str.startswith("heures_")
-               & d["groupe"].astype(str).str.startswith("acteur=")]
-    for (ind, gr), v in heures.groupby(["indicateur", "groupe"], observed=True)["valeur"]:
-        sortie[f"{ind}_{str(gr).split('=')[1]}"] = float(v.sum(min_count=1))  # NaN : sans capacité déclarée
+    ind_d = d["indicateur"].astype(str)
+    heures = ind_d.str.startswith("heures_") & d["groupe"].astype(str).str.startswith("acteur=")
+    if heures.any():  # NaN : sans capacité déclarée
+        tot = totaux_flux(d[heures | ind_d.eq("semaines_releve")], ["indicateur", "groupe"])
+        for (ind, gr), v in tot.items():
+            sortie[f"{ind}_{str(gr).split('=')[1]}"] = float(v)
     return sortie

@@ -67,7 +67,12 @@ def test_resume_nombres_totaux_et_fenetre(reference):
     assert (r.resume["fenetre_debut_annee"], r.resume["fenetre_fin_mois"]) == (2020.0, 12.0)
     s = r.series
     h = s[(s["indicateur"] == "heures_accompagnement") & s["date"].astype(str).between("2020-01", "2020-12")]
-    assert r.resume["heures_accompagnement_total"] == pytest.approx(h["valeur"].sum())
+    # Total sur exactement 52 semaines : 2020 a 52 lundis, le dernier (28 décembre) n'est pas simulé (fin un
+    # vendredi) ; somme des semaines réelles (relevé / (52/12) × pas du mois) ramenée de 51 à 52 semaines.
+    assert (r.resume["fenetre_semaines"], r.resume["fenetre_semaines_totaux"]) == (51.0, pytest.approx(52.0))
+    sem = s[s["indicateur"] == "semaines_releve"].set_index("date")["valeur"]
+    reel = (h["valeur"].to_numpy() / (52 / 12) * sem.reindex(h["date"]).to_numpy()).sum()
+    assert r.resume["heures_accompagnement_total"] == pytest.approx(reel / 51 * 52)
     genres = [g.split("=")[1] for g in h["groupe"].astype(str).unique()]
     assert r.resume["heures_accompagnement_total"] == pytest.approx(
         sum(r.resume[f"heures_accompagnement_{g}"] for g in genres))

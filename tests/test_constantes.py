@@ -19,6 +19,7 @@ CONSTANTES_STRUCTURELLES = {
     "JAMAIS": "sentinelle de date « jamais »", "PLUS_TARD": "sentinelle de date « pas prévu »",
     "HORIZON": "sentinelle des agendas (= PLUS_TARD)", "FIN_JAMAIS": "intervention sans date de fin",
     "SEMAINES_PAR_AN": "calendrier (365,2425 / 7)", "ANNEE_MIN": "domaine des dates", "ANNEE_MAX": "domaine des dates",
+    "SEMAINES_PAR_AN_RELEVE": "convention de présentation des flux relevés (52 semaines par an, 52/12 par mois)",
     "FENETRE_12_MOIS": "définition des indicateurs « dans les 12 derniers mois »",
     "TRIMESTRES_MAX": "saturation d'un compteur int8", "PAR_10000": "unité « pour 10 000 ménages »",
     "AGE_MAX": "âge où la pyramide s'annule (structure de la densité)", "N_AGES": "taille des tables d'âge",

@@ -10,11 +10,13 @@ main et sur une exécution complète, mois par mois et organisme par organisme.
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from fabrique import REUSSITE_CERTAINE, capable, petit_modele, prestation
 
 from modele import evenements, guichets
 from modele.etat import ATTENTE, AUCUN, DEMARCHE, FAMILLE, INSTRUCTION, TERRITOIRES
+from modele.indicateurs import INDICATEURS_FLUX, flux_mensuel
 from modele.modele import ModeleNonRecours
 from modele.prestations import ORGANISMES
 
@@ -54,11 +56,15 @@ def _semaine_suivante(m):
 
 
 def _releve(m):
-    """Relève le mois et rend {(indicateur, groupe): valeur} des guichets."""
+    """Relève le mois et rend {(indicateur, groupe): valeur} des guichets ; les flux (publiés en moyenne
+    hebdomadaire × 52/12) sont ramenés à leur somme brute sur les pas du mois."""
+    semaines = max(m.compteurs.semaines, 1)
     m.releve.relever()
     d = m.releve.tableau()
     d = d[d.date == d.date.iloc[-1]]
-    return {(str(a), str(g)): v for a, g, v in zip(d.indicateur, d.groupe, d.valeur)}
+    brut = float(flux_mensuel(1.0, semaines))
+    return {(str(a), str(g)): (v / brut if str(a) in INDICATEURS_FLUX else v)
+            for a, g, v in zip(d.indicateur, d.groupe, d.valeur)}
 
 
 def _comptes(m):
@@ -198,7 +204,14 @@ def test_comptes_des_files_sur_une_execution():
     s = s[s.groupe.astype(str).str.startswith("operateur=")]
     t = s.assign(indicateur=s.indicateur.astype(str), groupe=s.groupe.astype(str), date=s.date.astype(str)) \
         .pivot_table(index=["groupe", "date"], columns="indicateur", values="valeur", aggfunc="first")
+    tout = m.series()
+    sem = tout[tout.indicateur == "semaines_releve"]
+    semaines = pd.Series(sem["valeur"].to_numpy(), index=sem["date"].astype(str).to_numpy())
     for op, d in t.groupby(level="groupe"):
+        d = d.copy()
+        brut = d.index.get_level_values("date").map(lambda x: float(flux_mensuel(1.0, int(semaines[x]))))
+        for col in ("demande_guichets", "n_servis_guichet", "n_refus_guichet", "n_retraits_file_guichet"):
+            d[col] = np.round(d[col].to_numpy() / np.asarray(brut), 6)  # sommes brutes des pas du mois
         file = d["file_attente_guichet"].to_numpy()
         flux = (d["demande_guichets"] - d["n_servis_guichet"] - d["n_refus_guichet"]
                 - d["n_retraits_file_guichet"]).to_numpy()

@@ -888,16 +888,22 @@ def test_indicateurs_heures_et_guichets(tmp_path):
     m.compteurs.guichet_demande[0] = 10
     m.compteurs.guichet_servis[0] = 7
     m.compteurs.guichet_abandons[0] = 3  # parties de la file sans être servies (le reste attend encore)
+    m.compteurs.semaines = 4  # février 2014 : 4 lundis
     m.releve.relever()
     df = m.releve.tableau()
     g = f"acteur={GENRES_AIDE[1]}"
     d = df[df.groupe == g]
     v = d.assign(indicateur=d.indicateur.astype(str)).set_index("indicateur")["valeur"]
-    assert v["heures_accompagnement"] == 4.0
-    assert v["heures_faire_a_la_place"] == 3.0 and v["heures_faire_avec"] == 1.0
-    assert v["heures_hors_mandat"] == 3.0 and v["heures_transfert_tacite"] == 3.0
-    assert v["attente_moyenne"] == 2.0
+    # Flux publiés en moyenne hebdomadaire × 52/12 : somme du mois / 4 semaines × 52/12.
+    assert v["heures_accompagnement"] == pytest.approx(4.0 / 4 * 52 / 12)
+    assert v["heures_faire_a_la_place"] == pytest.approx(3.0 / 4 * 52 / 12)
+    assert v["heures_faire_avec"] == pytest.approx(1.0 / 4 * 52 / 12)
+    assert v["heures_hors_mandat"] == pytest.approx(3.0 / 4 * 52 / 12)
+    assert v["heures_transfert_tacite"] == pytest.approx(3.0 / 4 * 52 / 12)
+    assert v["attente_moyenne"] == 2.0  # état (moyenne par épisode) : inchangé
     r = df[(df.groupe == "operateur=caf") & (df.indicateur == "n_refus_guichet")]["valeur"]
-    assert r.iloc[0] == 3
+    assert r.iloc[0] == pytest.approx(3 / 4 * 52 / 12)
+    s = df[df.indicateur == "semaines_releve"]["valeur"]
+    assert s.tolist() == [4.0]
     # Les compteurs de flux sont remis à zéro après le relevé.
     assert m.compteurs.heures.sum() == 0

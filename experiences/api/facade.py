@@ -27,6 +27,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
+from modele.indicateurs import semaines_par_date, totaux_flux
 from modele.parametres import Declaration, ErreurEntree, Parametres, charger_declarations
 from modele.scenarios import Scenario, charger_scenario, scenarios_disponibles
 
@@ -265,11 +267,13 @@ def resumer(series: pd.DataFrame, fenetre: tuple[str, str], menages: int) -> dic
 
     - `<taux ou montant>_<prestation>` : moyenne des relevés mensuels de la fenêtre (indicateurs `taux_non_*`,
       `montant_non_verse`) ; `<taux d'usage>` (prestation « toutes ») : moyenne ;
-    - `heures_<poste>_<genre>` : somme des heures du mois sur la fenêtre, par genre d'aide ; `heures_<poste>_total` :
+    - `heures_<poste>_<genre>` : heures sur la fenêtre, par genre d'aide, total sur exactement 52/12 semaines par mois
+      de la fenêtre (52 pour 12 mois, `modele.indicateurs.totaux_flux`) ; `heures_<poste>_total` :
       somme sur tous les genres d'aide ; chaque heure et montant a aussi sa variante `…_pour_10000` (ramenée à
       10 000 ménages simulés) ;
     - `fenetre_debut_annee`, `fenetre_debut_mois`, `fenetre_fin_annee`, `fenetre_fin_mois`, `fenetre_mois` (nombre
-      de relevés), `menages`.
+      de relevés), `fenetre_semaines` (pas simulés dans la fenêtre : moins que ses lundis si le dernier mois est
+      incomplet), `fenetre_semaines_totaux` (semaines sur lesquelles portent les totaux), `menages`.
     """
     debut, fin = fenetre
     dates = series["date"].astype(str)
@@ -283,23 +287,32 @@ def resumer(series: pd.DataFrame, fenetre: tuple[str, str], menages: int) -> dic
         sortie[f"{i}_{pr}"] = float(v.mean())
         if str(i).startswith("montant_"):
             sortie[f"{i}_{pr}_pour_10000"] = float(v.mean()) * echelle
-    usage = d[(d["prestation"].astype(str) == "toutes") & ensemble]
+    usage = d[(d["prestation"].astype(str) == "toutes") & ensemble & ~ind.eq("semaines_releve")]
     for i, v in usage.groupby("indicateur", observed=True)["valeur"]:
         sortie[str(i)] = float(v.mean())
-    heures = d[ind.str.startswith("heures_")]
-    for i, par_indicateur in heures.groupby("indicateur", observed=True):
-        total = 0.0
-        for g, v in par_indicateur.groupby("groupe", observed=True)["valeur"]:
-            s = float(v.sum())
-            total += s
-            sortie[f"{i}_{str(g).split('=')[1]}"] = s
-            sortie[f"{i}_{str(g).split('=')[1]}_pour_10000"] = s * echelle
-        sortie[f"{i}_total"] = total
-        sortie[f"{i}_total_pour_10000"] = total * echelle
     mois = sorted(dates[(dates >= debut) & (dates <= fin)].unique())
+    # Flux : total sur 52/12 semaines par mois de la fenêtre (52 semaines pour 12 mois, même si la fenêtre compte
+    # 53 lundis ou finit sur un mois incomplet) ; `fenetre_semaines` : pas réellement comptés.
+    sur = SEMAINES_PAR_MOIS_RELEVE * len(mois)
+    # Groupes `acteur=…` seulement : les lignes `acteur_territoire=…` (compte d'heures) en sont une partition.
+    h_acteur = ind.str.startswith("heures_") & d["groupe"].astype(str).str.startswith("acteur=")
+    heures = d[h_acteur | ind.eq("semaines_releve")]
+    if h_acteur.any():
+        # Sans capacité déclarée (entourage, service payant : heures offertes, inutilisées, reportées), 0 comme
+        # avant la fusion : un résumé de nombres comparables (NaN ≠ NaN casserait l'égalité de deux résumés).
+        tot = totaux_flux(heures, ["indicateur", "groupe"], sur=sur).fillna(0.0)
+        for i in tot.index.get_level_values(0).unique():
+            total = 0.0
+            for g, v in tot[i].items():
+                total += float(v)
+                sortie[f"{i}_{str(g).split('=')[1]}"] = float(v)
+                sortie[f"{i}_{str(g).split('=')[1]}_pour_10000"] = float(v) * echelle
+            sortie[f"{i}_total"] = total
+            sortie[f"{i}_total_pour_10000"] = total * echelle
     sortie.update({"fenetre_debut_annee": float(debut[:4]), "fenetre_debut_mois": float(debut[5:7]),
                    "fenetre_fin_annee": float(fin[:4]), "fenetre_fin_mois": float(fin[5:7]),
-                   "fenetre_mois": float(len(mois)), "menages": float(menages)})
+                   "fenetre_mois": float(len(mois)), "fenetre_semaines": float(semaines_par_date(d).sum()),
+                   "fenetre_semaines_totaux": sur, "menages": float(menages)})
     return sortie
 
 

@@ -19,6 +19,7 @@ import pandas as pd
 from scipy import stats
 
 from modele.entrees import exiger_liste, exiger_table, refuser_inconnues
+from modele.indicateurs import totaux_flux
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree, lire_toml
 
 FICHIER_CIBLES = DOSSIER_PARAMETRES / "cibles_calibration.toml"
@@ -109,10 +110,15 @@ def valeur_au(series: pd.DataFrame, indicateur: str, date: str, prestation: str 
 
 
 def somme_annuelle(series: pd.DataFrame, indicateur: str, groupe: str, annee: int, prestation: str = "toutes") -> float:
-    """Somme des relevés mensuels (flux du mois) de l'année ; NaN si l'année n'est pas complète (12 mois)."""
+    """Total annuel d'un flux sur exactement 52 semaines (`modele.indicateurs.totaux_flux` : semaines réelles de
+    l'année, ramenées à 52) ; NaN si l'année n'a pas ses 12 relevés."""
     d = _selection(series, indicateur, prestation, groupe)
     d = d[d["_date"].str[:4].eq(str(annee))]
-    return float(d["valeur"].sum()) if d["_date"].nunique() == 12 else float("nan")
+    if d["_date"].nunique() != 12:
+        return float("nan")
+    sem = _selection(series, "semaines_releve", "toutes", "ensemble")
+    sem = sem[sem["_date"].str[:4].eq(str(annee))]
+    return float(totaux_flux(pd.concat([d, sem]).drop(columns="_date"), ["indicateur"]).sum())
 
 
 # --- Une fonction par cible (docstring = définition) ----------------------------------------------------
@@ -199,8 +205,9 @@ def c7_france_services(series: pd.DataFrame, *, menages: int, personnes_par_mena
                        indicateur: str = "n_demandes_aide", **_) -> float:
     """C7 — Demandes à France Services pour 1 000 habitants, 2023.
 
-    Demandes adressées à France Services en 2023 pour 1 000 habitants = somme des douze relevés mensuels
-    2023 de `n_demandes_aide` (acteur=france_services) / (ménages simulés × personnes par ménage) × 1 000.
+    Demandes adressées à France Services en 2023 pour 1 000 habitants = total sur 52 semaines des relevés mensuels
+    2023 de `n_demandes_aide` (acteur=france_services ; `somme_annuelle`) / (ménages simulés × personnes par
+    ménage) × 1 000. 2023 a 52 lundis : c'est la somme des 52 semaines simulées.
     """
     total = somme_annuelle(series, indicateur, "acteur=france_services", 2023)
     return total / (menages * personnes_par_menage) * 1000.0

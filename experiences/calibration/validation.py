@@ -31,6 +31,7 @@ from experiences.execution.runs import COLONNES_SERIES, SpecRun, executer_run, g
 from experiences.rapports import html  # noqa: E402
 from experiences.rapports.figures import courbes, libelle, moyenne_ic, sauver  # noqa: E402
 from modele.etat import CAPACITES_NUMERIQUES, TERRITOIRES, TRANCHES_AGE  # noqa: E402
+from modele.indicateurs import totaux_flux  # noqa: E402
 from modele.politiques import FermetureGuichets, Politiques  # noqa: E402
 from modele.scenarios import FICHIER_CALIBRATION  # noqa: E402
 
@@ -171,15 +172,23 @@ FRANCE_SERVICES_HORS_CIBLE = {
 def volume_aide_par_annee(series: pd.DataFrame, menages: int, personnes_par_menage: float,
                           indicateur: str = "n_demandes_aide") -> pd.DataFrame:
     """Par (acteur, année complète) : demandes adressées à l'acteur pour 1 000 habitants (même calcul que C7 :
-    somme des relevés mensuels de l'année / (ménages × personnes par ménage) × 1 000), moyenne sur les réplicats et
+    total de l'année sur 52 semaines / (ménages × personnes par ménage) × 1 000), moyenne sur les réplicats et
     IC 95 %. Les années sans leurs 12 relevés sont omises.
     """
     d = series[(series["indicateur"].astype(str) == indicateur) & series["groupe"].astype(str).str.startswith("acteur=")
                & (series["prestation"].astype(str) == "toutes")]
     d = d.assign(acteur=d["groupe"].astype(str).str.split("=").str[1], annee=_annee(d),
                  mois=d["date"].astype(str).str[:7])
-    g = d.groupby(["replicat", "acteur", "annee"]).agg(valeur=("valeur", "sum"), mois=("mois", "nunique"))
-    g = g[g["mois"] == 12].reset_index()
+    sem = series[series["indicateur"].astype(str) == "semaines_releve"]
+    sem = sem.assign(annee=_annee(sem))
+    morceaux = []
+    for an, da in d.groupby("annee"):  # total sur 52 semaines de chaque année (totaux_flux)
+        if da["mois"].nunique() != 12:
+            continue
+        t = totaux_flux(pd.concat([da, sem[sem["annee"] == an]]), ["replicat", "acteur"], run=["replicat"])
+        morceaux.append(t.reset_index().assign(annee=an))
+    g = (pd.concat(morceaux, ignore_index=True) if morceaux
+         else pd.DataFrame(columns=["replicat", "acteur", "valeur", "annee"]))
     g["valeur"] = g["valeur"] / (menages * personnes_par_menage) * 1000.0
     out = moyenne_ic(g, ["acteur", "annee"]).rename(columns={"mean": "moyenne", "count": "replicats"})
     return out.drop(columns=["std"])

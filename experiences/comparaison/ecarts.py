@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 
 from experiences.rapports.intervalles import LIBRE, ic95
-from modele.calendrier import Calendrier
+from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE, Calendrier
+from modele.indicateurs import totaux_flux
 from modele.politiques import Politiques
 from modele.scenarios import Scenario
 
@@ -144,9 +145,10 @@ SECTIONS = (
 def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     """Indicateurs de tête de chaque exécution sur les `mois` derniers mois : une ligne par (run, indicateur).
 
-    Taux : moyenne des relevés mensuels ; heures, euros, ruptures : somme sur la période (par an si 12 mois) ;
-    identifiants détenus : dernier relevé ; attente : moyenne. Colonnes : scenario, replicat, rubrique,
-    indicateur, detail, valeur.
+    Taux : moyenne des relevés mensuels ; euros (dus par mois) : somme des relevés ; flux (heures, ruptures,
+    abandons, refus) : total sur exactement 52/12 semaines par mois de la période (52 semaines pour 12 mois, même
+    si le dernier mois est incomplet : `totaux_flux`) ; identifiants détenus : dernier relevé ; attente : moyenne.
+    Colonnes : scenario, replicat, rubrique, indicateur, detail, valeur.
     """
     df = _en_texte(series, CLES + ["scenario"])
     dates = sorted(df["date"].unique())[-mois:]
@@ -154,6 +156,10 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     derniere = d[d["date"] == dates[-1]]
     run = ["scenario", "replicat"]
     morceaux = []
+    semaines = d[d["indicateur"] == "semaines_releve"]
+
+    def flux(tab: pd.DataFrame, par: list[str]) -> pd.Series:  # total sur 52/12 semaines × mois de la fenêtre
+        return totaux_flux(pd.concat([tab, semaines]), par, run=run, sur=SEMAINES_PAR_MOIS_RELEVE * len(dates))
 
     def ajouter(tab: pd.DataFrame, rubrique: str, indicateur: str, detail_col: str | None, detail: str | None = None):
         tab = tab.reset_index()
@@ -180,27 +186,27 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     ajouter(mt.groupby(run + ["prestation"])["valeur"].sum(), "montant", "montant_non_verse", "prestation")
     ajouter(mt.groupby(run)["valeur"].sum(), "montant", "montant_non_verse", None, "toutes")
     ru = ens[ens["indicateur"] == "n_ruptures"]
-    ajouter(ru.groupby(run)["valeur"].sum(), "ruptures", "n_ruptures", None, "toutes")
+    ajouter(flux(ru, run), "ruptures", "n_ruptures", None, "toutes")
 
     act = d[d["groupe"].str.startswith("acteur=")].assign(acteur=lambda x: x["groupe"].str.split("=").str[1])
     h = act[act["indicateur"] == "heures_accompagnement"]
-    ajouter(h.groupby(run + ["acteur"])["valeur"].sum(), "heures", "heures_accompagnement", "acteur")
-    ajouter(h.groupby(run)["valeur"].sum(), "heures", "heures_accompagnement", None, "tous")
+    ajouter(flux(h, run + ["acteur"]), "heures", "heures_accompagnement", "acteur")
+    ajouter(flux(h, run), "heures", "heures_accompagnement", None, "tous")
     for ind in ("heures_faire_a_la_place", "heures_faire_avec"):
         x = act[act["indicateur"] == ind]
-        ajouter(x.groupby(run)["valeur"].sum(), "heures", ind, None, "tous")
+        ajouter(flux(x, run), "heures", ind, None, "tous")
     tac = act[act["indicateur"] == "heures_transfert_tacite"]
     prof = ~h["acteur"].eq("famille")
-    tot_pro = h[prof].groupby(run)["valeur"].sum()
-    tac_pro = tac[~tac["acteur"].eq("famille")].groupby(run)["valeur"].sum()
+    tot_pro = flux(h[prof], run)
+    tac_pro = flux(tac[~tac["acteur"].eq("famille")], run)
     ajouter((tot_pro - tac_pro.reindex(tot_pro.index).fillna(0)).rename("valeur"), "financement",
             "heures_transfert_finance", None, "acteurs professionnels")
     ajouter(tac_pro.rename("valeur"), "financement", "heures_transfert_tacite", None, "acteurs professionnels")
-    ajouter(tac[tac["acteur"].eq("famille")].groupby(run)["valeur"].sum(), "financement",
+    ajouter(flux(tac[tac["acteur"].eq("famille")], run), "financement",
             "heures_transfert_tacite", None, "entourage (famille)")
     hm = act[act["indicateur"] == "heures_hors_mandat"]
-    ajouter(hm.groupby(run + ["acteur"])["valeur"].sum(), "hors_mandat", "heures_hors_mandat", "acteur")
-    ajouter(hm.groupby(run)["valeur"].sum(), "hors_mandat", "heures_hors_mandat", None, "tous")
+    ajouter(flux(hm, run + ["acteur"]), "hors_mandat", "heures_hors_mandat", "acteur")
+    ajouter(flux(hm, run), "hors_mandat", "heures_hors_mandat", None, "tous")
     ider = derniere[(derniere["indicateur"] == "n_identifiants_detenus") & derniere["groupe"].str.startswith("acteur=")]
     ider = ider.assign(acteur=ider["groupe"].str.split("=").str[1])
     ajouter(ider.groupby(run + ["acteur"])["valeur"].sum(), "identifiants", "n_identifiants_detenus", "acteur")
@@ -208,7 +214,7 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     at = act[act["indicateur"] == "attente_moyenne"]
     ajouter(at.groupby(run + ["acteur"])["valeur"].mean(), "attente", "attente_moyenne", "acteur")
     ab = act[act["indicateur"] == "n_abandons_file"]
-    ajouter(ab.groupby(run)["valeur"].sum(), "attente", "n_abandons_file", None, "tous")
+    ajouter(flux(ab, run), "attente", "n_abandons_file", None, "tous")
     usage = ens[ens["prestation"] == "toutes"]
     for ind in ("taux_demarche_en_ligne", "taux_abandon_en_ligne", "taux_abandon_definitif"):
         x = usage[usage["indicateur"] == ind]
@@ -217,7 +223,7 @@ def horizon_par_run(series: pd.DataFrame, mois: int = 12) -> pd.DataFrame:
     cap = op[op["indicateur"] == "capacite_guichets"]
     ajouter(cap.groupby(run + ["operateur"])["valeur"].mean(), "guichets", "capacite_guichets", "operateur")
     ref = op[op["indicateur"] == "n_refus_guichet"]
-    ajouter(ref.groupby(run)["valeur"].sum(), "guichets", "n_refus_guichet", None, "tous")
+    ajouter(flux(ref, run), "guichets", "n_refus_guichet", None, "tous")
     out = pd.concat(morceaux, ignore_index=True)
     out.attrs["periode"] = (dates[0], dates[-1])
     return out

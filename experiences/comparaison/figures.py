@@ -27,6 +27,7 @@ from experiences.rapports.figures import (  # noqa: E402
     sauver,
 )
 from experiences.rapports.intervalles import LIBRE, POSITIF, TAUX  # noqa: E402
+from modele.indicateurs import sans_mois_incomplets  # noqa: E402
 
 
 def _dates(s) -> pd.DatetimeIndex:
@@ -70,7 +71,7 @@ def figures_comparaison(series: pd.DataFrame, scenarios: list[str], dossier: Pat
     """
     libelles = {s: (libelles or {}).get(s, s) for s in scenarios}
     ref = libelles[scenarios[0]]
-    s = series.copy()
+    s = sans_mois_incomplets(series).copy()  # flux en moyenne hebdomadaire × 52/12 ; mois incomplet non tracé
     for c in ("scenario", "date", "indicateur", "prestation", "groupe"):
         s[c] = s[c].astype(str)
     replicats = int(s["replicat"].nunique())
@@ -154,7 +155,7 @@ def figures_comparaison(series: pd.DataFrame, scenarios: list[str], dossier: Pat
         _bandes(ax, moyenne_ic(h[h["groupe"] == a], ["scenario", "date"], genre=POSITIF), "scenario", scenarios,
                 1.0, libelles)
         ax.set_title(libelle(a), fontsize=12)
-        ax.set_ylabel("heures par mois", fontsize=9)
+        ax.set_ylabel("heures par mois (52/12 sem.)", fontsize=9)
         axe_volume(ax)
     for ax in axes[len(acteurs):]:
         ax.axis("off")

@@ -19,6 +19,7 @@ import numpy as np  # noqa: E402
 import pandas as pd  # noqa: E402
 
 from experiences.rapports.intervalles import LIBRE, ic95  # noqa: E402
+from modele.indicateurs import sans_mois_incomplets  # noqa: E402
 
 LIBELLES = {
     "rsa": "RSA", "prime_activite": "Prime d'activité", "css_gratuite": "CSS sans participation",
@@ -152,7 +153,10 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "", men
     """Les quatre figures d'un dossier `simuler` : non-recours par prestation, par cause, heures d'aide, guichets.
 
     Volumes rapportés à 10 000 ménages (comme les rapports et la page) si `menages` (ménages simulés) est donné.
+    Les flux sont des moyennes hebdomadaires × 52/12 (pas de dent de scie des mois de 4 et 5 semaines) ; le mois
+    incomplet (dernier mois simulé quand la fin ne tombe pas un lundi) n'est pas tracé.
     """
+    series = sans_mois_incomplets(series)
     ens = series[series["groupe"] == "ensemble"]
     chemins = []
     replicats = int(series["replicat"].nunique()) if "replicat" in series.columns else 1
@@ -188,7 +192,7 @@ def figures_simulation(series: pd.DataFrame, dossier: Path, titre: str = "", men
     chemins.append(sauver(fig, dossier / "non_recours_par_cause.png"))
 
     for indicateur, ordonnee, titre_fig, fichier in (
-            ("heures_accompagnement", f"heures d'aide par mois ({unite})",
+            ("heures_accompagnement", f"heures d'aide par mois de 52/12 semaines ({unite})",
              "Travail transféré : heures d'aide aux démarches par genre d'aidant", "heures_aide_par_acteur.png"),
             ("capacite_guichets", f"visites possibles par semaine ({unite})",
              "Capacité d'accueil physique des organismes", "capacite_guichets.png")):

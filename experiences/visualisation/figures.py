@@ -20,7 +20,9 @@ from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
 from modele.etat import SITUATIONS, TERRITOIRES
+from modele.indicateurs import mois_incomplets
 from modele.prestations import GENRES_AIDE, ORGANISMES
 
 #: Code de situation (index dans `modele.etat.SITUATIONS`) → (libellé affiché, couleur).
@@ -122,7 +124,7 @@ class Historique:
     """Relevés mensuels utiles aux graphiques, lus au fil de l'eau dans `m.releve.blocs` (sans tout recopier)."""
 
     INDICATEURS = ("n_eligibles", "taux_non_recours", *CAUSES, "heures_accompagnement", *POSTURES,
-                   "attente_moyenne", "file_attente", "capacite_guichets")
+                   "attente_moyenne", "file_attente", "capacite_guichets", "semaines_releve")
 
     def __init__(self):
         self.lus = 0
@@ -166,9 +168,10 @@ class Historique:
         return len(self.dates)
 
     def par_groupe(self, indicateur: str) -> pd.DataFrame:
-        """Dates × groupes (sans le préfixe « acteur= » / « operateur= ») d'un indicateur « toutes »."""
+        """Dates × groupes (sans le préfixe « acteur= » / « operateur= ») d'un indicateur « toutes » ; sans le mois
+        incomplet (`modele.indicateurs.mois_incomplets` : dernier mois simulé quand la fin ne tombe pas un lundi)."""
         t = self.table
-        t = t[t["indicateur"] == indicateur]
+        t = t[(t["indicateur"] == indicateur) & ~t["date"].isin(mois_incomplets(t))]
         if t.empty:
             return pd.DataFrame()
         tab = t.pivot_table(index="date", columns="groupe", values="valeur", aggfunc="sum")
@@ -177,15 +180,12 @@ class Historique:
         return tab
 
     def par_semaine(self, indicateur: str) -> pd.DataFrame:
-        """Comme `par_groupe`, pour un flux mensuel ramené à la semaine (divisé par le nombre de lundis du mois :
-        un pas du modèle commence un lundi), pour que les mois de 4 et de 5 semaines se comparent."""
+        """Comme `par_groupe`, pour un flux mensuel ramené à la semaine : le relevé est la moyenne hebdomadaire du
+        mois × 52/12 (`modele.indicateurs.flux_mensuel`), divisé ici par 52/12."""
         tab = self.par_groupe(indicateur)
         if tab.empty:
             return tab
-        mois = tab.index.values.astype("datetime64[M]")
-        suivant = (mois + np.timedelta64(1, "M")).astype("datetime64[D]")
-        lundis = np.busday_count(mois.astype("datetime64[D]"), suivant, weekmask="Mon")
-        return tab.div(np.maximum(lundis, 1), axis=0)
+        return tab / SEMAINES_PAR_MOIS_RELEVE
 
     def causes(self) -> pd.DataFrame:
         """Part des droits non perçus, toutes prestations (pondérée par les éligibles), par cause et au total."""
