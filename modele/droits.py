@@ -23,7 +23,8 @@ revalorisés. Les années avant la première sont refusées.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -66,6 +67,13 @@ PRESTATIONS_BOOLEENNES = ("css_gratuite", "css_participation_eligible")
 MONTANTS_REVALORISES = tuple(c for c in COLONNES_MONTANTS if c not in PRESTATIONS_BOOLEENNES)
 
 
+# Tables déjà lues dans ce processus, par empreinte SHA-256 du contenu du fichier (chaque modèle en lit une : 1 à 2 s
+# de validation et de rangement évitées par modèle dans un balayage ou une calibration) ; un fichier réécrit est
+# relu. Les tableaux partagés sont en lecture seule.
+_DEJA_LUES: dict[str, TableDroits] = {}
+_DEJA_LUES_MAX = 4
+
+
 def _erreur(message: str, chemin: Path, cle: str | None = None, valeur=None, attendu: str | None = None):
     return ErreurEntree(message, fichier=chemin, cle=cle, valeur=valeur, attendu=attendu)
 
@@ -100,13 +108,25 @@ class TableDroits:
             raise _erreur("Table des droits introuvable.", chemin,
                           attendu="le fichier produit par « .venv-openfisca/bin/python -m "
                                   "experiences.droits.generer_table --sortie parametres/droits/ »")
-        try:
-            import pyarrow.parquet as pq
-            df = pq.read_table(chemin).to_pandas()
-        except Exception as exc:  # fichier tronqué, pas du Parquet…
-            raise _erreur(f"Table des droits illisible (Parquet attendu) : {type(exc).__name__}.", chemin,
-                          attendu="un fichier Parquet produit par experiences/droits/generer_table.py") from None
-        return cls._depuis_tableau(df, chemin, float(revalorisation_annuelle))
+        contenu = chemin.read_bytes()
+        cle = hashlib.sha256(contenu).hexdigest()
+        table = _DEJA_LUES.get(cle)
+        if table is None:
+            try:
+                import pyarrow as pa
+                import pyarrow.parquet as pq
+                df = pq.read_table(pa.BufferReader(contenu)).to_pandas()
+            except Exception as exc:  # fichier tronqué, pas du Parquet…
+                raise _erreur(f"Table des droits illisible (Parquet attendu) : {type(exc).__name__}.", chemin,
+                              attendu="un fichier Parquet produit par experiences/droits/generer_table.py") from None
+            table = cls._depuis_tableau(df, chemin, 0.0)
+            for tableau in (table.annees, table.enfants, table.ages_min, table.ages_ref, table.revenus, table.autres,
+                            table.loyers, table.tenseur):
+                tableau.flags.writeable = False  # partagée entre modèles : jamais modifiée
+            if len(_DEJA_LUES) >= _DEJA_LUES_MAX:
+                _DEJA_LUES.pop(next(iter(_DEJA_LUES)))
+            _DEJA_LUES[cle] = table
+        return replace(table, chemin=chemin, revalorisation_annuelle=float(revalorisation_annuelle))
 
     @classmethod
     def _depuis_tableau(cls, df, chemin: Path, revalorisation: float) -> TableDroits:

@@ -10,6 +10,18 @@ from hypothesis import HealthCheck, settings
 
 from experiences.execution import SpecRun, executer_run
 
+# Fichiers les plus longs d'abord (temps mesurés : docs/performance.md, « Durée de la suite de tests ») : avec deux
+# travailleurs xdist (`--dist loadfile`, un fichier entier par travailleur), un long fichier commencé en dernier
+# ferait attendre l'autre travailleur. Tri stable : l'ordre des tests dans un fichier et celui des autres fichiers
+# ne changent pas.
+FICHIERS_LONGS = ("test_parametres_effet.py", "test_slurm.py", "test_calibration_identifiabilite.py", "test_api.py",
+                  "test_proprietes.py", "test_pannes.py", "test_comparer.py", "test_sous_modeles.py")
+
+
+def pytest_collection_modifyitems(config, items):
+    rang = {nom: i for i, nom in enumerate(FICHIERS_LONGS)}
+    items.sort(key=lambda item: rang.get(item.path.name, len(rang)))
+
 
 @functools.lru_cache(maxsize=32)
 def _run(scenario: str, graine: int, menages: int, debut: str, fin: str, surcharges: tuple = ()):

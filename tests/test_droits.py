@@ -218,6 +218,26 @@ def test_table_hors_schema_erreur_francaise(tmp_path, brute, defaut, message):
     assert "table.parquet" in str(e.value)
 
 
+def test_table_lue_une_fois_par_contenu_partagee_en_lecture_seule_et_relue_si_reecrite(tmp_path, brute):
+    f = tmp_path / "table.parquet"
+    brute.to_parquet(f, index=False)
+    a = TableDroits.charger(f, revalorisation_annuelle=0.0)
+    b = TableDroits.charger(f, revalorisation_annuelle=0.02)
+    assert b.tenseur is a.tenseur and (a.revalorisation_annuelle, b.revalorisation_annuelle) == (0.0, 0.02)
+    with pytest.raises(ValueError, match="read-only"):
+        a.tenseur[0, 0, 0, 0, 0, 0, 0, 0, 0] = 1.0
+    # Réécrite avec un autre RSA (même nom, même taille de ligne) : relue, pas servie depuis la mémoire.
+    modifiee = brute.assign(rsa=brute["rsa"] + 1.0)
+    modifiee.to_parquet(f, index=False)
+    c = TableDroits.charger(f, revalorisation_annuelle=0.0)
+    point = (2020, False, 0, 40, 0.0, 0.0, LOGEMENT_HEBERGE, 0.0)
+    assert float(c.montants(*point)["rsa"]) == pytest.approx(float(a.montants(*point)["rsa"]) + 1.0)
+    # Puis rendue invalide : l'erreur revient, rien n'est gardé d'une lecture antérieure.
+    modifiee.drop(columns=["aspa"]).to_parquet(f, index=False)
+    with pytest.raises(ErreurEntree, match="Colonne manquante"):
+        TableDroits.charger(f)
+
+
 def test_code_de_logement_inconnu(table):
     with pytest.raises(ErreurEntree, match="Code de logement inconnu"):
         table.montants(2020, False, 0, 40, 0.0, 0.0, 9, 0.0)
