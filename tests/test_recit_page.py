@@ -22,7 +22,7 @@ def test_recit_de_la_page_s_allonge_avec_la_simulation_et_cite_ses_sources():
     i = choisir_menage(m, "renoncent")
     assert i is not None
     avant = len(recit(m, i).lignes)
-    texte = app.recit_markdown(m, i)
+    texte = app.recit_markdown(m, m.emplacement(i))  # i : identifiant du ménage ; la page prend sa case
     assert texte.startswith(f"### Ménage n° {i}\n**Qui ?** ")
     assert "Renonce à demander" in texte and "N. Okbani (enquête de 2019), §II.3.c, encadré 3" in texte
     assert "docs/sources.md" in texte

@@ -306,7 +306,7 @@ def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: s
         code = int(det)
         qui = (f"{NOMS_ACTEURS[GENRES_ACTEURS[code - 1]]}" if code <= len(GENRES_ACTEURS) else
                f"l'agent du guichet de la {ORGANISMES[code - 1 - len(GENRES_ACTEURS)].upper()}")
-        return f"{qui[0].upper()}{qui[1:]} lui propose de demander {pr}.", None, ""
+        return f"{qui[0].upper()}{qui[1:]} signale {pr} et propose d'en faire la demande.", None, ""
     if typ == "ne_demande_pas":
         return (f"Connaît son droit à {pr} mais ne le demande pas (trop compliqué, pas pour {A.lui}…).", None,
                 "ne_demande_pas")
