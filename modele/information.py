@@ -51,9 +51,9 @@ def pression_contact(m: ModeleNonRecours, code: int) -> np.ndarray:
 
 
 def formation_contact(m: ModeleNonRecours, code: int) -> float:
-    """Part formée des intervenants du code donné (acteurs : `acteurs.<genre>.formation`) ; guichets et entourage :
-    la formation de référence (aucun effet)."""
-    if 1 <= code <= len(GENRES_ACTEURS):
+    """Part formée des intervenants du code donné (acteurs aptes à détecter un droit : `acteurs.<genre>.formation`) ;
+    guichets, entourage, conseiller numérique et service payant : la formation de référence (aucun effet)."""
+    if 1 <= code <= len(GENRES_ACTEURS) and detecte(code):
         return float(m.p[f"acteurs.{GENRES_ACTEURS[code - 1]}.formation"])
     return float(m.p["information.formation_reference"])
 
