@@ -64,8 +64,8 @@ INDICATEURS_FLUX = frozenset({
     "heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec", "heures_orienter",
     "heures_hors_mandat", "heures_transfert_tacite", "heures_offertes", "heures_servies", "heures_inutilisees",
     "heures_reportees", "heures_demande_non_servie", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
-    "n_ruptures", "n_evenements_vie", "demande_guichets", "n_refus_guichet", "n_servis_guichet",
-    "n_retraits_file_guichet",
+    "n_ruptures", "n_indus", "n_declarations_aidant", "n_evenements_vie", "demande_guichets", "n_refus_guichet",
+    "n_servis_guichet", "n_retraits_file_guichet",
 })
 # États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
 # semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).
@@ -109,6 +109,8 @@ class Compteurs:
     guichet_servis_zone: np.ndarray = field(init=False)   # (O, Z) demandes servies
     guichet_attente: np.ndarray = field(init=False)       # (O, Z) semaines d'attente des demandes servies (somme)
     ruptures: np.ndarray = field(init=False)
+    indus: np.ndarray = field(init=False)                 # (P,) déclarations erronées de l'aidant (indus)
+    declarations_aidant: np.ndarray = field(init=False)   # (P,) déclarations faites par l'aidant (identifiants)
     acces_somme: np.ndarray = field(init=False)
     acces_n: np.ndarray = field(init=False)
     evenements_vie: np.ndarray = field(init=False)
@@ -137,6 +139,8 @@ class Compteurs:
         self.guichet_servis_zone = np.zeros((o, len(TERRITOIRES)))
         self.guichet_attente = np.zeros((o, len(TERRITOIRES)))
         self.ruptures = np.zeros(self.n_p)
+        self.indus = np.zeros(self.n_p)
+        self.declarations_aidant = np.zeros(self.n_p)
         self.acces_somme = np.zeros(self.n_p)
         self.acces_n = np.zeros(self.n_p)
         self.evenements_vie = np.zeros(len(EVENEMENTS_VIE))
@@ -222,8 +226,8 @@ def taux_non_demande(eligibles, n_non_demande):
 def taux_non_reception(eligibles, n_non_reception):
     """Part des éligibles qui ont demandé et n'ont pas obtenu : somme des quatre sous-types
     `taux_non_reception_abandon` (demande abandonnée en cours de procédure), `_rejet` (demande rejetée, à tort ou à
-    raison), `_rupture` (droit suspendu, ou fermé, après une déclaration manquée), `_attente` (demande en cours
-    au-delà de `indicateurs.delai_traitement_normal`) ; une demande terminée compte pendant
+    raison), `_rupture` (droit suspendu, ou fermé, après une déclaration manquée ou erronée), `_attente` (demande
+    en cours au-delà de `indicateurs.delai_traitement_normal`) ; une demande terminée compte pendant
     `indicateurs.fenetre_non_reception`."""
     return _part(n_non_reception, eligibles)
 
@@ -461,6 +465,8 @@ class Releve:
                        taux_non_recours_persistant(par_groupe(e3),
                                                    par_groupe(e3 & (M.trimestres_nr.reshape(-1)[idx] >= 3))))
         self._bloc(date, "n_ruptures", prest, ["ensemble"], c.ruptures[:, None])
+        self._bloc(date, "n_indus", prest, ["ensemble"], c.indus[:, None])
+        self._bloc(date, "n_declarations_aidant", prest, ["ensemble"], c.declarations_aidant[:, None])
         self._bloc(date, "n_evenements_vie", ["toutes"], [f"evenement={e}" for e in EVENEMENTS_VIE],
                    c.evenements_vie[None, :])
         self._bloc(date, "duree_acces_droit", prest, ["ensemble"], duree_acces_droit(c.acces_somme, c.acces_n)[:, None])

@@ -4,8 +4,13 @@ Règle : à l'échéance, la déclaration réussit avec sigmoïde(pente × (capa
 où la difficulté est celle d'une déclaration pré-remplie si la politique l'a instaurée. Si un aidant garde
 les identifiants, c'est lui qui déclare (sa capacité, son temps pris sur ses heures de la semaine : la
 dépendance créée par « faire à la place ») tant que sa dette d'heures le permet. Sinon le ménage déclare, avec
-son entourage s'il en a un. Échec : droit suspendu (rupture) ; au bout du délai de régularisation, le droit est
-rétabli avec `p_regularisation` × capacité relative, sinon fermé.
+son entourage s'il en a un. Une déclaration faite par l'aidant (avec les identifiants gardés) peut être erronée,
+avec P = `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de
+l'aidant (surcharge de sa file, dette d'heures comprise), bornée à [0, 1] : l'erreur crée un indu (trop-perçu à
+rembourser) et le droit est suspendu comme après une déclaration manquée. Échec ou indu : droit suspendu
+(rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité
+relative, sinon fermé. Avec Aidants Connect, l'aidant ne garde pas les identifiants : ni déclaration par
+l'aidant, ni erreur de sa part.
 """
 
 from __future__ import annotations
@@ -45,6 +50,16 @@ def declarations_par_aidant(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.n
     return fait
 
 
+def probabilite_erreur(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.ndarray:
+    """Probabilité qu'une déclaration faite par l'aidant `detenteurs` (unique_id, tous ≥ 0) soit erronée :
+    `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de l'aidant
+    (`ActeurAccompagnement.pression`, surcharge de sa file la dernière semaine servie), bornée à [0, 1]."""
+    p = m.p
+    pression = np.array([a.pression for a in m.acteurs], dtype=float)[m.index_acteur_par_id[detenteurs]]
+    return np.clip(p["accompagnement.p_erreur_declaration_aidant"]
+                   + p["accompagnement.coef_pression_erreur"] * pression, 0.0, 1.0)
+
+
 def appliquer(m: ModeleNonRecours) -> None:
     """Déclarations échues cette semaine, puis fin des délais de régularisation."""
     rng = m.aleas["renouvellements"]
@@ -57,6 +72,14 @@ def appliquer(m: ModeleNonRecours) -> None:
     if par_aidant.any():
         cap[par_aidant] = m.capacite_par_id[M.detenteur[i, b][par_aidant]]
     ok = rng.random(i.size) < sigmoide(p["demarches.pente"] * (cap - diff) + p["demarches.bonus_en_ligne"])
+    # Déclarations de l'aidant : une déclaration faite peut être erronée (indu à rembourser, droit suspendu).
+    errone = np.zeros(i.size, dtype=bool)
+    k = np.flatnonzero(par_aidant)
+    if k.size:
+        errone[k] = ok[k] & (rng.random(k.size) < probabilite_erreur(m, M.detenteur[i[k], b[k]]))
+        np.add.at(m.compteurs.declarations_aidant, b[k], 1)
+        np.add.at(m.compteurs.indus, b[errone], 1)
+    ok &= ~errone
     M.t_renouvellement[i[ok], b[ok]] += cat.periode[b[ok]]
     rupt = ~ok
     ir, br = i[rupt], b[rupt]
@@ -64,7 +87,9 @@ def appliquer(m: ModeleNonRecours) -> None:
     M.t_renouvellement[ir, br] = PLUS_TARD
     M.t_prochain[ir, br] = t + p["renouvellements.delai_regularisation"]
     np.add.at(m.compteurs.ruptures, br, 1)
-    m.journal.noter(ir, br, "rupture", "déclaration manquée : droit suspendu")
+    manque = ~errone[rupt]
+    m.journal.noter(ir[manque], br[manque], "rupture", "déclaration manquée : droit suspendu")
+    m.journal.noter(ir[~manque], br[~manque], "indu", "déclaration erronée de l'aidant : indu, droit suspendu")
 
     # Fin du délai : régularisation ou fermeture du droit.
     i, b = m.echus(m.agenda_prochain, SUSPENDU)

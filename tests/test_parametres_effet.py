@@ -81,6 +81,12 @@ CONTEXTES["accompagnement.heures_declaration"] = {"demarches.repli_acteur": 2.0,
 # dette maximale borne ce que l'aidant peut déclarer.
 CONTEXTES["accompagnement.dette_max_semaines"] = {**CONTEXTES["accompagnement.heures_declaration"],
                                                   "accompagnement.heures_declaration": 5.0}
+# Erreurs des déclarations faites par l'aidant (indus) : les mêmes identifiants gardés ; le surcroît sous pression
+# demande aussi des files qui débordent (peu d'heures).
+CONTEXTES["accompagnement.p_erreur_declaration_aidant"] = CONTEXTES["accompagnement.heures_declaration"]
+CONTEXTES["accompagnement.coef_pression_erreur"] = {
+    **CONTEXTES["accompagnement.heures_declaration"],
+    **{f"acteurs.{g}.heures_pour_10000": 10.0 for g in ("travailleur_social", "france_services", "association")}}
 
 # Tri des files (demandes urgentes d'abord), urgence et surcharge dans la posture de l'acteur : il faut des files
 # qui débordent mais qui sont servies, donc peu d'heures (assez pour servir quelques demandes par semaine : à

@@ -776,6 +776,47 @@ def test_renouvellements_l_aidant_qui_garde_les_identifiants_declare(tmp_path):
     assert m.compteurs.reportees[1 + a.g, a.territoire] == pytest.approx(-0.75)
 
 
+@pytest.mark.parametrize("p_err, coef, pression, n_indus", [(1.0, 0.0, 0.0, 3), (0.0, 0.0, 3.0, 0),
+                                                            (0.0, 1.0, 1.0, 3), (0.0, 1.0, 0.0, 0)])
+def test_renouvellements_declaration_erronee_de_l_aidant_indu(tmp_path, p_err, coef, pression, n_indus):
+    # Trois déclarations faites par l'aidant, qui réussiraient toutes ; erronées (p = 1, ou pression × coef = 1) :
+    # trois indus, droits suspendus comme une rupture ; p = 0 : aucune. Les deux autres ménages échouent seuls.
+    m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 0.5,
+                                "acteurs.travailleur_social.capacite": 1.0, "demarches.pente": 40.0,
+                                "demarches.bonus_en_ligne": 0.0, "accompagnement.dette_max_semaines": 52.0,
+                                "accompagnement.p_erreur_declaration_aidant": p_err,
+                                "accompagnement.coef_pression_erreur": coef})
+    M, b, c = m.menages, prestation(m, "rsa"), m.compteurs
+    a = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
+    capable(m, CINQ, 0.0)
+    _percoit(m, b)
+    M.detenteur[CINQ[:3], b] = a.unique_id
+    a.reliquat, a.pression = 0.0, pression
+    renouvellements.appliquer(m)
+    attendu = SUSPENDU if n_indus else PERCOIT
+    assert (M.statut[CINQ[:3], b] == attendu).all()
+    assert (M.statut[CINQ[3:], b] == SUSPENDU).all()
+    assert c.declarations_aidant[b] == 3 and c.declarations_aidant.sum() == 3
+    assert c.indus[b] == n_indus and c.indus.sum() == n_indus
+    assert c.ruptures[b] == 2 + n_indus  # un indu suspend le droit : compté aussi parmi les ruptures
+    if n_indus:
+        assert (M.t_prochain[CINQ[:3], b] == m.t + m.p["renouvellements.delai_regularisation"]).all()
+    else:
+        assert (M.t_renouvellement[CINQ[:3], b] == m.t + 13).all()
+
+
+def test_renouvellements_aidants_connect_ni_declaration_par_l_aidant_ni_indu(tmp_path):
+    # Sans identifiants gardés (Aidants Connect), le ménage déclare : aucune déclaration par l'aidant, aucun indu,
+    # même avec une erreur certaine de l'aidant.
+    m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "accompagnement.p_erreur_declaration_aidant": 1.0})
+    M, b, c = m.menages, prestation(m, "rsa"), m.compteurs
+    capable(m, CINQ, 1.0)
+    _percoit(m, b)
+    renouvellements.appliquer(m)
+    assert (M.statut[CINQ, b] == PERCOIT).all()
+    assert c.declarations_aidant.sum() == 0 and c.indus.sum() == 0 and c.ruptures.sum() == 0
+
+
 def test_renouvellements_aidant_sans_temps_le_menage_declare_seul(tmp_path):
     # Dette maximale d'une semaine d'heures : au-delà, le ménage déclare seul (et échoue ici).
     m = petit_modele(tmp_path, {**ECHEC_CERTAIN, "renouvellements.difficulte_declaration": 0.5,

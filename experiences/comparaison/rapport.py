@@ -32,7 +32,7 @@ LIBELLES_INDICATEURS = {
     "taux_non_reception": "non-réception",
     "taux_non_proposition": "dont non-proposition",
     "montant_non_verse": "euros non versés",
-    "n_ruptures": "ruptures de droits (déclaration manquée)",
+    "n_ruptures": "ruptures de droits (déclaration manquée ou erronée)",
     "heures_accompagnement": "heures d'aide",
     "heures_faire_a_la_place": "dont « faire à la place »",
     "heures_faire_avec": "dont « faire avec »",

@@ -371,6 +371,9 @@ def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: s
         return f"Reçoit {pr} automatiquement, sans démarche.", "succes", "automatique"
     if typ == "rupture":
         return f"Manque sa déclaration pour {pr} : le versement est suspendu.", "echec", "rupture"
+    if typ == "indu":
+        return (f"L'aidant qui garde ses identifiants déclare pour {pr}, mais se trompe : un indu à rembourser, "
+                "le versement est suspendu.", "echec", "rupture")
     if typ == "regularisation":
         return f"Régularise sa situation : {pr} est rétabli.", "succes", ""
     if typ == "fermeture":
@@ -453,7 +456,7 @@ def choisir_menage(m, parmi: str = "renoncent", rng: np.random.Generator | None 
     """Un ménage suivi au hasard parmi ceux qui renoncent (`renoncent`), perdent un droit (`ruptures`), sont
     aidés à la place (`aides`), ou n'importe lequel (`tous`) ; None s'il n'y en a pas."""
     rng = rng or np.random.default_rng(0)
-    types = {"renoncent": {"renonce"}, "ruptures": {"rupture"}, "aides": {"aide_place", "aide_avec"},
+    types = {"renoncent": {"renonce"}, "ruptures": {"rupture", "indu"}, "aides": {"aide_place", "aide_avec"},
              "tous": None}[parmi]
     ids = sorted({e[1] for e in m.journal.evenements if e[0] >= 0 and (types is None or e[3] in types)})
     if not ids:
