@@ -102,6 +102,7 @@ for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa",
 CONTEXTES["accompagnement.coef_urgence"] = FILES_PLEINES
 # Capacité de France Services : sur la fenêtre de six mois, il faut des épisodes servis par France Services.
 CONTEXTES["acteurs.france_services.capacite"] = FILES_PLEINES
+CONTEXTES["acteurs.france_services.aidants_connect"] = FILES_PLEINES
 CONTEXTES["accompagnement.surcharge_max"] = FILES_PLEINES
 # La CSS avec participation est peu demandée (stigmate, non-connaissance) et surtout en ligne : des demandes nombreuses
 # et hors ligne, pour qu'elles passent par les files.
