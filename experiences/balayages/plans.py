@@ -17,6 +17,7 @@ import json
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -61,6 +62,8 @@ CLES_RACINE = {
     "sensibilite": "table",
     "fixes": "table clé de paramètre -> valeur",
     "parametres": "table de tables, une par paramètre qui varie",
+    "hors_plage_plausible": "booléen (true : accepter, avec un avertissement, des intervalles ou niveaux hors de la "
+                            "plage plausible déclarée)",
 }
 OBLIGATOIRES = ("scenario", "plan", "replicats", "menages", "debut", "fin", "parametres")
 CLES_ECHANTILLONNAGE = {
@@ -88,6 +91,7 @@ CLES_PARAMETRE = {
     "niveaux": "liste non vide de valeurs (plan factoriel)",
     "min": "nombre",
     "max": "nombre",
+    "plage": "\"plausible\" (plage plausible déclarée) ou \"bornes\" (bornes de validation), au lieu de min et max",
     "loi": "une loi parmi " + ", ".join(LOIS),
     "mode": "nombre dans [min, max] (loi triangulaire)",
     "moyenne": "nombre (loi normale tronquée)",
@@ -272,6 +276,7 @@ class Borne:
     max: float | None = None
     type: str | None = None
     valider: Any = None  # fonction (valeur, fichier=, cle=) qui lève ErreurEntree, si disponible
+    plausible: tuple | None = None  # plage plausible [bas, haut] déclarée (paramètre calibrable), si connue
 
 
 def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
@@ -290,13 +295,15 @@ def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
         elif isinstance(decl, (tuple, list)):
             resultat[str(cle)] = Borne(decl[0], decl[1])
         elif isinstance(decl, Mapping):
-            resultat[str(cle)] = Borne(decl.get("min"), decl.get("max"), decl.get("type"))
+            resultat[str(cle)] = Borne(decl.get("min"), decl.get("max"), decl.get("type"),
+                                       plausible=tuple(decl["plausible"]) if decl.get("plausible") else None)
         else:
             resultat[str(cle)] = Borne(
                 getattr(decl, "min", None),
                 getattr(decl, "max", None),
                 getattr(decl, "type", None),
                 getattr(decl, "valider", None),
+                getattr(decl, "plausible", None),
             )
     return resultat
 
@@ -390,7 +397,8 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
     echantillonnage = _valider_echantillonnage(fichier, plan, brut.get("echantillonnage", {}))
     series = _valider_series(fichier, brut.get("series", {}))
     sensibilite = _valider_sensibilite(fichier, brut.get("sensibilite", {}))
-    parametres = _valider_parametres(fichier, plan, brut["parametres"], bornes)
+    hors_plausible = _booleen(fichier, "hors_plage_plausible", brut.get("hors_plage_plausible", False))
+    parametres = _valider_parametres(fichier, plan, brut["parametres"], bornes, hors_plausible)
     fixes = _valider_fixes(fichier, brut.get("fixes", {}), bornes, {p.cle for p in parametres})
 
     nom = brut.get("nom", Path(fichier).stem)
@@ -540,7 +548,42 @@ def _dans_bornes(fichier: str, cle: str, valeur: Any, decl: Borne) -> None:
         )
 
 
-def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) -> list[ParametreVarie]:
+def _dans_plausible(fichier: str, cle: str, valeur: Any, decl: Borne, hors_plausible: bool, avertis: list) -> None:
+    """Refuse une valeur hors de la plage plausible déclarée (sauf ``hors_plage_plausible = true`` : averti)."""
+    if decl.plausible is None or isinstance(valeur, bool) or not isinstance(valeur, (int, float)):
+        return
+    bas, haut = decl.plausible
+    if bas <= valeur <= haut:
+        return
+    if not hors_plausible:
+        raise _erreur(fichier, cle, valeur,
+                      f"une valeur dans la plage plausible déclarée [{bas:g}, {haut:g}] (ou plage = \"plausible\" ; "
+                      "hors_plage_plausible = true pour explorer exprès des mondes jugés implausibles)",
+                      "hors de la plage plausible du paramètre")
+    avertis.append(f"{cle} = {valeur!r} hors de la plage plausible [{bas:g}, {haut:g}]")
+
+
+def _plage_declaree(fichier: str, prefixe: str, spec: Mapping, decl: Borne, plan: str) -> tuple[float, float]:
+    """Intervalle nommé par ``plage`` : la plage plausible déclarée ou les bornes de validation."""
+    plage = spec["plage"]
+    en_trop = sorted({"min", "max", "niveaux"} & set(spec))
+    if en_trop:
+        raise _erreur(fichier, f"{prefixe}.{en_trop[0]}", spec[en_trop[0]],
+                      "plage = \"plausible\" ou \"bornes\", OU min et max, pas les deux", "clé en conflit avec plage")
+    if plage == "plausible":
+        if decl.plausible is None:
+            raise _erreur(fichier, f"{prefixe}.plage", plage, "min et max (ce paramètre ne déclare pas de plage "
+                          "plausible : seuls les paramètres calibrables en ont une)", "pas de plage plausible déclarée")
+        return float(decl.plausible[0]), float(decl.plausible[1])
+    if plage == "bornes":
+        if decl.min is None or decl.max is None:
+            raise _erreur(fichier, f"{prefixe}.plage", plage, "min et max", "bornes non déclarées")
+        return float(decl.min), float(decl.max)
+    raise _erreur(fichier, f"{prefixe}.plage", plage, CLES_PARAMETRE["plage"], "plage inconnue")
+
+
+def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping,
+                        hors_plausible: bool = False) -> list[ParametreVarie]:
     if not isinstance(table, Mapping) or not table:
         raise _erreur(
             fichier,
@@ -550,6 +593,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
             "aucun paramètre qui varie",
         )
     resultat = []
+    avertis: list[str] = []
     for cle, spec in table.items():
         prefixe = f'parametres."{cle}"'
         if not isinstance(spec, Mapping):
@@ -594,6 +638,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 raise _erreur(fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété")
             for v in niveaux:
                 _dans_bornes(fichier, f"{prefixe}.niveaux", v, decl)
+                _dans_plausible(fichier, f"{prefixe}.niveaux", v, decl, hors_plausible, avertis)
             resultat.append(ParametreVarie(cle=cle, niveaux=tuple(niveaux), entier=entier))
             continue
         if "niveaux" in spec:
@@ -612,11 +657,14 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 f"niveaux = [...] dans un plan factoriel pour un paramètre de type « {decl.type} »",
                 "paramètre non numérique : pas d'intervalle possible",
             )
+        if "plage" in spec:
+            bas, haut = _plage_declaree(fichier, prefixe, spec, decl, plan)
+            spec = {**spec, "min": bas, "max": haut}
         for borne in ("min", "max"):
             if borne not in spec:
                 raise ErreurEntree(
                     f"{fichier} : clé « {prefixe}.{borne} » absente : le plan « {plan} » demande min et max "
-                    f"pour chaque paramètre."
+                    f"(ou plage = \"plausible\") pour chaque paramètre."
                 )
         bas = _nombre(fichier, f"{prefixe}.min", spec["min"])
         haut = _nombre(fichier, f"{prefixe}.max", spec["max"])
@@ -628,6 +676,8 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
             )
         _dans_bornes(fichier, f"{prefixe}.min", bas, decl)
         _dans_bornes(fichier, f"{prefixe}.max", haut, decl)
+        _dans_plausible(fichier, f"{prefixe}.min", bas, decl, hors_plausible, avertis)
+        _dans_plausible(fichier, f"{prefixe}.max", haut, decl, hors_plausible, avertis)
         loi = spec.get("loi", "uniforme")
         if loi not in LOIS:
             raise _erreur(fichier, f"{prefixe}.loi", loi, CLES_PARAMETRE["loi"], "loi inconnue")
@@ -681,6 +731,9 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 entier=entier,
             )
         )
+    if avertis:
+        warnings.warn(f"{fichier} : hors_plage_plausible = true : " + " ; ".join(avertis) + ".", UserWarning,
+                      stacklevel=3)
     return resultat
 
 
