@@ -19,7 +19,7 @@ import re
 import tomllib
 import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -141,6 +141,12 @@ class PlanBalayage:
     sensibilite: dict = field(default_factory=dict)
     scenario_fichier: str | None = None  # chemin absolu du scénario s'il est donné par un fichier .toml
     empreinte: str = ""
+    graines_de: str = ""  # empreinte d'un autre plan dont ce plan reprend échantillon et graines (plan apparié)
+
+    @property
+    def empreinte_graines(self) -> str:
+        """Empreinte d'où sont dérivés l'échantillon et les graines : la sienne, ou celle du plan apparié."""
+        return self.graines_de or self.empreinte
 
     @property
     def scenario_execution(self) -> str:
@@ -171,6 +177,7 @@ class PlanBalayage:
             "fixes": self.fixes,
             "echantillonnage": self.echantillonnage,
             "series": self.series,
+            **({"graines_de": self.graines_de} if self.graines_de else {}),
         }
 
 
@@ -785,6 +792,31 @@ def calculer_empreinte(plan: PlanBalayage) -> str:
     return hashlib.sha256(texte.encode("ascii")).hexdigest()
 
 
+def plan_apparie(plan: PlanBalayage, scenario: str) -> PlanBalayage:
+    """Le même plan sur un autre scénario, aux graines appariées : mêmes points échantillonnés (mêmes paramètres),
+    mêmes graines par (point, réplicat) que ``plan`` ; son empreinte propre identifie son stockage.
+
+    Sert à ``nonrecours sensibilite --difference-avec SCENARIO`` : la sortie analysée est alors la différence
+    scénario du plan − ``scenario``, run par run. Un scénario inconnu lève :class:`ErreurEntree`.
+    """
+    option = "--difference-avec"
+    scenario = _texte(option, "scenario", scenario, CLES_RACINE["scenario"])
+    fichier = _trouver_scenario(plan.fichier, scenario, Path(plan.fichier).parent)
+    if fichier is None and plan.fonction_run == FONCTION_RUN_DEFAUT:
+        from modele.scenarios import scenarios_disponibles
+
+        connus = scenarios_disponibles()
+        if scenario not in connus:
+            raise ErreurEntree(f"{option} {scenario!r} : scénario inconnu. Attendu : un scénario parmi "
+                               f"{', '.join(connus)}, ou le chemin d'un fichier TOML de scénario.")
+    if scenario == plan.scenario and fichier == plan.scenario_fichier:
+        raise ErreurEntree(f"{option} {scenario!r} : c'est le scénario du plan {plan.fichier} ; la différence "
+                           "serait nulle. Attendu : un autre scénario (ex. « reference »).")
+    apparie = replace(plan, scenario=scenario, scenario_fichier=fichier, graines_de=plan.empreinte_graines,
+                      nom=f"{plan.nom}__{re.sub(r'[^A-Za-z0-9_.-]+', '_', Path(scenario).stem)}")
+    return replace(apparie, empreinte=calculer_empreinte(apparie))
+
+
 def graine_run(empreinte: str, point: int, replicat: int, communes: bool = False) -> int:
     """Graine d'un run, dérivée de (empreinte du plan, indice du point, réplicat) par ``SeedSequence``.
 
@@ -832,7 +864,7 @@ def echantillonner(plan: PlanBalayage) -> pd.DataFrame:
         points = pd.DataFrame(colonnes)
     else:
         probleme = probleme_salib(plan)
-        graine = graine_echantillon(plan.empreinte)
+        graine = graine_echantillon(plan.empreinte_graines)
         n = plan.echantillonnage["n"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
