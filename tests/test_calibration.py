@@ -70,7 +70,7 @@ def test_plan_livre_valide_et_parametres_calibrables():
     for cle, (lo, hi) in plan.parametres.items():
         assert decl[cle].calibrable and decl[cle].hypothese, cle
         assert decl[cle].min <= lo < hi <= decl[cle].max, cle
-    assert {c.id for c in plan.cibles} == {"C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7"}
+    assert {c.id for c in plan.cibles} == {"C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7", "C8", "C9"}
     assert plan.fin >= "2023-12"
 
 
