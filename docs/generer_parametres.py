@@ -26,6 +26,9 @@ Chaque paramètre est déclaré une seule fois dans `parametres/defauts/*.toml` 
 hypothèse, calibrable). Ce tableau en est tiré ; l'ODD ([ODD.md](ODD.md)) renvoie ici par l'ancre de chaque clé
 (`parametres.md#<clé>`). « hypothèse » : valeur sans source publiée, à discuter ou à calibrer ; « inerte » : le
 paramètre ne change aucune dynamique (raison donnée), ce que vérifie `tests/test_parametres_effet.py`.
+« plage plausible » : pour un paramètre calibrable, l'intervalle des valeurs jugées plausibles (tiré d'une source ou
+argumenté dans la doc), plus étroit que les bornes de validation ; balayages, API Python et calibration le prennent
+quand on ne leur donne pas d'intervalle.
 
 {resume}
 
@@ -64,12 +67,17 @@ def _bornes(d: Declaration) -> str:
     return f"[{_texte(d.min) if d.min is not None else '−∞'} ; {_texte(d.max) if d.max is not None else '+∞'}]"
 
 
+def _plausible(d: Declaration) -> str:
+    """Plage plausible [bas ; haut] d'un paramètre calibrable (distincte des bornes de validation), ou rien."""
+    return f"[{_texte(d.plausible[0])} ; {_texte(d.plausible[1])}]" if d.plausible else ""
+
+
 def _ligne(d: Declaration) -> str:
     nom = d.cle.rsplit(".", 1)[1]
     source = "« hypothèse »" if d.hypothese else _cellule(d.source or "")
     doc = _cellule(d.doc) + (f" *(inerte : {_cellule(d.inerte)})*" if d.inerte else "")
     return (f'| <a id="{d.cle}"></a>`{nom}` | `{_cellule(_texte(d.valeur))}` | {_cellule(d.unite)} | {_bornes(d)} '
-            f"| {source} | {'oui' if d.calibrable else 'non'} | {doc} |")
+            f"| {_plausible(d)} | {source} | {'oui' if d.calibrable else 'non'} | {doc} |")
 
 
 def generer() -> str:
@@ -88,8 +96,8 @@ def generer() -> str:
     morceaux = [ENTETE.format(resume=resume, sommaire=sommaire)]
     for g, v in groupes.items():
         morceaux.append(f"## {g}\n\nDéclaré dans `parametres/defauts/{Path(v[0].fichier).name}`.\n\n"
-                        "| clé | valeur | unité | bornes | source | calibrable | doc |\n"
-                        "|---|---|---|---|---|---|---|\n" + "\n".join(_ligne(d) for d in v) + "\n")
+                        "| clé | valeur | unité | bornes | plage plausible | source | calibrable | doc |\n"
+                        "|---|---|---|---|---|---|---|---|\n" + "\n".join(_ligne(d) for d in v) + "\n")
     return "\n".join(morceaux)
 
 

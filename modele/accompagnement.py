@@ -6,7 +6,8 @@ sont triées (urgentes d'abord, puis par ordre d'arrivée) et servies tant que l
 P = sigmoïde(logit de base + pression × surcharge + capacité manquante + urgence − formation − hors mandat),
 sinon « faire avec ». « À la place » : la capacité de l'aidant remplace celle du ménage, pas d'apprentissage,
 identifiants souvent gardés (sauf Aidants Connect). « Avec » : plus long, l'aide comble une part de l'écart,
-le ménage apprend. Les heures sont comptées par genre, posture, dans/hors mandat, financées ou tacites.
+le ménage apprend. Les heures sont comptées par genre, posture, dans/hors mandat, financées ou tacites ; les
+ménages servis (cumul de l'année) et les épisodes « à la place » sous Aidants Connect aussi (cibles C8, C9).
 """
 
 from __future__ import annotations
@@ -113,6 +114,7 @@ def _servir_file(m: ModeleNonRecours, a: ActeurAccompagnement, heures: float, rn
     i, b, posture, cap_h, duree = i[servi], b[servi], posture[servi], cap_h[servi], duree[servi]
     m.compteurs.attente[1 + a.g] += float((t - f["arrivee"][servi]).sum())
     m.compteurs.episodes[1 + a.g] += ns
+    m.compteurs.noter_service(1 + a.g, i, M.n, t, int((posture == PLACE).sum()) if a.param("aidants_connect") else 0)
     a.garder(~servi)
     m.contacts.append((i, 1 + a.g))
     M.t_aide[i] = t

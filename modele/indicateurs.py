@@ -78,6 +78,7 @@ INDICATEURS_ETAT = frozenset({
     "duree_acces_droit", "taux_demarche_en_ligne", "taux_abandon_en_ligne", "taux_abandon_definitif",
     "taux_aide_sans_demarche_en_ligne", "attente_moyenne", "file_attente", "file_attente_heures",
     "n_identifiants_detenus", "capacite_guichets", "semaines_releve", "file_attente_guichet", "attente_guichet",
+    "n_personnes_accompagnees",
 })
 
 
@@ -114,7 +115,9 @@ class Compteurs:
     acces_somme: np.ndarray = field(init=False)
     acces_n: np.ndarray = field(init=False)
     evenements_vie: np.ndarray = field(init=False)
+    aidants_connect: np.ndarray = field(init=False)
     semaines: int = 0
+    dernier_service: np.ndarray | None = None  # (genres, N) int32 : dernière semaine servie (jamais remis à zéro)
 
     def __post_init__(self):
         self.remettre()
@@ -144,7 +147,18 @@ class Compteurs:
         self.acces_somme = np.zeros(self.n_p)
         self.acces_n = np.zeros(self.n_p)
         self.evenements_vie = np.zeros(len(EVENEMENTS_VIE))
+        self.aidants_connect = np.zeros(g)
         self.semaines = 0
+
+    def noter_service(self, code_genre: int, menages: np.ndarray, n_menages: int, t: int,
+                      n_aidants_connect: int) -> None:
+        """Semaine `t` : ménages servis (un épisode : orienter, à la place ou avec) par un acteur du genre, et nombre
+        d'épisodes « à la place » faits sous Aidants Connect (`n_personnes_accompagnees`,
+        `n_demarches_aidants_connect`)."""
+        if self.dernier_service is None or self.dernier_service.shape[1] != n_menages:
+            self.dernier_service = np.full((len(GENRES_AIDE), n_menages), np.iinfo(np.int32).min, dtype=np.int32)
+        self.dernier_service[code_genre, menages] = t
+        self.aidants_connect[code_genre] += n_aidants_connect
 
     def ajouter_evenements(self, code: int, n: int) -> None:
         """Compte `n` événements de vie du code donné (index dans EVENEMENTS_VIE)."""
@@ -286,6 +300,20 @@ def noms_tranches_montant(bornes) -> list[str]:
     b = [f"{x:g}" for x in bornes]
     return [f"montant_du=<{b[0]}"] + [f"montant_du={b[k]}-{b[k + 1]}" for k in range(len(b) - 1)] + [
         f"montant_du=>={b[-1]}"]
+
+
+def n_demarches_aidants_connect(episodes_place_habilites):
+    """Démarches faites sous Aidants Connect dans le mois : épisodes « faire à la place » servis par un acteur
+    habilité (`acteurs.<genre>.aidants_connect`), par genre d'acteur (cible C8)."""
+    return episodes_place_habilites
+
+
+def n_personnes_accompagnees(servis_depuis_janvier):
+    """Ménages distincts servis par un acteur du genre (au moins un épisode : orienter, à la place ou avec) depuis
+    le 1er janvier de l'année du relevé (ou depuis le début simulé, rodage exclu) : cumul de l'année, le relevé de
+    décembre donne l'année entière (cible C9 pour les conseillers numériques) ; un ménage compte pour une personne.
+    Sans file (entourage, service payant) : NaN."""
+    return servis_depuis_janvier
 
 
 def duree_acces_droit(somme_semaines, n_ouvertures):
@@ -521,6 +549,14 @@ class Releve:
         det = det[det >= 0]
         n_det = np.bincount(m.genre_par_id[det], minlength=len(GENRES_AIDE)) if det.size else np.zeros(len(GENRES_AIDE))
         self._bloc(date, "n_identifiants_detenus", ["toutes"], acteurs, n_det[None, :])
+        sans_file = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
+        self._bloc(date, "n_demarches_aidants_connect", ["toutes"], acteurs,
+                   n_demarches_aidants_connect(np.where(sans_file, np.nan, c.aidants_connect))[None, :])
+        janvier = max(m.calendrier.pas(f"{fin_mois.year}-01-01"), 0)  # 1re semaine de l'année du relevé, hors rodage
+        servis = ((c.dernier_service >= janvier).sum(axis=1) if c.dernier_service is not None
+                  else np.zeros(len(GENRES_AIDE)))
+        self._bloc(date, "n_personnes_accompagnees", ["toutes"], acteurs,
+                   n_personnes_accompagnees(np.where(sans_file, np.nan, servis))[None, :])
 
         # Guichets, par organisme : capacité hebdomadaire moyenne du mois, demande et refus du mois.
         ops = [f"operateur={o}" for o in ORGANISMES]

@@ -61,7 +61,7 @@ class Declaration:
     hypothese: bool = False
     calibrable: bool = False
     inerte: str | None = None
-    plausible: tuple | None = None  # plage plausible [bas, haut] (dans les bornes) d'un nombre, si déclarée
+    plausible: tuple | None = None  # plage plausible [bas, haut] (dans les bornes) d'un nombre ; exigée si calibrable
 
     @property
     def scalaire_numerique(self) -> bool:
@@ -274,6 +274,11 @@ def _declaration_depuis_table(cle: str, table: dict, fichier: Path) -> Declarati
     if decl.calibrable and not decl.scalaire_numerique:
         raise ErreurEntree("Seul un paramètre numérique scalaire peut être calibrable.", fichier=fichier,
                            cle=f"{cle}.calibrable")
+    if decl.calibrable and decl.plausible is None:
+        raise ErreurEntree("Un paramètre calibrable déclare sa plage plausible (distincte des bornes de validation).",
+                           fichier=fichier, cle=f"{cle}.plausible",
+                           attendu="plausible = [bas, haut] dans les bornes min et max, tirée d'une source ou "
+                           "argumentée dans doc (« Plage plausible argumentée : … »)")
     if decl.scalaire_numerique and (decl.min is None or decl.max is None):
         raise ErreurEntree("Un paramètre numérique déclare ses bornes min et max.", fichier=fichier, cle=cle,
                            attendu="min = … et max = …")

@@ -86,6 +86,17 @@ def lineaire_run(spec) -> ResultatJouet:
     return ResultatJouet(lambda: _series(spec, y, 0.0), resume={"y": y})
 
 
+def politique_run(spec) -> ResultatJouet:
+    """Effet connu d'une politique sur graines appariées : dans le scénario « reference », y = 3 a + b + bruit ;
+    dans tout autre scénario, y = 3 a + b + 2 c + bruit, le bruit (écart type 10) ne dépendant que de la graine.
+    La différence scénario − reference vaut exactement 2 c si graines et paramètres sont appariés."""
+    s = spec.surcharges
+    bruit = 10.0 * float(np.random.default_rng(spec.graine).normal())
+    y = 3 * s["a"] + s["b"] + (0.0 if spec.scenario == "reference" else 2 * s["c"]) + bruit
+    return ResultatJouet(lambda: _series(spec, y, bruit), resume={"y": y})
+
+
+
 PI = "3.141592653589793"
 
 
@@ -131,3 +142,4 @@ def enregistrer() -> None:
 
 
 enregistrer()
+

@@ -136,13 +136,16 @@ def test_parametres_du_scenario_remplace_par_et_modifie_par():
 
 
 def test_probleme_salib_repli_sur_les_bornes_et_refus():
-    with pytest.warns(UserWarning, match="bornes"):
+    with pytest.warns(UserWarning, match="demarches.tentatives_max : bornes"):
         pb = nr.probleme_salib(["decision.cout_base", "demarches__tentatives_max"])
     d = charger_declarations()
     assert pb["names"] == ["decision__cout_base", "demarches__tentatives_max"]
-    assert pb["bounds"] == [[d["decision.cout_base"].min, d["decision.cout_base"].max],
-                            [d["demarches.tentatives_max"].min, d["demarches.tentatives_max"].max]]
-    assert pb["plages"] == {"decision__cout_base": "bornes", "demarches__tentatives_max": "bornes"}
+    # decision.cout_base (calibrable) a une plage plausible ; demarches.tentatives_max n'en a pas : bornes.
+    assert pb["bounds"] == [[0.2, 3.0], [d["demarches.tentatives_max"].min, d["demarches.tentatives_max"].max]]
+    assert tuple(pb["bounds"][0]) == d["decision.cout_base"].plausible != (d["decision.cout_base"].min,
+                                                                           d["decision.cout_base"].max)
+    assert pb["plages"] == {"decision__cout_base": "plausible", "demarches__tentatives_max": "bornes"}
+    assert nr.probleme_salib(["decision.cout_base"], plage="bornes")["bounds"] == [[0.0, 10.0]]
     with pytest.raises(ErreurEntree, match="non numérique"):
         nr.probleme_salib(["guichets.caf.rendez_vous_seulement"])
 

@@ -23,7 +23,7 @@ indicateurs = ["taux_non_recours"]
 dates = ["fin"]
 
 [parametres."decision.cout_base"]
-niveaux = [0.2, 5.0]
+niveaux = [0.2, 3.0]
 """
 
 
@@ -33,7 +33,7 @@ def test_balayage_du_vrai_modele_reproduit_executer_run(tmp_path):
     bilan = executer_balayage(chemin, tmp_path / "sortie", travailleurs=1, barre=False)
     assert bilan.complet and bilan.reussis == 2
     resume = lire_resume(tmp_path / "sortie")
-    assert resume["decision.cout_base"].tolist() == [0.2, 5.0]
+    assert resume["decision.cout_base"].tolist() == [0.2, 3.0]
     assert "duree_s" not in resume.columns  # la durée varie d'une exécution à l'autre : journal seulement
     assert resume["taux_non_recours_rsa"].between(0, 1).all()
     series = lire_series(tmp_path / "sortie")
@@ -48,7 +48,7 @@ def test_balayage_du_vrai_modele_reproduit_executer_run(tmp_path):
             menages=300,
             debut="2020-01",
             fin="2020-06",
-            surcharges={"decision.cout_base": 5.0},
+            surcharges={"decision.cout_base": 3.0},
         )
     )
     assert seul.resume["taux_non_recours_rsa"] == pytest.approx(ligne["taux_non_recours_rsa"], abs=0)

@@ -205,3 +205,65 @@ def test_nonrecours_verifier_reconnait_un_plan(fichier, capsys):
     assert nonrecours(["verifier", str(RACINE / "parametres" / "balayages" / fichier)]) == 0
     sortie = capsys.readouterr().out
     assert "OK : plan de balayage" in sortie and "run(s)" in sortie
+
+
+# ------------------------------------------------------------------------ plages plausibles (modèle)
+PLAN_MODELE = """nom = "plausible"
+scenario = "reference"
+plan = "{plan}"
+replicats = 1
+menages = 200
+debut = "2020-01"
+fin = "2020-03"
+{extra}
+[echantillonnage]
+{ech}
+
+[parametres."decision.cout_base"]
+{spec}
+"""
+
+
+def _plan_modele(tmp_path, spec, plan="hypercube_latin", extra="", nom="plan.toml"):
+    ech = "" if plan == "factoriel" else "n = 4"
+    return ecrire(tmp_path, PLAN_MODELE.format(plan=plan, extra=extra, ech=ech, spec=spec), nom)
+
+
+def test_plage_plausible_au_lieu_de_bornes(tmp_path):
+    from modele.parametres import charger_declarations
+
+    d = charger_declarations()["decision.cout_base"]
+    assert d.plausible == (0.2, 3.0) and (d.min, d.max) == (0.0, 10.0)
+    p = lire_plan(_plan_modele(tmp_path, 'plage = "plausible"')).parametres[0]
+    assert (p.min, p.max) == (0.2, 3.0)
+    ech = echantillonner(lire_plan(_plan_modele(tmp_path, 'plage = "plausible"')))
+    assert ech["decision.cout_base"].between(0.2, 3.0).all()
+    # Un paramètre non calibrable n'a pas de plage plausible : « plage = "plausible" » est refusé.
+    texte = PLAN_MODELE.format(plan="hypercube_latin", extra="", ech="n = 4", spec='plage = "plausible"').replace(
+        "decision.cout_base", "demarches.tentatives_max")
+    with pytest.raises(ErreurEntree, match="pas de plage plausible déclarée"):
+        lire_plan(ecrire(tmp_path, texte, "non_calibrable.toml"))
+    with pytest.raises(ErreurEntree, match="clé en conflit avec plage"):
+        lire_plan(_plan_modele(tmp_path, 'plage = "plausible"\nmin = 0.5'))
+
+
+@pytest.mark.parametrize(("plan", "spec", "fragment"), [
+    ("hypercube_latin", "min = 0.1\nmax = 2.0", 'parametres."decision.cout_base".min» = 0.1'),
+    ("hypercube_latin", 'plage = "bornes"', 'parametres."decision.cout_base".min» = 0.0'),
+    ("factoriel", "niveaux = [0.5, 4.0]", 'parametres."decision.cout_base".niveaux» = 4.0'),
+])
+def test_plan_hors_plage_plausible_refuse_code_2(plan, spec, fragment, tmp_path, capsys):
+    chemin = _plan_modele(tmp_path, spec, plan=plan)
+    code = main(["balayer", str(chemin), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "hors de la plage plausible" in err and "[0.2, 3]" in err
+    assert fragment.replace("»", " »") in err, err
+    assert not (tmp_path / "s" / "manifeste.json").exists()
+
+
+def test_hors_plage_plausible_expres_accepte_avec_avertissement(tmp_path):
+    chemin = _plan_modele(tmp_path, "min = 0.1\nmax = 2.0", extra="hors_plage_plausible = true")
+    with pytest.warns(UserWarning, match=r"decision.cout_base\".min = 0.1 hors de la plage plausible \[0.2, 3\]"):
+        p = lire_plan(chemin).parametres[0]
+    assert (p.min, p.max) == (0.1, 2.0)

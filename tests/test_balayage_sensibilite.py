@@ -91,3 +91,67 @@ def test_sensibilite_indicateur_absent_du_resume(tmp_path, capsys):
     err = capsys.readouterr().err
     assert code == 2 and "Traceback" not in err
     assert "« indicateurs »" in err and "'taux_inconnu'" in err and "y, y_bruite" in err
+
+
+def _plan_politique(tmp_path, scenario="politique", n=6):
+    parametres = "".join(f"[parametres.{x}]\nmin = 0.0\nmax = 1.0\n" for x in ("a", "b", "c"))
+    texte = texte_plan_jouet(plan="morris", n=n, replicats=2, fonction="politique_run", series="conserver = false",
+                             parametres=parametres).replace('scenario = "reference"', f'scenario = "{scenario}"')
+    return ecrire(tmp_path, texte)
+
+
+def test_sensibilite_de_l_effet_sur_graines_appariees(tmp_path, capsys):
+    # Niveaux : y = 3 a + b + 2 c + bruit (écart type 10) ; effet (politique − reference) = 2 c exactement si les
+    # deux balayages partagent paramètres et graines : mu* = (0, 0, 2), sigma nul, le bruit s'annule.
+    plan = _plan_politique(tmp_path)
+    sortie = tmp_path / "sortie"
+    code = main(["sensibilite", str(plan), "--sortie", str(sortie), "--travailleurs", "1", "--sans-barre",
+                 "--difference-avec", "reference"])
+    sortie_texte = capsys.readouterr()
+    assert code == 0, sortie_texte.err
+    assert "différence avec « reference »" in sortie_texte.out
+    d = sortie / "sensibilite"
+    indices = pd.read_csv(d / "sensibilite_morris_difference_reference.csv").set_index("parametre")
+    assert (indices["difference_avec"] == "reference").all()
+    assert indices["mu_etoile"].tolist() == pytest.approx([0.0, 0.0, 2.0], abs=1e-9)
+    assert indices["sigma"].tolist() == pytest.approx([0.0, 0.0, 0.0], abs=1e-9)
+    runs = pd.read_csv(d / "differences_reference.csv")
+    assert len(runs) == 6 * 4 * 2
+    assert runs["y"].to_numpy() == pytest.approx((runs["y__politique"] - runs["y__reference"]).to_numpy())
+    # Mêmes graines et mêmes points dans le balayage de la référence (dossier à part).
+    a, b = pd.read_parquet(sortie / "resume.parquet"), pd.read_parquet(sortie / "difference_avec_reference" /
+                                                                        "resume.parquet")
+    assert sorted(a["graine"]) == sorted(b["graine"]) and a["graine"].nunique() == len(a)
+    assert pd.read_parquet(sortie / "points.parquet").equals(
+        pd.read_parquet(sortie / "difference_avec_reference" / "points.parquet"))
+    # Sans l'option, sur les niveaux du scénario : le bruit non apparié brouille les effets (sigma > 0).
+    niveaux, _ = analyser_sensibilite(plan, sortie, travailleurs=1, barre=False)
+    assert (niveaux["sigma"] > 1.0).all()
+    # Reprise : la même commande ne refait aucun run et redonne les mêmes indices.
+    indices2, bilan = analyser_sensibilite(plan, sortie, travailleurs=1, barre=False, difference_avec="reference")
+    assert bilan.executes == 0 and bilan.deja_faits == 2 * 6 * 4 * 2
+    assert indices2.set_index("parametre")["mu_etoile"].tolist() == pytest.approx([0.0, 0.0, 2.0], abs=1e-9)
+
+
+@pytest.mark.parametrize(("scenario_plan", "autre", "fragment"), [
+    ("reference", "reference", "la différence serait nulle"),
+    ("politique", "absent.toml", "fichier de scénario introuvable"),
+])
+def test_difference_avec_invalide_code_2(scenario_plan, autre, fragment, tmp_path, capsys):
+    plan = _plan_politique(tmp_path, scenario=scenario_plan, n=2)
+    code = main(["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--travailleurs", "1", "--sans-barre",
+                 "--difference-avec", autre])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err and fragment in err, err
+    assert not (tmp_path / "s" / "manifeste.json").exists()
+
+
+def test_difference_avec_scenario_inconnu_du_modele_code_2(tmp_path, capsys):
+    texte = (Path(__file__).resolve().parents[1] / "parametres" / "balayages" / "exemple_morris.toml").read_text(
+        encoding="utf-8")
+    plan = ecrire(tmp_path, texte)
+    code = main(["sensibilite", str(plan), "--sortie", str(tmp_path / "s"), "--sans-barre",
+                 "--difference-avec", "referense"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "--difference-avec 'referense' : scénario inconnu" in err and "reference" in err

@@ -70,7 +70,7 @@ def test_plan_livre_valide_et_parametres_calibrables():
     for cle, (lo, hi) in plan.parametres.items():
         assert decl[cle].calibrable and decl[cle].hypothese, cle
         assert decl[cle].min <= lo < hi <= decl[cle].max, cle
-    assert {c.id for c in plan.cibles} == {"C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7"}
+    assert {c.id for c in plan.cibles} == {"C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7", "C8", "C9"}
     assert plan.fin >= "2023-12"
 
 
@@ -85,12 +85,44 @@ def test_plan_sous_ensemble_et_remplacements():
     ('"demarches.inconnu" = {}', "", "Paramètre inconnu"),
     ('"demarches.bonus_en_ligne" = { min = -50.0, max = 1.0 }', "", "hors bornes"),
     ('"demarches.bonus_en_ligne" = { min = 2.0, max = 1.0 }', "", "Bornes vides"),
+    ('"demarches.bonus_en_ligne" = { min = 0.0, max = 3.0 }', "", "hors de la plage plausible"),
+    ('"demarches.bonus_en_ligne" = "bornes"', "", "Bornes mal formées"),
     ('"demarches.bonus_en_ligne" = {}', 'echantillonneur = "magique"', "Échantillonneur inconnu"),
     ('"demarches.bonus_en_ligne" = {}', 'cibles = ["C7"]', "Cible inconnue"),
 ])
 def test_plan_invalide(tmp_path, parametres, extra, motif):
     with pytest.raises(ErreurEntree, match=motif):
         cal.lire_plan(ecrire_plan(tmp_path, parametres, extra=extra))
+
+
+def test_plan_sans_intervalle_prend_la_plage_plausible(tmp_path):
+    d = Parametres.defauts().declarations["demarches.bonus_en_ligne"]
+    for spec in ("{}", '"plausible"', "{ max = 2.0 }"):
+        plan = cal.lire_plan(ecrire_plan(tmp_path, f'"demarches.bonus_en_ligne" = {spec}'))
+        haut = 2.0 if "max" in spec else d.plausible[1]
+        assert plan.parametres["demarches.bonus_en_ligne"] == (d.plausible[0], haut) == (-1.0, haut)
+        assert (d.min, d.max) == (-5.0, 10.0)  # et non les bornes de validation
+
+
+def test_plan_hors_plage_plausible_refuse_ou_averti(tmp_path, capsys):
+    plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = -2.0, max = 1.0 }')
+    code = main(["calibrer", str(plan), "--sortie", str(tmp_path / "etude"), "--sans-ecrire"])
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "plage plausible" in err and "parametres.demarches.bonus_en_ligne.min" in err and "-2" in err
+    expres = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = -2.0, max = 1.0 }',
+                         extra="hors_plage_plausible = true")
+    with pytest.warns(UserWarning, match="hors de la plage plausible"):
+        assert cal.lire_plan(expres).parametres["demarches.bonus_en_ligne"] == (-2.0, 1.0)
+
+
+def test_plan_livre_dans_les_plages_plausibles():
+    plan = cal.lire_plan()
+    decl = Parametres.defauts().declarations
+    for cle, (lo, hi) in plan.parametres.items():
+        bas, haut = decl[cle].plausible
+        assert bas <= lo < hi <= haut, cle
+    assert plan.parametres["demarches.elasticite_offre_acteurs"] == decl["demarches.elasticite_offre_acteurs"].plausible
 
 
 def test_periode_trop_courte_pour_la_cible(tmp_path):
@@ -108,7 +140,7 @@ def test_cli_calibrer_plan_invalide_code_2(tmp_path, capsys):
 
 
 def test_etude_reprenable_et_fichier_calibration(tmp_path, monkeypatch):
-    plan_f = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 3.0 }', essais=2)
+    plan_f = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 2.5 }', essais=2)
     dossier = tmp_path / "etude"
     etude = cal.calibrer(cal.lire_plan(plan_f), dossier, travailleurs=1)
     premiers = [(t.number, t.params, t.value) for t in etude.trials]
@@ -158,3 +190,24 @@ def test_calibration_livree_valide_et_documentee():
     p = scenarios.charger_scenario("reference").parametres_base()
     for cle, v in donnees["valeurs"].items():
         assert p[cle] == pytest.approx(v)
+
+
+def test_tout_parametre_calibrable_a_une_plage_plausible_argumentee(tmp_path):
+    decl = Parametres.defauts().declarations
+    calibrables = [d for d in decl.values() if d.calibrable]
+    assert len(calibrables) >= 17
+    for d in calibrables:
+        assert d.plausible is not None, d.cle
+        bas, haut = d.plausible
+        assert d.min <= bas < haut <= d.max, d.cle
+        assert (bas, haut) != (d.min, d.max), f"{d.cle} : plage plausible = bornes de validation"
+        assert bas <= d.valeur <= haut, f"{d.cle} : valeur par défaut hors de sa plage plausible"
+        assert "Plage plausible" in d.doc or d.source, f"{d.cle} : plage ni argumentée ni sourcée"
+    # Une déclaration calibrable sans plage plausible est refusée au chargement.
+    from modele.parametres import lire_declarations
+    texte = Path(decl["decision.cout_base"].fichier).read_text(encoding="utf-8")
+    assert texte.count("plausible = [0.2, 3.0]\n") == 1
+    sans = tmp_path / "decision.toml"
+    sans.write_text(texte.replace("plausible = [0.2, 3.0]\n", ""), encoding="utf-8")
+    with pytest.raises(ErreurEntree, match="decision.cout_base.plausible"):
+        lire_declarations(sans)

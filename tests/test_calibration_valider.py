@@ -82,8 +82,8 @@ def test_valider_petit_rapport_complet(tmp_path):
               "effet_fermetures.png", "volume_aide.csv", "volume_aide.png"):
         assert (sortie / f).is_file(), f
     cibles = pd.read_csv(sortie / "cibles.csv")
-    # Fenêtre 2021-2023 : les cibles de 2016 et 2018 ne sont pas calculables, les autres le sont.
-    assert set(cibles["cible"]) == {"C3", "C5a", "C5b", "C5c", "C6", "C7"}
+    # Fenêtre 2021-2023 : les cibles de 2016 et 2018 ne sont pas calculables, les autres (C9 : 2022) le sont.
+    assert set(cibles["cible"]) == {"C3", "C5a", "C5b", "C5c", "C6", "C7", "C8", "C9"}
     assert cibles["verdict"].isin(["atteinte", "compatible", "manquée"]).all()
     assert (cibles["ic95_bas"] <= cibles["modele"]).all() and (cibles["modele"] <= cibles["ic95_haut"]).all()
     grad = pd.read_csv(sortie / "gradients.csv")

@@ -81,6 +81,86 @@ def test_c7_annee_incomplete_donne_nan():
     assert math.isnan(C.c7_france_services(s, menages=5000, personnes_par_menage=2.0))
 
 
+def test_c8_aidants_connect_somme_des_genres_pour_1000_habitants():
+    # 2023 : France Services 10 par mois, travailleurs sociaux 5 par mois → 180 démarches ; famille NaN (sans file) ;
+    # 2022 ignoré ; 5 000 ménages × 2 personnes = 10 000 habitants → 18 pour 1 000.
+    s = _serie(_mensuel(2023, "n_demarches_aidants_connect", "toutes", "acteur=france_services", [10.0] * 12)
+               + _mensuel(2023, "n_demarches_aidants_connect", "toutes", "acteur=travailleur_social", [5.0] * 12)
+               + _mensuel(2023, "n_demarches_aidants_connect", "toutes", "acteur=famille", [float("nan")] * 12)
+               + _mensuel(2022, "n_demarches_aidants_connect", "toutes", "acteur=france_services", [999.0] * 12)
+               + _mensuel(2023, "n_episodes_aide", "toutes", "acteur=france_services", [999.0] * 12))
+    assert C.c8_aidants_connect(s, menages=5000, personnes_par_menage=2.0) == pytest.approx(18.0)
+    # Une année incomplète (un genre sans ses 12 relevés) ou un indicateur absent : NaN.
+    incomplet = _serie(_mensuel(2023, "n_demarches_aidants_connect", "toutes", "acteur=france_services",
+                                [10.0] * 12)[:11])
+    assert math.isnan(C.c8_aidants_connect(incomplet, menages=5000, personnes_par_menage=2.0))
+    assert math.isnan(C.c8_aidants_connect(_serie([("2023-12", "n_episodes_aide", "toutes", "acteur=famille", 1.0)]),
+                                           menages=5000, personnes_par_menage=2.0))
+
+
+def test_c9_releve_de_decembre_2022_des_conseillers_numeriques():
+    # Cumul de l'année : le relevé de décembre (64 ménages distincts) compte, pas la somme des mois ni novembre ;
+    # 1 000 ménages × 2 personnes → 32 pour 1 000.
+    s = _serie(_mensuel(2022, "n_personnes_accompagnees", "toutes", "acteur=conseiller_numerique",
+                        [5.0 * m for m in range(1, 12)] + [64.0])
+               + _mensuel(2022, "n_personnes_accompagnees", "toutes", "acteur=france_services", [999.0] * 12)
+               + [("2023-12", "n_personnes_accompagnees", "toutes", "acteur=conseiller_numerique", 999.0)])
+    assert C.c9_conseillers_numeriques(s, menages=1000, personnes_par_menage=2.0) == pytest.approx(32.0)
+    assert math.isnan(C.c9_conseillers_numeriques(s[s["date"].astype(str) != "2022-12"], menages=1000,
+                                                  personnes_par_menage=2.0))
+
+
+def test_compteur_des_menages_servis_distincts_et_des_episodes_aidants_connect():
+    from modele.indicateurs import Compteurs
+
+    c = Compteurs(2)
+    c.noter_service(3, np.array([4, 4, 7]), 10, t=5, n_aidants_connect=2)
+    c.noter_service(3, np.array([7, 9]), 10, t=8, n_aidants_connect=0)
+    c.noter_service(1, np.array([4]), 10, t=8, n_aidants_connect=1)
+    assert c.aidants_connect.tolist()[1] == 1 and c.aidants_connect.tolist()[3] == 2
+    assert (c.dernier_service[3] >= 0).sum() == 3  # ménages 4, 7, 9 : distincts
+    assert (c.dernier_service[3] >= 6).sum() == 2  # depuis la semaine 6 : 7 et 9
+    c.remettre()  # flux du mois remis à zéro ; la mémoire des ménages servis (cumul de l'année) reste
+    assert c.aidants_connect.sum() == 0 and (c.dernier_service[3] >= 0).sum() == 3
+
+
+@pytest.mark.lent
+def test_indicateurs_aidants_connect_et_personnes_accompagnees_identites(run_court):
+    from modele.parametres import Parametres
+
+    duree = Parametres.defauts()["accompagnement.heures_faire_a_la_place"]
+    ref = run_court("reference", 5, 1500, "2021-07", "2022-06").series
+    ac = run_court("aidants_connect_generalise", 5, 1500, "2021-07", "2022-06").series
+
+    def tab(series, ind):
+        d = series[series["indicateur"].astype(str) == ind]
+        return d.assign(date=d["date"].astype(str), groupe=d["groupe"].astype(str)).pivot(
+            index="date", columns="groupe", values="valeur")
+
+    pros = ["acteur=travailleur_social", "acteur=france_services", "acteur=conseiller_numerique", "acteur=association"]
+    # Référence : aucun acteur habilité, aucune démarche sous Aidants Connect ; famille et service payant : NaN.
+    r = tab(ref, "n_demarches_aidants_connect")
+    assert (r[pros] == 0).all().all() and r[["acteur=famille", "acteur=prestataire_prive"]].isna().all().all()
+    # Habilitation de tous les professionnels au 1er janvier 2022 : rien avant, puis les épisodes « à la place »,
+    # au plus les heures « à la place » / durée d'un épisode (ces heures comptent aussi les déclarations faites avec
+    # des identifiants gardés) et au plus les épisodes servis.
+    a, place, ep = (tab(ac, i)[pros] for i in ("n_demarches_aidants_connect", "heures_faire_a_la_place",
+                                               "n_episodes_aide"))
+    assert (a.loc[a.index < "2022-01"] == 0).all().all()
+    apres = a.index > "2022-01"  # le relevé de janvier compte la dernière semaine de décembre
+    assert a.loc[apres].sum().sum() > 0
+    assert (a.loc[apres] <= place.loc[apres] / duree + 1e-9).all().all()
+    assert (a <= ep).all().all()
+    # Ménages distincts servis depuis le 1er janvier : croissant dans l'année, au plus la somme des épisodes de
+    # l'année, et repart de zéro en janvier.
+    n, ep = tab(ref, "n_personnes_accompagnees")[pros], tab(ref, "n_episodes_aide")[pros]
+    for annee in ("2021", "2022"):
+        dans = n.loc[n.index.str.startswith(annee)]
+        assert (dans.diff().dropna() >= 0).all().all()
+        assert (dans <= ep.loc[ep.index.str.startswith(annee)].cumsum().reindex(dans.index)).all().all()
+    assert n.loc["2021-12"].sum() > n.loc["2022-01"].sum() > 0
+
+
 def test_cible_absente_donne_nan_et_perte_penalisee():
     s = _serie([("2015-03", "taux_non_recours", "rsa", "ensemble", 0.3)])
     assert math.isnan(C.c1_rsa_trimestriel(s))
@@ -97,8 +177,15 @@ def test_perte_somme_des_ecarts_normes_au_carre():
 
 def test_fichier_des_cibles_complet_et_conforme_a_la_source():
     cibles = C.charger_cibles()
-    assert [c.id for c in cibles] == ["C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7"]
+    assert [c.id for c in cibles] == ["C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6", "C7", "C8", "C9"]
     par_id = {c.id: c for c in cibles}
+    # Fichier de cibles partagé (ajout du 2026-12-01) : même unité, fenêtre, année, valeur, tolérance.
+    assert (par_id["C8"].valeur, par_id["C8"].tolerance, par_id["C8"].annee) == (2.3, 1.2, 2023)
+    assert (par_id["C9"].valeur, par_id["C9"].tolerance, par_id["C9"].annee) == (32, 10, 2022)
+    assert par_id["C8"].unite == "demarches par an pour 1000 habitants" and par_id["C8"].fenetre == "annee"
+    assert par_id["C9"].unite == "personnes accompagnees par an pour 1000 habitants"
+    assert par_id["C8"].source.startswith("[lagazette_aidants_connect]")
+    assert par_id["C9"].source.startswith("[anct2022_cnfs]")
     assert par_id["C1"].valeur == 0.34 and par_id["C1"].annee == 2018
     assert par_id["C7"].valeur == 132 and par_id["C7"].tolerance == 30
 
@@ -147,3 +234,5 @@ def test_cibles_calculees_sur_une_vraie_execution(run_court):
     for cle in ("C1", "C2", "C3", "C4", "C5a", "C5b", "C5c", "C6"):
         assert 0.0 <= v[cle] <= 1.0, cle
     assert v["C7"] > 0
+    assert v["C8"] == 0  # aucun acteur habilité Aidants Connect dans la référence
+    assert v["C9"] >= 0

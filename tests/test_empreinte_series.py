@@ -21,7 +21,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "5a2e4236766638cfb26a5f4e3800625f3e211b291d51523df58c30e2d0555585"
+EMPREINTE = "f6fd6a9893c17a78adeb4f20e9263946fd1f0bbf34f82693867bdb267489194e"
 
 
 def empreinte(series) -> str:
@@ -43,5 +43,5 @@ def test_empreinte_petite_execution_inchangee(run_court, tmp_path_factory):
                         'calibration = false\n', encoding="utf-8")
     r = run_court(str(sans_cal), 7, 3000, "2014-01", "2016-12")
     s = r.series[r.series["indicateur"].astype(str) != "taux_non_recours_selon_autre"]
-    assert len(s) == 56118
+    assert len(s) == 56550
     assert empreinte(s) == EMPREINTE

@@ -75,7 +75,7 @@ def test_declaration_invalide(cas, tmp_path):
 
 
 def test_declaration_valide_lue(tmp_path):
-    f = _ecrire(tmp_path, DECL + "min = 0.0\nmax = 2.0\ncalibrable = true\n")
+    f = _ecrire(tmp_path, DECL + "min = 0.0\nmax = 2.0\ncalibrable = true\nplausible = [0.5, 1.5]\n")
     d = lire_declarations(f)["essai.x"]
     assert (d.valeur, d.min, d.max, d.calibrable, d.hypothese) == (1.0, 0.0, 2.0, True, True)
 

@@ -17,8 +17,9 @@ import json
 import math
 import re
 import tomllib
+import warnings
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -61,6 +62,8 @@ CLES_RACINE = {
     "sensibilite": "table",
     "fixes": "table clé de paramètre -> valeur",
     "parametres": "table de tables, une par paramètre qui varie",
+    "hors_plage_plausible": "booléen (true : accepter, avec un avertissement, des intervalles ou niveaux hors de la "
+                            "plage plausible déclarée)",
 }
 OBLIGATOIRES = ("scenario", "plan", "replicats", "menages", "debut", "fin", "parametres")
 CLES_ECHANTILLONNAGE = {
@@ -88,6 +91,7 @@ CLES_PARAMETRE = {
     "niveaux": "liste non vide de valeurs (plan factoriel)",
     "min": "nombre",
     "max": "nombre",
+    "plage": "\"plausible\" (plage plausible déclarée) ou \"bornes\" (bornes de validation), au lieu de min et max",
     "loi": "une loi parmi " + ", ".join(LOIS),
     "mode": "nombre dans [min, max] (loi triangulaire)",
     "moyenne": "nombre (loi normale tronquée)",
@@ -137,6 +141,12 @@ class PlanBalayage:
     sensibilite: dict = field(default_factory=dict)
     scenario_fichier: str | None = None  # chemin absolu du scénario s'il est donné par un fichier .toml
     empreinte: str = ""
+    graines_de: str = ""  # empreinte d'un autre plan dont ce plan reprend échantillon et graines (plan apparié)
+
+    @property
+    def empreinte_graines(self) -> str:
+        """Empreinte d'où sont dérivés l'échantillon et les graines : la sienne, ou celle du plan apparié."""
+        return self.graines_de or self.empreinte
 
     @property
     def scenario_execution(self) -> str:
@@ -167,6 +177,7 @@ class PlanBalayage:
             "fixes": self.fixes,
             "echantillonnage": self.echantillonnage,
             "series": self.series,
+            **({"graines_de": self.graines_de} if self.graines_de else {}),
         }
 
 
@@ -272,6 +283,7 @@ class Borne:
     max: float | None = None
     type: str | None = None
     valider: Any = None  # fonction (valeur, fichier=, cle=) qui lève ErreurEntree, si disponible
+    plausible: tuple | None = None  # plage plausible [bas, haut] déclarée (paramètre calibrable), si connue
 
 
 def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
@@ -290,13 +302,15 @@ def normaliser_declarations(declarations: Any) -> dict[str, Borne]:
         elif isinstance(decl, (tuple, list)):
             resultat[str(cle)] = Borne(decl[0], decl[1])
         elif isinstance(decl, Mapping):
-            resultat[str(cle)] = Borne(decl.get("min"), decl.get("max"), decl.get("type"))
+            resultat[str(cle)] = Borne(decl.get("min"), decl.get("max"), decl.get("type"),
+                                       plausible=tuple(decl["plausible"]) if decl.get("plausible") else None)
         else:
             resultat[str(cle)] = Borne(
                 getattr(decl, "min", None),
                 getattr(decl, "max", None),
                 getattr(decl, "type", None),
                 getattr(decl, "valider", None),
+                getattr(decl, "plausible", None),
             )
     return resultat
 
@@ -390,7 +404,8 @@ def valider_plan(brut: Mapping, fichier: str, declarations: Any = None, dossier:
     echantillonnage = _valider_echantillonnage(fichier, plan, brut.get("echantillonnage", {}))
     series = _valider_series(fichier, brut.get("series", {}))
     sensibilite = _valider_sensibilite(fichier, brut.get("sensibilite", {}))
-    parametres = _valider_parametres(fichier, plan, brut["parametres"], bornes)
+    hors_plausible = _booleen(fichier, "hors_plage_plausible", brut.get("hors_plage_plausible", False))
+    parametres = _valider_parametres(fichier, plan, brut["parametres"], bornes, hors_plausible)
     fixes = _valider_fixes(fichier, brut.get("fixes", {}), bornes, {p.cle for p in parametres})
 
     nom = brut.get("nom", Path(fichier).stem)
@@ -540,7 +555,42 @@ def _dans_bornes(fichier: str, cle: str, valeur: Any, decl: Borne) -> None:
         )
 
 
-def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) -> list[ParametreVarie]:
+def _dans_plausible(fichier: str, cle: str, valeur: Any, decl: Borne, hors_plausible: bool, avertis: list) -> None:
+    """Refuse une valeur hors de la plage plausible déclarée (sauf ``hors_plage_plausible = true`` : averti)."""
+    if decl.plausible is None or isinstance(valeur, bool) or not isinstance(valeur, (int, float)):
+        return
+    bas, haut = decl.plausible
+    if bas <= valeur <= haut:
+        return
+    if not hors_plausible:
+        raise _erreur(fichier, cle, valeur,
+                      f"une valeur dans la plage plausible déclarée [{bas:g}, {haut:g}] (ou plage = \"plausible\" ; "
+                      "hors_plage_plausible = true pour explorer exprès des mondes jugés implausibles)",
+                      "hors de la plage plausible du paramètre")
+    avertis.append(f"{cle} = {valeur!r} hors de la plage plausible [{bas:g}, {haut:g}]")
+
+
+def _plage_declaree(fichier: str, prefixe: str, spec: Mapping, decl: Borne, plan: str) -> tuple[float, float]:
+    """Intervalle nommé par ``plage`` : la plage plausible déclarée ou les bornes de validation."""
+    plage = spec["plage"]
+    en_trop = sorted({"min", "max", "niveaux"} & set(spec))
+    if en_trop:
+        raise _erreur(fichier, f"{prefixe}.{en_trop[0]}", spec[en_trop[0]],
+                      "plage = \"plausible\" ou \"bornes\", OU min et max, pas les deux", "clé en conflit avec plage")
+    if plage == "plausible":
+        if decl.plausible is None:
+            raise _erreur(fichier, f"{prefixe}.plage", plage, "min et max (ce paramètre ne déclare pas de plage "
+                          "plausible : seuls les paramètres calibrables en ont une)", "pas de plage plausible déclarée")
+        return float(decl.plausible[0]), float(decl.plausible[1])
+    if plage == "bornes":
+        if decl.min is None or decl.max is None:
+            raise _erreur(fichier, f"{prefixe}.plage", plage, "min et max", "bornes non déclarées")
+        return float(decl.min), float(decl.max)
+    raise _erreur(fichier, f"{prefixe}.plage", plage, CLES_PARAMETRE["plage"], "plage inconnue")
+
+
+def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping,
+                        hors_plausible: bool = False) -> list[ParametreVarie]:
     if not isinstance(table, Mapping) or not table:
         raise _erreur(
             fichier,
@@ -550,6 +600,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
             "aucun paramètre qui varie",
         )
     resultat = []
+    avertis: list[str] = []
     for cle, spec in table.items():
         prefixe = f'parametres."{cle}"'
         if not isinstance(spec, Mapping):
@@ -594,6 +645,7 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 raise _erreur(fichier, f"{prefixe}.niveaux", niveaux, "des niveaux distincts", "niveau répété")
             for v in niveaux:
                 _dans_bornes(fichier, f"{prefixe}.niveaux", v, decl)
+                _dans_plausible(fichier, f"{prefixe}.niveaux", v, decl, hors_plausible, avertis)
             resultat.append(ParametreVarie(cle=cle, niveaux=tuple(niveaux), entier=entier))
             continue
         if "niveaux" in spec:
@@ -612,11 +664,14 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 f"niveaux = [...] dans un plan factoriel pour un paramètre de type « {decl.type} »",
                 "paramètre non numérique : pas d'intervalle possible",
             )
+        if "plage" in spec:
+            bas, haut = _plage_declaree(fichier, prefixe, spec, decl, plan)
+            spec = {**spec, "min": bas, "max": haut}
         for borne in ("min", "max"):
             if borne not in spec:
                 raise ErreurEntree(
                     f"{fichier} : clé « {prefixe}.{borne} » absente : le plan « {plan} » demande min et max "
-                    f"pour chaque paramètre."
+                    f"(ou plage = \"plausible\") pour chaque paramètre."
                 )
         bas = _nombre(fichier, f"{prefixe}.min", spec["min"])
         haut = _nombre(fichier, f"{prefixe}.max", spec["max"])
@@ -628,6 +683,8 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
             )
         _dans_bornes(fichier, f"{prefixe}.min", bas, decl)
         _dans_bornes(fichier, f"{prefixe}.max", haut, decl)
+        _dans_plausible(fichier, f"{prefixe}.min", bas, decl, hors_plausible, avertis)
+        _dans_plausible(fichier, f"{prefixe}.max", haut, decl, hors_plausible, avertis)
         loi = spec.get("loi", "uniforme")
         if loi not in LOIS:
             raise _erreur(fichier, f"{prefixe}.loi", loi, CLES_PARAMETRE["loi"], "loi inconnue")
@@ -681,6 +738,9 @@ def _valider_parametres(fichier: str, plan: str, table: Any, bornes: Mapping) ->
                 entier=entier,
             )
         )
+    if avertis:
+        warnings.warn(f"{fichier} : hors_plage_plausible = true : " + " ; ".join(avertis) + ".", UserWarning,
+                      stacklevel=3)
     return resultat
 
 
@@ -732,6 +792,31 @@ def calculer_empreinte(plan: PlanBalayage) -> str:
     return hashlib.sha256(texte.encode("ascii")).hexdigest()
 
 
+def plan_apparie(plan: PlanBalayage, scenario: str) -> PlanBalayage:
+    """Le même plan sur un autre scénario, aux graines appariées : mêmes points échantillonnés (mêmes paramètres),
+    mêmes graines par (point, réplicat) que ``plan`` ; son empreinte propre identifie son stockage.
+
+    Sert à ``nonrecours sensibilite --difference-avec SCENARIO`` : la sortie analysée est alors la différence
+    scénario du plan − ``scenario``, run par run. Un scénario inconnu lève :class:`ErreurEntree`.
+    """
+    option = "--difference-avec"
+    scenario = _texte(option, "scenario", scenario, CLES_RACINE["scenario"])
+    fichier = _trouver_scenario(plan.fichier, scenario, Path(plan.fichier).parent)
+    if fichier is None and plan.fonction_run == FONCTION_RUN_DEFAUT:
+        from modele.scenarios import scenarios_disponibles
+
+        connus = scenarios_disponibles()
+        if scenario not in connus:
+            raise ErreurEntree(f"{option} {scenario!r} : scénario inconnu. Attendu : un scénario parmi "
+                               f"{', '.join(connus)}, ou le chemin d'un fichier TOML de scénario.")
+    if scenario == plan.scenario and fichier == plan.scenario_fichier:
+        raise ErreurEntree(f"{option} {scenario!r} : c'est le scénario du plan {plan.fichier} ; la différence "
+                           "serait nulle. Attendu : un autre scénario (ex. « reference »).")
+    apparie = replace(plan, scenario=scenario, scenario_fichier=fichier, graines_de=plan.empreinte_graines,
+                      nom=f"{plan.nom}__{re.sub(r'[^A-Za-z0-9_.-]+', '_', Path(scenario).stem)}")
+    return replace(apparie, empreinte=calculer_empreinte(apparie))
+
+
 def graine_run(empreinte: str, point: int, replicat: int, communes: bool = False) -> int:
     """Graine d'un run, dérivée de (empreinte du plan, indice du point, réplicat) par ``SeedSequence``.
 
@@ -779,7 +864,7 @@ def echantillonner(plan: PlanBalayage) -> pd.DataFrame:
         points = pd.DataFrame(colonnes)
     else:
         probleme = probleme_salib(plan)
-        graine = graine_echantillon(plan.empreinte)
+        graine = graine_echantillon(plan.empreinte_graines)
         n = plan.echantillonnage["n"]
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")

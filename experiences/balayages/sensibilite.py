@@ -8,12 +8,20 @@ Les indices sont calculés par SALib (``SALib.analyze.sobol`` : indices du premi
 totaux ``ST`` avec intervalles de confiance par bootstrap ; ``SALib.analyze.morris`` : ``mu``, ``mu*``,
 ``sigma`` et intervalle de confiance de ``mu*``) à partir du stockage du balayage : les runs
 manquants sont d'abord exécutés, si bien qu'une analyse interrompue reprend elle aussi.
+
+Avec ``difference_avec`` (``nonrecours sensibilite --difference-avec reference``), la valeur analysée d'un run est
+la **différence** entre le scénario du plan et ce scénario-là, sur graines appariées : le même plan est exécuté une
+seconde fois sur l'autre scénario (``plans.plan_apparie`` : mêmes points, donc mêmes paramètres échantillonnés,
+mêmes graines par point et réplicat), dans ``<sortie>/difference_avec_<scenario>/`` ; la différence est prise run
+par run, puis moyennée par point. On voit ainsi quels paramètres incertains pilotent l'EFFET d'une politique, pas
+seulement les niveaux.
 """
 
 from __future__ import annotations
 
 import re
 import warnings
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +35,7 @@ from experiences.balayages.executeurs import (
     executer_balayage,
     preparer_plan,
 )
-from experiences.balayages.plans import ErreurEntree, PlanBalayage, graine_echantillon, probleme_salib
+from experiences.balayages.plans import ErreurEntree, PlanBalayage, graine_echantillon, plan_apparie, probleme_salib
 from experiences.balayages.stockage import lire_resume
 
 
@@ -55,7 +63,7 @@ def _valeurs_par_point(plan: PlanBalayage, resume: pd.DataFrame, indicateur: str
 def calculer_indices(plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFrame) -> dict[str, pd.DataFrame]:
     """Indices de sensibilité par indicateur ; renvoie ``{"indices": table, "second_ordre": table?}``."""
     probleme = probleme_salib(plan)
-    graine = graine_echantillon(plan.empreinte)
+    graine = graine_echantillon(plan.empreinte_graines)
     options = plan.sensibilite
     lignes, lignes_s2 = [], []
     for indicateur in plan.indicateurs:
@@ -127,6 +135,32 @@ def calculer_indices(plan: PlanBalayage, points: pd.DataFrame, resume: pd.DataFr
     return resultat
 
 
+def differences_appariees(plan: PlanBalayage, resume: pd.DataFrame, resume_autre: pd.DataFrame,
+                          autre: str) -> pd.DataFrame:
+    """Par run (point, réplicat) : chaque indicateur du plan dans le scénario du plan, dans ``autre`` et leur
+    différence (colonne de l'indicateur = scénario − autre). Refuse des runs dont les graines ne sont pas appariées."""
+    cles = ["point", "replicat"]
+    a = resume.set_index(cles).sort_index()
+    b = resume_autre.set_index(cles).sort_index()
+    if not a.index.equals(b.index):
+        raise ErreurBalayage(f"différence avec « {autre} » : les runs des deux balayages ne se correspondent pas "
+                             f"({len(a)} et {len(b)} runs) ; relancez la même commande pour compléter.")
+    if "graine" in a and "graine" in b and not (a["graine"].to_numpy() == b["graine"].to_numpy()).all():
+        raise ErreurBalayage(f"différence avec « {autre} » : graines non appariées entre les deux balayages.")
+    sortie = pd.DataFrame(index=a.index)
+    if "graine" in a:
+        sortie["graine"] = a["graine"]
+    n_points = int(a.index.get_level_values("point").max()) + 1 if len(a) else 0
+    for indicateur in plan.indicateurs:
+        for table in (a, b):  # indicateur présent et numérique pour chaque point, dans les deux balayages
+            _valeurs_par_point(plan, table.reset_index(), indicateur, n_points)
+        va, vb = (pd.to_numeric(t[indicateur], errors="coerce") for t in (a, b))
+        sortie[f"{indicateur}__{plan.scenario}"] = va
+        sortie[f"{indicateur}__{autre}"] = vb
+        sortie[indicateur] = va - vb
+    return sortie.reset_index()
+
+
 def _nom_fichier(texte: str) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", texte)
 
@@ -180,14 +214,21 @@ def analyser_sensibilite(
     fonction_run: str | None = None,
     barre: bool | None = None,
     slurm: Any = None,
+    difference_avec: str | None = None,
 ) -> tuple[pd.DataFrame, Bilan]:
     """Complète le balayage du plan (runs manquants) puis calcule et écrit les indices de sensibilité.
 
     Écrit ``<sortie>/sensibilite/sensibilite_<plan>.csv`` (une ligne par indicateur et paramètre), la table
     du second ordre si demandée, et une figure PNG par indicateur. Renvoie la table des indices et le
     bilan du balayage.
+
+    Avec ``difference_avec`` (nom ou fichier d'un scénario) : la sortie analysée est la différence run par run
+    entre le scénario du plan et celui-là, sur graines appariées ; écrit en plus
+    ``sensibilite/differences_<scenario>.csv`` (valeurs des deux scénarios et différence, par run) et nomme
+    ``sensibilite_<plan>_difference_<scenario>.csv`` la table des indices (colonne ``difference_avec``).
     """
     plan = preparer_plan(plan, declarations, fonction_run)
+    apparie = plan_apparie(plan, difference_avec) if difference_avec is not None else None
     if plan.plan not in ("sobol", "morris"):
         raise ErreurEntree(
             f"{plan.fichier} : clé « plan » = {plan.plan!r} : l'analyse de sensibilité demande un plan "
@@ -201,20 +242,50 @@ def analyser_sensibilite(
             f'des clés du résumé à analyser (ex. indicateurs = ["taux_non_recours_rsa_fin"]).'
         )
     sortie = Path(sortie) if sortie is not None else dossier_par_defaut(plan)
-    bilan = executer_balayage(plan, sortie, travailleurs=travailleurs, dask=dask, barre=barre, slurm=slurm)
+    options = {"travailleurs": travailleurs, "dask": dask, "barre": barre, "slurm": slurm}
+    bilan = executer_balayage(plan, sortie, **options)
+    _refuser_echecs(bilan, sortie)
+    points = pd.read_parquet(sortie / "points.parquet")
+    resume = lire_resume(sortie)
+    dossier = sortie / "sensibilite"
+    suffixe = ""
+    if apparie is not None:
+        autre = _nom_fichier(Path(difference_avec).stem)
+        sortie_autre = sortie / f"difference_avec_{autre}"
+        bilan_autre = executer_balayage(apparie, sortie_autre, **options)
+        _refuser_echecs(bilan_autre, sortie_autre)
+        points_autre = pd.read_parquet(sortie_autre / "points.parquet")
+        if not points_autre[plan.cles].equals(points[plan.cles]):
+            raise ErreurBalayage(f"différence avec « {difference_avec} » : points échantillonnés différents.")
+        resume = differences_appariees(plan, resume, lire_resume(sortie_autre), difference_avec)
+        dossier.mkdir(exist_ok=True)
+        resume.to_csv(dossier / f"differences_{autre}.csv", index=False)
+        suffixe = f"_difference_{autre}"
+        bilan = replace(bilan, reussis=bilan.reussis + bilan_autre.reussis,
+                        executes=bilan.executes + bilan_autre.executes,
+                        deja_faits=bilan.deja_faits + bilan_autre.deja_faits, total=bilan.total + bilan_autre.total,
+                        duree_s=bilan.duree_s + bilan_autre.duree_s)
+    tables = calculer_indices(plan, points, resume)
+    if apparie is not None:
+        for table in tables.values():
+            table.insert(1, "difference_avec", difference_avec)
+    dossier.mkdir(exist_ok=True)
+    tables["indices"].to_csv(dossier / f"sensibilite_{plan.plan}{suffixe}.csv", index=False)
+    if "second_ordre" in tables:
+        tables["second_ordre"].to_csv(dossier / f"sensibilite_sobol_second_ordre{suffixe}.csv", index=False)
+    if apparie is not None:  # figures : « indicateur (scénario − autre) »
+        libelles = tables["indices"].assign(
+            indicateur=tables["indices"]["indicateur"] + f" ({plan.scenario} − {difference_avec})")
+        tracer(plan, libelles, dossier)
+    else:
+        tracer(plan, tables["indices"], dossier)
+    return tables["indices"], bilan
+
+
+def _refuser_echecs(bilan: Bilan, sortie: Path) -> None:
     if bilan.echecs:
         raise ErreurBalayage(
             f"{len(bilan.echecs)} run(s) en échec (voir {sortie / 'echecs.csv'}) : l'analyse de sensibilité "
             f"demande tous les runs du plan. Corrigez la cause puis relancez la même commande (les runs "
             f"terminés ne sont pas refaits)."
         )
-    points = pd.read_parquet(sortie / "points.parquet")
-    resume = lire_resume(sortie)
-    tables = calculer_indices(plan, points, resume)
-    dossier = sortie / "sensibilite"
-    dossier.mkdir(exist_ok=True)
-    tables["indices"].to_csv(dossier / f"sensibilite_{plan.plan}.csv", index=False)
-    if "second_ordre" in tables:
-        tables["second_ordre"].to_csv(dossier / "sensibilite_sobol_second_ordre.csv", index=False)
-    tracer(plan, tables["indices"], dossier)
-    return tables["indices"], bilan

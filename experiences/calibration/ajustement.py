@@ -23,6 +23,7 @@ import hashlib
 import json
 import math
 import os
+import warnings
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -34,13 +35,13 @@ from experiences.calibration import cibles as mod_cibles
 from experiences.execution import processus
 from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from modele.calendrier import Calendrier
-from modele.entrees import LIMITES, exiger_nom, nom_de_dossier
+from modele.entrees import LIMITES, exiger_booleen, exiger_nom, nom_de_dossier
 from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
 from modele.scenarios import FICHIER_CALIBRATION, charger_scenario
 
 FICHIER_PLAN = DOSSIER_PARAMETRES / "plan_calibration.toml"
 CHAMPS_PLAN = {"nom", "scenario", "menages", "replicats", "graine", "debut", "fin", "essais", "echantillonneur",
-               "cibles", "fichier_cibles", "demarrage"}
+               "cibles", "fichier_cibles", "demarrage", "hors_plage_plausible"}
 ECHANTILLONNEURS = ("tpe", "cmaes", "aleatoire")
 
 
@@ -112,8 +113,11 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
     if not isinstance(table, dict) or not table:
         raise ErreurEntree("Aucun paramètre à calibrer.", fichier=chemin, cle="parametres",
                            attendu="[parametres] \"cle.du.parametre\" = { min = …, max = … } "
-                                   "(ou {} : bornes déclarées)")
+                                   "(ou {} : plage plausible déclarée)")
     libres: dict[str, tuple[float, float]] = {}
+    hors_plausible = exiger_booleen(entete.get("hors_plage_plausible", False), chemin,
+                                    "calibration.hors_plage_plausible")
+    avertis: list[str] = []
     for cle, bornes in table.items():
         d = decl.get(cle)
         if d is None:
@@ -122,15 +126,33 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
         if not d.calibrable:
             raise ErreurEntree("Ce paramètre n'est pas déclaré calibrable.", fichier=chemin, cle=f"parametres.{cle}",
                                attendu="un paramètre déclaré avec calibrable = true (comportement sans valeur publiée)")
+        if bornes == "plausible":
+            bornes = {}
         if not isinstance(bornes, dict) or set(bornes) - {"min", "max"}:
             raise ErreurEntree("Bornes mal formées.", fichier=chemin, cle=f"parametres.{cle}", valeur=bornes,
-                               attendu="{ min = …, max = … } ou {}")
-        lo = d.valider(bornes.get("min", d.min), fichier=chemin, cle=f"parametres.{cle}.min")
-        hi = d.valider(bornes.get("max", d.max), fichier=chemin, cle=f"parametres.{cle}.max")
+                               attendu="{ min = …, max = … }, ou {} ou \"plausible\" : plage plausible déclarée")
+        # Sans intervalle : la plage plausible déclarée (jamais les bornes de validation, qui admettent des mondes
+        # absurdes) ; un intervalle donné doit rester dans la plage plausible, sauf hors_plage_plausible = true.
+        bas_p, haut_p = d.plausible
+        lo = d.valider(bornes.get("min", bas_p), fichier=chemin, cle=f"parametres.{cle}.min")
+        hi = d.valider(bornes.get("max", haut_p), fichier=chemin, cle=f"parametres.{cle}.max")
         if not lo < hi:
             raise ErreurEntree("Bornes vides.", fichier=chemin, cle=f"parametres.{cle}", valeur=[lo, hi],
                                attendu="min < max")
+        for nom, v in (("min", lo), ("max", hi)):
+            if not bas_p <= v <= haut_p:
+                if not hors_plausible:
+                    raise ErreurEntree(
+                        "Intervalle de recherche hors de la plage plausible déclarée.", fichier=chemin,
+                        cle=f"parametres.{cle}.{nom}", valeur=v,
+                        attendu=f"une valeur dans la plage plausible [{bas_p:g}, {haut_p:g}] de {Path(d.fichier).name} "
+                        "(ou élargir cette plage avec son argument, ou [calibration] hors_plage_plausible = true "
+                        "pour explorer exprès des mondes jugés implausibles)")
+                avertis.append(f"parametres.{cle}.{nom} = {v:g} hors de la plage plausible [{bas_p:g}, {haut_p:g}]")
         libres[cle] = (float(lo), float(hi))
+    if avertis:
+        warnings.warn(f"{chemin} : hors_plage_plausible = true : " + " ; ".join(avertis) + ".", UserWarning,
+                      stacklevel=2)
     if parametres:
         for cle in parametres:
             if cle not in libres:

@@ -213,6 +213,36 @@ def c7_france_services(series: pd.DataFrame, *, menages: int, personnes_par_mena
     return total / (menages * personnes_par_menage) * 1000.0
 
 
+def c8_aidants_connect(series: pd.DataFrame, *, menages: int, personnes_par_menage: float,
+                       indicateur: str = "n_demarches_aidants_connect", **_) -> float:
+    """C8 — Démarches faites sous Aidants Connect pour 1 000 habitants, 2023.
+
+    Démarches faites sous Aidants Connect en 2023 pour 1 000 habitants = somme, sur les genres d'acteurs
+    (groupes `acteur=…`), des douze relevés mensuels 2023 de `n_demarches_aidants_connect` (épisodes « faire à la
+    place » servis par un acteur habilité) / (ménages simulés × personnes par ménage) × 1 000 ; NaN si un genre n'a
+    pas ses douze relevés de 2023. Publié : plus de 155 000 démarches en 2023 pour ≈ 68 M d'habitants.
+    """
+    d = series[series["indicateur"].astype(str) == indicateur]
+    genres = sorted({g for g in d["groupe"].astype(str).unique() if g.startswith("acteur=")})
+    if not genres:
+        return float("nan")
+    total = sum(somme_annuelle(d, indicateur, g, 2023) for g in genres)
+    return total / (menages * personnes_par_menage) * 1000.0
+
+
+def c9_conseillers_numeriques(series: pd.DataFrame, *, menages: int, personnes_par_menage: float,
+                              indicateur: str = "n_personnes_accompagnees", **_) -> float:
+    """C9 — Personnes accompagnées par les conseillers numériques dans l'année pour 1 000 habitants, 2022.
+
+    Relevé de décembre 2022 de `n_personnes_accompagnees` (acteur=conseiller_numerique : ménages distincts servis
+    au moins une fois par un conseiller numérique du 1er janvier au 31 décembre 2022) / (ménages simulés × personnes
+    par ménage) × 1 000. Le modèle compte des ménages (un ménage accompagné = une personne, la personne de
+    référence) ; le chiffre publié compte des personnes (2,2 M en 2022 pour ≈ 68 M d'habitants).
+    """
+    v = valeur_au(series, indicateur, "2022-12", groupe="acteur=conseiller_numerique")
+    return v / (menages * personnes_par_menage) * 1000.0
+
+
 CALCULS: dict[str, Callable[..., float]] = {
     "C1": c1_rsa_trimestriel,
     "C2": c2_rsa_persistant,
@@ -223,11 +253,14 @@ CALCULS: dict[str, Callable[..., float]] = {
     "C5c": c5c_abandon_definitif,
     "C6": c6_aide_sans_en_ligne,
     "C7": c7_france_services,
+    "C8": c8_aidants_connect,
+    "C9": c9_conseillers_numeriques,
 }
 
 #: Dernier mois qu'une exécution doit couvrir pour calculer chaque cible.
 MOIS_REQUIS = {"C1": "2018-12", "C2": "2018-12", "C3": "2021-12", "C4": "2016-12", "C5a": "2021-12",
-               "C5b": "2021-12", "C5c": "2021-12", "C6": "2021-12", "C7": "2023-12"}
+               "C5b": "2021-12", "C5c": "2021-12", "C6": "2021-12", "C7": "2023-12", "C8": "2023-12",
+               "C9": "2022-12"}
 
 
 def valeurs_modele(series: pd.DataFrame, cibles: list[Cible], *, menages: int,

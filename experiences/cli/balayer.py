@@ -72,6 +72,12 @@ def ajouter_sous_commandes(sous_parseurs: argparse._SubParsersAction) -> None:
         "table CSV et une figure PNG par indicateur dans DIR/sensibilite/.",
     )
     _options_execution(sensibilite)
+    sensibilite.add_argument(
+        "--difference-avec", metavar="SCENARIO", default=None,
+        help="analyser la différence entre le scénario du plan et SCENARIO (ex. reference), run par run sur graines "
+        "appariées (mêmes paramètres échantillonnés, mêmes graines) : quels paramètres incertains pilotent l'effet "
+        "de la politique ; l'autre balayage va dans DIR/difference_avec_<SCENARIO>/ (défaut : les niveaux du scénario "
+        "du plan)")
     sensibilite.set_defaults(fonction=commande_sensibilite)
 
 
@@ -102,7 +108,8 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
         if analyse:
             from experiences.balayages import analyser_sensibilite
 
-            indices, bilan = analyser_sensibilite(args.plan, args.sortie, **options)
+            indices, bilan = analyser_sensibilite(args.plan, args.sortie, difference_avec=args.difference_avec,
+                                                  **options)
         else:
             from experiences.balayages import executer_balayage
 
@@ -129,7 +136,8 @@ def _executer(args: argparse.Namespace, analyse: bool) -> int:
         )
         return 1
     if analyse:
-        print(f"sensibilité : {len(indices)} lignes -> {bilan.dossier / 'sensibilite'}")
+        quoi = f" de la différence avec « {args.difference_avec} »" if args.difference_avec else ""
+        print(f"sensibilité{quoi} : {len(indices)} lignes -> {bilan.dossier / 'sensibilite'}")
     return 0
 
 
@@ -139,5 +147,5 @@ def commande_balayer(args: argparse.Namespace) -> int:
 
 
 def commande_sensibilite(args: argparse.Namespace) -> int:
-    """``nonrecours sensibilite PLAN.toml [--sortie DIR] [...]`` ; renvoie le code de sortie."""
+    """``nonrecours sensibilite PLAN.toml [--sortie DIR] [--difference-avec SCENARIO] [...]`` ; rend le code."""
     return _executer(args, analyse=True)
