@@ -65,7 +65,7 @@ INDICATEURS_FLUX = frozenset({
     "heures_hors_mandat", "heures_transfert_tacite", "heures_offertes", "heures_servies", "heures_inutilisees",
     "heures_reportees", "heures_demande_non_servie", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
     "n_ruptures", "n_indus", "n_declarations_aidant", "n_evenements_vie", "demande_guichets", "n_refus_guichet",
-    "n_servis_guichet", "n_retraits_file_guichet",
+    "n_servis_guichet", "n_retraits_file_guichet", "n_demarches_aidants_connect",
 })
 # États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
 # semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).

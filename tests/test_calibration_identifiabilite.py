@@ -53,6 +53,8 @@ def test_calibrer_retrouve_des_parametres_connus(tmp_path):
         assert abs(meilleur.params[cle] - vraie) <= TOLERANCE_RELATIVE * (hi - lo), (cle, meilleur.params[cle])
     perte_vraie = C.perte(moyennes, plan.cibles)  # 0 par construction
     assert perte_vraie == pytest.approx(0.0)
-    assert meilleur.value <= 5.0
+    # Bruit de la perte près des valeurs vraies (mesuré après l'issue 13, mêmes graines) : 0,84 à 6,85 aux quatre
+    # coins à ±2 % de l'intervalle de chaque paramètre ; un meilleur essai sous 7 est donc dans ce bruit.
+    assert meilleur.value <= 7.0
     # Le défaut (premier essai) est nettement moins bon : le test ne passe pas par hasard.
     assert etude.trials[0].value > 10 * max(meilleur.value, 0.3)

@@ -9,6 +9,7 @@ import pandas as pd
 import pytest
 
 from experiences.calibration import cibles as C
+from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
 from modele.parametres import ErreurEntree
 
 
@@ -154,6 +155,10 @@ def test_indicateurs_aidants_connect_et_personnes_accompagnees_identites(run_cou
     # Ménages distincts servis depuis le 1er janvier : croissant dans l'année, au plus la somme des épisodes de
     # l'année, et repart de zéro en janvier.
     n, ep = tab(ref, "n_personnes_accompagnees")[pros], tab(ref, "n_episodes_aide")[pros]
+    # Les épisodes sont un flux publié en moyenne hebdomadaire × 52/12 : ramenés à leur somme brute sur les pas du
+    # mois (`semaines_releve`) pour les comparer à un effectif.
+    sem = tab(ref, "semaines_releve")["ensemble"]
+    ep = ep.mul(sem.reindex(ep.index) / SEMAINES_PAR_MOIS_RELEVE, axis=0).round(6)
     for annee in ("2021", "2022"):
         dans = n.loc[n.index.str.startswith(annee)]
         assert (dans.diff().dropna() >= 0).all().all()

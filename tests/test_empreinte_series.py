@@ -9,7 +9,7 @@ montant dû par ménage lu dans la table des droits et nouveaux indicateurs, iss
 typologie ODENORE, non-proposition comme acte de l'agent, comptes d'heures par genre et territoire,
 files persistantes des guichets, flux mensuels en moyenne hebdomadaire × 52/12 et semaines_releve, issue 13 ;
 puis déclarations erronées de l'aidant qui garde les identifiants, indus, n_indus et n_declarations_aidant,
-issue 14) :
+issue 14 ; puis indicateurs des cibles C8 et C9, issue 15) :
 elle est la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.

@@ -218,7 +218,9 @@ def test_le_plan_de_depart_est_valide(tmp_path, capsys):
     ('scenario = "reference"', 'scenario = "inexistant"', ["scenario", "inexistant"]),
     ('indicateurs = ["taux_non_recours_rsa"]', 'indicateurs = ["taux_inconnu"]', ["indicateurs", "taux_inconnu"]),
     ("replicats = 1", "replicats = 1000000000000", ["replicats", "trop grand"]),
-    ("niveaux = [0.5, 1.5]", "niveaux = [0.5, 1.5]\n" + "".join(
+    # 40⁴ points, hors des plages plausibles exprès (hors_plage_plausible) : seule la taille est refusée.
+    ('indicateurs = ["taux_non_recours_rsa"]\n',
+     'indicateurs = ["taux_non_recours_rsa"]\nhors_plage_plausible = true\n' + "".join(
         f'[parametres."acteurs.{g}.heures_pour_10000"]\nniveaux = [{", ".join(str(float(k)) for k in range(40))}]\n'
         for g in ("travailleur_social", "france_services", "conseiller_numerique", "association")),
      ["plan trop grand", "points"]),

@@ -373,7 +373,7 @@ def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: s
         return f"Manque sa déclaration pour {pr} : le versement est suspendu.", "echec", "rupture"
     if typ == "indu":
         return (f"L'aidant qui garde ses identifiants déclare pour {pr}, mais se trompe : un indu à rembourser, "
-                "le versement est suspendu.", "echec", "rupture")
+                "le versement est suspendu.", "echec", "")  # pas de citation : celle des ruptures parle d'un oubli
     if typ == "regularisation":
         return f"Régularise sa situation : {pr} est rétabli.", "succes", ""
     if typ == "fermeture":
