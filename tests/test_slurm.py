@@ -159,7 +159,7 @@ def test_calibration_slurm_journal_et_memes_essais_qu_en_local(slurm, tmp_path):
     ceux du local ; l'étude est dans un journal Optuna (JournalFileBackend), pas dans SQLite."""
     from tests.test_calibration import ecrire_plan
 
-    plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 3.0 }', essais=3)
+    plan = ecrire_plan(tmp_path, '"demarches.bonus_en_ligne" = { min = 0.0, max = 2.5 }', essais=3)
     commun = ["calibrer", str(plan), "--replicats", "2", "--travailleurs", "2", "--sans-ecrire"]
     local = _cli(*commun, "--sortie", str(tmp_path / "local"), env=slurm)
     _, erreur = local.communicate(timeout=300)
