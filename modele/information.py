@@ -40,7 +40,7 @@ def detecte(code: int) -> bool:
 
 def pression_contact(m: ModeleNonRecours, code: int) -> np.ndarray:
     """Pression du temps sur l'agent du code donné, par territoire (T,) : surcharge de sa file (acteur) ou part de
-    la demande refusée (guichet) la semaine passée ; 0 pour l'entourage."""
+    sa file non servie (guichet) la semaine passée ; 0 pour l'entourage."""
     n_z = len(TERRITOIRES)
     if code == 0:
         return np.zeros(n_z)
