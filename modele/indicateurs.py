@@ -87,6 +87,12 @@ def flux_mensuel(somme, semaines):
     return np.asarray(somme, dtype=float) / max(int(semaines), 1) * SEMAINES_PAR_MOIS_RELEVE
 
 
+def somme_des_pas(valeur, semaines):
+    """Inverse de `flux_mensuel` : la somme sur les pas du mois d'un flux publié (`valeur`), connaissant ses pas
+    (`semaines`, `semaines_releve`) ; tableaux de même forme ou diffusables."""
+    return np.asarray(valeur, dtype=float) / SEMAINES_PAR_MOIS_RELEVE * np.asarray(semaines, dtype=float)
+
+
 @dataclass
 class Compteurs:
     """Flux du mois en cours (remis à zéro à chaque relevé)."""
@@ -668,7 +674,7 @@ def total_flux(valeurs, semaines, sur: float | None = SEMAINES_PAR_AN_RELEVE) ->
     somme réelle."""
     v = np.asarray(valeurs, dtype=float)
     w = np.asarray(semaines, dtype=float)
-    reel = float(np.sum(v / SEMAINES_PAR_MOIS_RELEVE * w))
+    reel = float(np.sum(somme_des_pas(v, w)))
     if sur is None:
         return reel
     return reel / float(np.sum(w)) * sur if np.sum(w) > 0 else float("nan")

@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from experiences.calibration import cibles as C
-from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
+from modele.indicateurs import somme_des_pas
 from modele.parametres import ErreurEntree
 
 
@@ -158,7 +158,8 @@ def test_indicateurs_aidants_connect_et_personnes_accompagnees_identites(run_cou
     # Les épisodes sont un flux publié en moyenne hebdomadaire × 52/12 : ramenés à leur somme brute sur les pas du
     # mois (`semaines_releve`) pour les comparer à un effectif.
     sem = tab(ref, "semaines_releve")["ensemble"]
-    ep = ep.mul(sem.reindex(ep.index) / SEMAINES_PAR_MOIS_RELEVE, axis=0).round(6)
+    ep = pd.DataFrame(somme_des_pas(ep.to_numpy(), sem.reindex(ep.index).to_numpy()[:, None]), index=ep.index,
+                      columns=ep.columns).round(6)
     for annee in ("2021", "2022"):
         dans = n.loc[n.index.str.startswith(annee)]
         assert (dans.diff().dropna() >= 0).all().all()

@@ -16,7 +16,7 @@ from fabrique import REUSSITE_CERTAINE, capable, petit_modele, prestation
 
 from modele import evenements, guichets
 from modele.etat import ATTENTE, AUCUN, DEMARCHE, FAMILLE, INSTRUCTION, TERRITOIRES
-from modele.indicateurs import INDICATEURS_FLUX, flux_mensuel
+from modele.indicateurs import INDICATEURS_FLUX, somme_des_pas
 from modele.modele import ModeleNonRecours
 from modele.prestations import ORGANISMES
 
@@ -62,8 +62,7 @@ def _releve(m):
     m.releve.relever()
     d = m.releve.tableau()
     d = d[d.date == d.date.iloc[-1]]
-    brut = float(flux_mensuel(1.0, semaines))
-    return {(str(a), str(g)): (v / brut if str(a) in INDICATEURS_FLUX else v)
+    return {(str(a), str(g)): (float(somme_des_pas(v, semaines)) if str(a) in INDICATEURS_FLUX else v)
             for a, g, v in zip(d.indicateur, d.groupe, d.valeur)}
 
 
@@ -209,9 +208,9 @@ def test_comptes_des_files_sur_une_execution():
     semaines = pd.Series(sem["valeur"].to_numpy(), index=sem["date"].astype(str).to_numpy())
     for op, d in t.groupby(level="groupe"):
         d = d.copy()
-        brut = d.index.get_level_values("date").map(lambda x: float(flux_mensuel(1.0, int(semaines[x]))))
+        pas = semaines.reindex(d.index.get_level_values("date")).to_numpy()
         for col in ("demande_guichets", "n_servis_guichet", "n_refus_guichet", "n_retraits_file_guichet"):
-            d[col] = np.round(d[col].to_numpy() / np.asarray(brut), 6)  # sommes brutes des pas du mois
+            d[col] = np.round(somme_des_pas(d[col].to_numpy(), pas), 6)  # sommes brutes des pas du mois
         file = d["file_attente_guichet"].to_numpy()
         flux = (d["demande_guichets"] - d["n_servis_guichet"] - d["n_refus_guichet"]
                 - d["n_retraits_file_guichet"]).to_numpy()
