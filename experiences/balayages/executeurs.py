@@ -532,6 +532,26 @@ def _boucle(
     barre: bool | None,
     slurm: Any = None,
 ) -> tuple[int, list[str]]:
+    return executer_taches(restants, stockage, total=total, deja=deja, travailleurs=travailleurs, dask=dask,
+                           barre=barre, slurm=slurm, libelle=f"balayage {plan.nom}")
+
+
+def executer_taches(
+    restants: Iterator[Tache],
+    stockage: Stockage,
+    *,
+    total: int,
+    deja: int = 0,
+    travailleurs: int | None = None,
+    dask: str | None = None,
+    barre: bool | None = None,
+    slurm: Any = None,
+    libelle: str = "runs",
+) -> tuple[int, list[str]]:
+    """Exécute des tâches (pool local, Dask ou SLURM), enregistre chaque résultat dans ``stockage`` au fil de l'eau
+    et fait avancer une barre tqdm (``total`` runs, ``deja`` déjà faits) ; rend (réussis, identifiants en échec).
+
+    Sert aux balayages et aux vagues de l'ensemble de calibration (``experiences.calibration.ensemble``)."""
     if slurm is not None:
         flux = _executer_slurm(restants, slurm, stockage.dossier / "journaux_slurm")
     elif dask is not None:
@@ -547,7 +567,7 @@ def _boucle(
     with tqdm(
         total=total,
         initial=deja,
-        desc=f"balayage {plan.nom}",
+        desc=libelle,
         unit="run",
         disable=(None if barre is None else not barre),
         dynamic_ncols=True,

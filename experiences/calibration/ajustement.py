@@ -93,10 +93,11 @@ def lire_plan(chemin: str | Path = FICHIER_PLAN, *, parametres: list[str] | None
     """
     chemin = Path(chemin)
     donnees = lire_toml(chemin)
-    inconnues = set(donnees) - {"calibration", "parametres", "surcharges", "depart"}
+    # [ensemble] : réglages de l'ensemble par history matching, lus par experiences/calibration/ensemble.py.
+    inconnues = set(donnees) - {"calibration", "parametres", "surcharges", "depart", "ensemble"}
     if inconnues:
         raise ErreurEntree("Section inconnue dans un plan de calibration.", fichier=chemin, cle=sorted(inconnues)[0],
-                           attendu="[calibration], [parametres], [surcharges], [[depart]]")
+                           attendu="[calibration], [parametres], [surcharges], [[depart]], [ensemble]")
     entete = donnees.get("calibration")
     if not isinstance(entete, dict):
         raise ErreurEntree("Section [calibration] manquante.", fichier=chemin, cle="calibration",

@@ -42,6 +42,41 @@ def ajouter_sous_commandes(sous) -> None:
     ajouter_options(c)
     c.set_defaults(fonction=commande_calibrer)
 
+    e = sous.add_parser("ensemble", help="ensemble de jeux de paramètres plausibles (history matching)",
+                        description="Vagues de runs (hypercube latin dans les plages plausibles), émulateur "
+                        "processus gaussien par cible, exclusion des jeux implausibles, vérification des jeux "
+                        "restants sur des graines fraîches ; écrit parametres/ensemble_calibration.toml. Réglages : "
+                        "section [ensemble] du plan ; une exécution interrompue reprend sans refaire ses runs.")
+    e.add_argument("plan", nargs="?", default=None, type=Path, metavar="PLAN.toml",
+                   help="plan de calibration avec sa section [ensemble] (défaut : parametres/plan_calibration.toml)")
+    e.add_argument("--vagues", type=entier_min(1, "--vagues", 50), default=None, metavar="V",
+                   help="nombre de vagues (défaut : celui du plan)")
+    e.add_argument("--runs-par-vague", dest="runs_par_vague", type=entier_min(4, "--runs-par-vague",
+                   LIMITES["runs_plan"]), default=None, metavar="N", help="jeux par vague (défaut : celui du plan)")
+    e.add_argument("--menages", type=entier_min(100, "--menages", MENAGES_MAX), default=None, metavar="N",
+                   help="ménages par run (défaut : celui du plan)")
+    e.add_argument("--replicats", type=entier_min(2, "--replicats", LIMITES["replicats"]), default=None,
+                   metavar="R", help="réplicats par jeu, au moins 2 : le bruit du modèle en est estimé (défaut : "
+                   "celui du plan)")
+    e.add_argument("--seuil-implausibilite", dest="seuil_implausibilite", type=float, default=None, metavar="S",
+                   help="seuil d'implausibilité au-delà duquel un jeu est exclu (défaut : celui du plan, 3)")
+    e.add_argument("--annee-max-cibles", dest="annee_max_cibles", type=entier_min(2000, "--annee-max-cibles", 2100),
+                   default=None, metavar="AAAA",
+                   help="n'ajuster que les cibles datées de cette année ou avant (ex. 2019 : hors échantillon ; "
+                   "les cibles plus récentes sont prédites)")
+    e.add_argument("--sortie", type=Path, default=None, metavar="DIR",
+                   help="dossier de travail (reprise s'il existe ; défaut : resultats/ensemble_<nom>[_jusqu_AAAA]/)")
+    e.add_argument("--fichier-ensemble", dest="fichier_ensemble", type=Path, default=None, metavar="FICHIER",
+                   help="fichier écrit (défaut : parametres/ensemble_calibration.toml, ou "
+                   "…_jusqu_AAAA.toml avec --annee-max-cibles)")
+    e.add_argument("--sans-ecrire", action="store_true", help="ne pas écrire le fichier d'ensemble")
+    e.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
+                   metavar="K", help="processus parallèles (défaut : nombre de cœurs)")
+    e.add_argument("--dask", default=None, metavar="ADRESSE",
+                   help="exécuter sur Dask : « local » (LocalCluster) ou adresse tcp://hôte:port d'un ordonnanceur")
+    ajouter_options(e)
+    e.set_defaults(fonction=commande_ensemble)
+
     v = sous.add_parser("valider", help="rapport de validation : cibles atteintes, gradients non ajustés",
                         description="Simule la référence calibrée et écrit un rapport HTML : cibles publiées "
                         "atteintes ou non, gradients que le modèle produit sans ajustement.")
@@ -62,6 +97,12 @@ def ajouter_sous_commandes(sous) -> None:
                    help="ne pas simuler la référence sans fermetures de guichets (rapport plus rapide)")
     v.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier du rapport (défaut : resultats/<date-heure>_validation/)")
+    v.add_argument("--ensemble", type=Path, default=None, metavar="FICHIER",
+                   help="ensemble de calibration rapporté (défaut : parametres/ensemble_calibration.toml s'il "
+                   "existe) : médiane, intervalle et part des jeux dans la tolérance par cible")
+    v.add_argument("--prediction", type=Path, default=None, metavar="FICHIER",
+                   help="ensemble ajusté sur les cibles anciennes seulement (défaut : "
+                   "parametres/ensemble_calibration_jusqu_2019.toml s'il existe) : table « prédiction »")
     v.set_defaults(fonction=commande_valider)
 
 
@@ -94,13 +135,46 @@ def commande_calibrer(args) -> int:
     return 0
 
 
+def commande_ensemble(args) -> int:
+    """Construit (ou reprend) l'ensemble et écrit son fichier."""
+    from experiences.calibration import ensemble as ens
+    from experiences.execution.slurm import options_depuis
+
+    slurm = options_depuis(args)
+    pe = ens.lire_plan_ensemble(args.plan if args.plan is not None else ens.FICHIER_PLAN, vagues=args.vagues,
+                                runs_par_vague=args.runs_par_vague, menages=args.menages, replicats=args.replicats,
+                                seuil_implausibilite=args.seuil_implausibilite,
+                                annee_max_cibles=args.annee_max_cibles)
+    dossier = ens.dossier_ensemble(pe, args.sortie)
+    r = pe.reglages
+    print(f"Ensemble « {pe.plan.nom} » : {len(pe.bornes)} paramètre(s) libre(s) (plages {r.plage}), "
+          f"{len(pe.plan.cibles)} cible(s) ajustée(s) ({', '.join(c.id for c in pe.plan.cibles)}), {r.vagues} "
+          f"vague(s) × {r.runs_par_vague} jeux × {r.replicats} réplicats, {r.menages} ménages, seuil "
+          f"{r.seuil_implausibilite:g} ; dossier : {dossier}")
+    res = ens.construire_ensemble(pe, dossier, travailleurs=args.travailleurs, dask=args.dask, slurm=slurm,
+                                  fichier=args.fichier_ensemble, ecrire=not args.sans_ecrire)
+    m = res.meta
+    for v in m["vague"]:
+        print(f"  vague {v['numero']} : {v.get('points', 0)} jeux, part non implausible des candidats "
+              f"{v['part_non_implausible']:.3f}" + (f" ({v['arret']})" if "arret" in v else ""))
+    print(f"  {m['jeux_verifies']} jeu(x) vérifié(s) sur graines fraîches, {m['acceptes']} accepté(s) ; "
+          f"{m['runs']} runs, {m['duree_par_run_s']} s par run en moyenne")
+    for cid, d in m["emulateur"].items():
+        print(f"  émulateur {cid:<4} R² (validation croisée) {d['r2_vc']:.3f}, RMSE {d['rmse_vc']:.4g}, "
+              f"bruit d'un run (écart-type) {d['bruit_ecart_type_run']:.4g}")
+    if res.fichier is not None:
+        print(f"Ensemble écrit dans {res.fichier}")
+    return 0
+
+
 def commande_valider(args) -> int:
     """Rapport de validation (HTML autonome, CSV, PNG)."""
     from experiences.calibration import Reglages, valider
 
     res = valider(Reglages(menages=args.menages, replicats=args.replicats, graine=args.graine, debut=args.debut,
                            fin=args.fin, annee=args.annee, travailleurs=args.travailleurs,
-                           sans_contrefactuel=args.sans_contrefactuel, sortie=args.sortie))
+                           sans_contrefactuel=args.sans_contrefactuel, sortie=args.sortie,
+                           ensemble=args.ensemble, prediction=args.prediction))
     print(f"Rapport écrit dans {res.dossier / 'rapport.html'}")
     for _, r in res.synthese.iterrows():
         print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "

@@ -1,0 +1,780 @@
+"""Ensemble de calibration par history matching : des mondes plausibles, pas un point.
+
+Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
+
+1. **Vague 1** : `runs_par_vague` jeux de paramètres tirés par hypercube latin (`scipy.stats.qmc.LatinHypercube`)
+   dans les plages PLAUSIBLES déclarées des paramètres libres du plan (`plage = "plausible"`, ou les intervalles
+   du plan avec `plage = "plan"`).
+2. Chaque jeu tourne sur `replicats` graines (les mêmes pour tous les jeux : nombres aléatoires communs) ; chaque
+   cible est calculée par run (`cibles.valeurs_modele`). Le **bruit du modèle** d'une cible est la variance entre
+   réplicats d'un même jeu, moyennée sur les jeux (σ²).
+3. **Émulateur** : par cible, un processus gaussien scikit-learn (noyau constant × Matérn 5/2 à longueurs par
+   paramètre + bruit blanc estimé), sur les paramètres ramenés à [0, 1] et la moyenne des réplicats centrée
+   réduite (bruit connu σ²/R en `alpha`) ; moyenne linéaire (moindres carrés) quand il y a au moins 2 × (d + 1)
+   jeux, le processus gaussien modélisant alors le résidu. Diagnostic : validation croisée en K blocs, à
+   hyperparamètres fixés (RMSE, R², part des jeux dont la valeur tombe à ± 3 écarts-types prédits).
+4. **Implausibilité** d'un jeu x pour la cible c : I_c(x) = |E[émulateur_c(x)] − valeur_c| / √(Var[émulateur_c(x)]
+   + σ²_c / R_v + tolérance_c²), R_v = `replicats_verification` (la vérification finale juge la moyenne de R_v
+   réplicats) ; I(x) = max_c I_c(x). Un jeu est exclu si I(x) > `seuil_implausibilite` (3 dans le plan livré).
+5. **Vague suivante** : `candidats` points tirés par hypercube latin dans le même espace, gardés si l'émulateur
+   (ajusté sur TOUS les runs des vagues précédentes) ne les exclut pas (tirage par rejet), puis `runs_par_vague`
+   d'entre eux au hasard. Si aucun candidat n'est gardé, les vagues s'arrêtent (région non exclue vide).
+6. **Vérification** : `verifications_max` jeux neufs tirés au hasard (uniformément : l'étendue de l'ensemble est
+   gardée) parmi les candidats que l'émulateur final n'exclut pas ET dont l'espérance prédite tombe dans la
+   tolérance de chaque cible (la région non exclue, à ± 3 écarts-types, est plus large que la tolérance ; à défaut,
+   les candidats non exclus de plus petit écart normé prédit complètent) tournent sur `replicats_verification`
+   graines FRAÎCHES (`graine_verification`, disjointes des graines des vagues) ; un jeu est **accepté** si la
+   moyenne de ses réplicats tombe dans la tolérance de CHAQUE cible ajustée.
+
+Sortie : `parametres/ensemble_calibration.toml` (ou `…_jusqu_AAAA.toml` avec `annee_max_cibles`) : [meta]
+(provenance : vagues, runs, diagnostics de l'émulateur, graines, date, commit), [meta.cibles] (médiane, intervalle
+5-95 % et part des jeux dans la tolérance pour CHAQUE cible calculable, ajustée ou prédite) et un [[jeu]] par jeu
+accepté. Stockage (reprise) : `<dossier>/vague_NN/` et `<dossier>/verification/` sont des stockages de balayage
+(`experiences.balayages.stockage.Stockage` : un Parquet par run, écrit atomiquement) ; les points d'une vague sont
+écrits avant ses runs et relus à la reprise : relancer la même commande ne refait aucun run terminé. Exécution :
+`experiences.balayages.executeurs.executer_taches` (pool de processus, Dask, SLURM ; barre tqdm).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import io
+import json
+import math
+import os
+import tomllib
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from experiences.balayages.executeurs import Tache, executer_taches
+from experiences.balayages.plans import enregistrer_fonction_run, fonction_run_enregistree
+from experiences.balayages.stockage import Stockage, ecrire_atomique, en_json, identifiant_run
+from experiences.calibration import cibles as mod_cibles
+from experiences.calibration.ajustement import FICHIER_PLAN, PlanCalibration, _relatif, _toml, lire_plan
+from experiences.execution.runs import SpecRun, executer_run, graine_replicat
+from experiences.execution.sorties import ErreurInterne
+from modele.entrees import LIMITES
+from modele.parametres import DOSSIER_PARAMETRES, RACINE, ErreurEntree, Parametres, lire_toml
+
+FICHIER_ENSEMBLE = DOSSIER_PARAMETRES / "ensemble_calibration.toml"
+FONCTION_RUN_CIBLES = "cibles_calibration"
+FORMAT_ENSEMBLE = "nonrecours-ensemble/1"
+PLAGES = ("plausible", "plan")
+#: Champs de la section [ensemble] du plan (tous obligatoires sauf annee_max_cibles) et ce qui est permis.
+CHAMPS_ENSEMBLE = {
+    "vagues": "entier >= 1",
+    "runs_par_vague": "entier >= 4",
+    "menages": "entier >= 100 (ménages par run)",
+    "replicats": "entier >= 2 (réplicats par jeu : le bruit du modèle en est estimé)",
+    "seuil_implausibilite": "réel > 0 (3 : règle des trois écarts-types de Pukelsheim)",
+    "candidats": "entier >= runs_par_vague (tirages par vague pour le rejet)",
+    "verifications_max": "entier >= 1 (jeux vérifiés sur graines fraîches au plus)",
+    "replicats_verification": "entier >= 1",
+    "graine_verification": "entier >= 0 (graines fraîches, disjointes de celles des vagues)",
+    "plage": "\"plausible\" (plages plausibles déclarées) ou \"plan\" (intervalles de [parametres])",
+    "annee_max_cibles": "année : n'ajuster que les cibles datées de cette année ou avant (hors échantillon)",
+}
+OBLIGATOIRES_ENSEMBLE = tuple(k for k in CHAMPS_ENSEMBLE if k != "annee_max_cibles")
+QUANTILES = (0.05, 0.95)  # intervalle de l'ensemble rapporté (5 %-95 % des jeux acceptés)
+
+enregistrer_fonction_run(FONCTION_RUN_CIBLES, "experiences.calibration.ensemble:run_cibles")
+
+
+class ErreurEnsemble(ErreurInterne):
+    """L'ensemble n'a pas pu être produit (runs en échec) : message français, code 1."""
+
+
+# --- Réglages --------------------------------------------------------------------------------------------
+
+@dataclass
+class ReglagesEnsemble:
+    """Réglages de l'ensemble ([ensemble] du plan, remplaçables par les options de `nonrecours ensemble`)."""
+
+    vagues: int
+    runs_par_vague: int
+    menages: int
+    replicats: int
+    seuil_implausibilite: float
+    candidats: int
+    verifications_max: int
+    replicats_verification: int
+    graine_verification: int
+    plage: str = "plausible"
+    annee_max_cibles: int | None = None
+
+    def graines_verification(self) -> list[int]:
+        """Graines fraîches de la vérification."""
+        return [graine_replicat(self.graine_verification, r) for r in range(self.replicats_verification)]
+
+
+@dataclass
+class PlanEnsemble:
+    """Plan de calibration (cibles ajustées, taille, graines des vagues) + réglages + espace échantillonné."""
+
+    plan: PlanCalibration
+    reglages: ReglagesEnsemble
+    bornes: dict[str, tuple[float, float]]
+    cibles_toutes: list[mod_cibles.Cible] = field(default_factory=list)  # ajustées + prédites
+    fonction_run: str = FONCTION_RUN_CIBLES
+
+    @property
+    def cles(self) -> list[str]:
+        """Paramètres libres, dans l'ordre du plan."""
+        return list(self.bornes)
+
+    def empreinte(self) -> str:
+        """Ce qui rend deux ensembles comparables (une reprise n'est permise qu'avec la même empreinte)."""
+        cle = {"plan": self.plan.empreinte(), "reglages": self.reglages.__dict__,
+               "bornes": {k: list(v) for k, v in self.bornes.items()}, "fonction_run": self.fonction_run}
+        return hashlib.sha256(json.dumps(cle, sort_keys=True, default=str).encode()).hexdigest()[:16]
+
+
+def _entier(v: Any, fichier, cle: str, minimum: int, maximum: int | None = None) -> int:
+    if isinstance(v, bool) or not isinstance(v, int) or v < minimum or (maximum is not None and v > maximum):
+        borne = f"un entier >= {minimum}" + (f" et <= {maximum}" if maximum is not None else "")
+        raise ErreurEntree("Entier invalide.", fichier=fichier, cle=cle, valeur=v, attendu=borne)
+    return v
+
+
+def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str | None = None,
+                       **remplacements) -> PlanEnsemble:
+    """Lit le plan de calibration et sa section [ensemble] ; `remplacements` (vagues, runs_par_vague, menages,
+    replicats, seuil_implausibilite, annee_max_cibles…) remplacent le fichier quand ils ne sont pas None.
+
+    Toute valeur invalide lève ErreurEntree (fichier ou option, clé, valeur, ce qui est permis : code 2)."""
+    chemin = Path(chemin)
+    brut = lire_toml(chemin)
+    table = brut.get("ensemble")
+    if not isinstance(table, dict):
+        raise ErreurEntree("Section [ensemble] manquante dans le plan de calibration.", fichier=chemin,
+                           cle="ensemble", attendu="[ensemble] avec " + ", ".join(OBLIGATOIRES_ENSEMBLE))
+    for cle in table:
+        if cle not in CHAMPS_ENSEMBLE:
+            raise ErreurEntree("Champ inconnu dans [ensemble].", fichier=chemin, cle=f"ensemble.{cle}",
+                               valeur=table[cle], attendu=", ".join(CHAMPS_ENSEMBLE))
+    fusion = {**table, **{k: v for k, v in remplacements.items() if v is not None}}
+    source = {k: ("--" + k.replace("_", "-") if remplacements.get(k) is not None else f"ensemble.{k}")
+              for k in CHAMPS_ENSEMBLE}
+    for cle in OBLIGATOIRES_ENSEMBLE:
+        if cle not in fusion:
+            raise ErreurEntree("Champ manquant dans [ensemble].", fichier=chemin, cle=f"ensemble.{cle}",
+                               attendu=CHAMPS_ENSEMBLE[cle])
+    ou = {k: (None if source[k].startswith("--") else chemin) for k in CHAMPS_ENSEMBLE}
+    vagues = _entier(fusion["vagues"], ou["vagues"], source["vagues"], 1, 50)
+    runs = _entier(fusion["runs_par_vague"], ou["runs_par_vague"], source["runs_par_vague"], 4,
+                   LIMITES["runs_plan"])
+    menages = _entier(fusion["menages"], ou["menages"], source["menages"], 100)
+    Parametres.defauts().declarations["simulation.menages"].valider(menages, fichier=ou["menages"],
+                                                                    cle=source["menages"])
+    replicats = _entier(fusion["replicats"], ou["replicats"], source["replicats"], 2, LIMITES["replicats"])
+    seuil = fusion["seuil_implausibilite"]
+    if isinstance(seuil, bool) or not isinstance(seuil, (int, float)) or not math.isfinite(seuil) or seuil <= 0:
+        raise ErreurEntree("Seuil d'implausibilité invalide.", fichier=ou["seuil_implausibilite"],
+                           cle=source["seuil_implausibilite"], valeur=seuil,
+                           attendu=CHAMPS_ENSEMBLE["seuil_implausibilite"])
+    candidats = _entier(fusion["candidats"], ou["candidats"], source["candidats"], runs, 10_000_000)
+    verif_max = _entier(fusion["verifications_max"], ou["verifications_max"], source["verifications_max"], 1)
+    rep_v = _entier(fusion["replicats_verification"], ou["replicats_verification"],
+                    source["replicats_verification"], 1, LIMITES["replicats"])
+    graine_v = _entier(fusion["graine_verification"], ou["graine_verification"], source["graine_verification"], 0,
+                       LIMITES["graine"] - rep_v)
+    plage = fusion.get("plage", "plausible")
+    if plage not in PLAGES:
+        raise ErreurEntree("Plage d'échantillonnage inconnue.", fichier=ou["plage"], cle=source["plage"],
+                           valeur=plage, attendu=CHAMPS_ENSEMBLE["plage"])
+    annee_max = fusion.get("annee_max_cibles")
+    if annee_max is not None:
+        annee_max = _entier(annee_max, ou["annee_max_cibles"], source["annee_max_cibles"], 2000, 2100)
+
+    toutes = lire_plan(chemin, menages=menages, replicats=replicats).cibles
+    ids = [c.id for c in toutes if annee_max is None or c.annee <= annee_max]
+    if not ids:
+        raise ErreurEntree("Aucune cible datée de cette année ou avant.", fichier=ou["annee_max_cibles"],
+                           cle=source["annee_max_cibles"], valeur=annee_max,
+                           attendu="une année >= " + str(min(c.annee for c in toutes)))
+    plan = lire_plan(chemin, menages=menages, replicats=replicats, cibles=ids)
+    reglages = ReglagesEnsemble(vagues=vagues, runs_par_vague=runs, menages=menages, replicats=replicats,
+                                seuil_implausibilite=float(seuil), candidats=candidats, verifications_max=verif_max,
+                                replicats_verification=rep_v, graine_verification=graine_v, plage=plage,
+                                annee_max_cibles=annee_max)
+    if set(reglages.graines_verification()) & set(plan.graines()):
+        raise ErreurEntree("Les graines de vérification recoupent celles des vagues (elles doivent être fraîches).",
+                           fichier=ou["graine_verification"], cle=source["graine_verification"], valeur=graine_v,
+                           attendu=f"une graine hors de [{plan.graine - rep_v + 1}, {plan.graine + replicats - 1}]")
+    decl = Parametres.defauts().declarations
+    bornes = {k: (tuple(float(x) for x in decl[k].plausible) if plage == "plausible" else v)
+              for k, v in plan.parametres.items()}
+    if fonction_run is not None:
+        fonction_run_enregistree(fonction_run, str(chemin))
+    return PlanEnsemble(plan=plan, reglages=reglages, bornes=bornes, cibles_toutes=toutes,
+                        fonction_run=fonction_run or FONCTION_RUN_CIBLES)
+
+
+# --- Run (côté travailleur) ---------------------------------------------------------------------------------
+
+def colonne(cid: str) -> str:
+    """Colonne du résumé d'un run qui porte la valeur de la cible `cid`."""
+    return f"cible_{cid}"
+
+
+def run_cibles(spec: SpecRun) -> SimpleNamespace:
+    """Fonction de run de l'ensemble : exécute le modèle et rend, en résumé, la valeur de chaque cible calculable
+    sur sa période (`cible_<id>`) ; aucune série n'est gardée (rien de lourd ne revient du travailleur)."""
+    res = executer_run(spec)
+    ids = [cid for cid, mois in mod_cibles.MOIS_REQUIS.items() if mois <= spec.fin]
+    faux = [SimpleNamespace(id=cid) for cid in ids]
+    valeurs = mod_cibles.valeurs_modele(res.series, faux, menages=spec.menages,
+                                        personnes_par_menage=res.parametres["simulation.personnes_par_menage"])
+    resume = {colonne(k): float(v) for k, v in valeurs.items()}
+    resume["duree_s"] = res.duree_s
+    return SimpleNamespace(resume=resume, series=None)
+
+
+# --- Échantillonnage ----------------------------------------------------------------------------------------
+
+def hypercube_latin(bornes: dict[str, tuple[float, float]], n: int, graine: int | list[int]) -> pd.DataFrame:
+    """`n` points d'un hypercube latin (scipy.stats.qmc) dans `bornes` ; colonnes = clés, dans l'ordre."""
+    from scipy.stats import qmc
+
+    bas = np.array([b[0] for b in bornes.values()])
+    haut = np.array([b[1] for b in bornes.values()])
+    u = qmc.LatinHypercube(d=len(bornes), seed=np.random.default_rng(graine)).random(n)
+    return pd.DataFrame(qmc.scale(u, bas, haut), columns=list(bornes))
+
+
+# --- Émulateur ---------------------------------------------------------------------------------------------
+
+@dataclass
+class EmulateurCible:
+    """Émulateur d'une cible : moyenne linéaire facultative + processus gaussien sur le résidu centré réduit."""
+
+    gp: Any
+    coef: np.ndarray | None
+    centre: float
+    echelle: float
+
+    def predire(self, u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Espérance et variance prédites aux points `u` (paramètres ramenés à [0, 1])."""
+        m, s = self.gp.predict(u, return_std=True)
+        lin = 0.0 if self.coef is None else np.column_stack([np.ones(len(u)), u]) @ self.coef
+        return lin + self.centre + self.echelle * m, (self.echelle * s) ** 2
+
+
+def ajuster_cible(u: np.ndarray, y: np.ndarray, var_bruit: float, graine: int, noyau_fixe: Any = None
+                  ) -> EmulateurCible:
+    """Ajuste l'émulateur d'une cible sur (u dans [0, 1]^d, y = moyenne des réplicats) ; `var_bruit` : variance
+    connue de y (σ²/R), mise en `alpha` du processus gaussien. `noyau_fixe` : hyperparamètres déjà estimés (noyau
+    `kernel_` d'un ajustement complet), gardés tels quels (validation croisée)."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.gaussian_process import GaussianProcessRegressor
+    from sklearn.gaussian_process.kernels import ConstantKernel, Matern, WhiteKernel
+
+    n, d = u.shape
+    coef = None
+    reste = y.astype(float)
+    if n >= 2 * (d + 1):
+        a = np.column_stack([np.ones(n), u])
+        coef = np.linalg.lstsq(a, reste, rcond=None)[0]
+        reste = reste - a @ coef
+    centre = float(reste.mean())
+    echelle = float(reste.std()) or 1.0
+    z = (reste - centre) / echelle
+    noyau = (ConstantKernel(1.0, (1e-3, 1e3)) * Matern(length_scale=np.full(d, 0.5), length_scale_bounds=(1e-2, 1e2),
+                                                         nu=2.5)
+             + WhiteKernel(1e-2, (1e-8, 1.0)))
+    gp = GaussianProcessRegressor(kernel=noyau if noyau_fixe is None else noyau_fixe,
+                                  alpha=max(var_bruit, 0.0) / echelle ** 2 + 1e-10,
+                                  optimizer="fmin_l_bfgs_b" if noyau_fixe is None else None,
+                                  n_restarts_optimizer=1, random_state=graine, normalize_y=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        gp.fit(u, z)
+    return EmulateurCible(gp, coef, centre, echelle)
+
+
+@dataclass
+class Emulateur:
+    """Émulateurs de toutes les cibles ajustées, sur l'espace `bornes` ; bruit du modèle par cible."""
+
+    bornes: dict[str, tuple[float, float]]
+    cibles: list[mod_cibles.Cible]
+    par_cible: dict[str, EmulateurCible]
+    sigma2: dict[str, float]          # variance d'un run (entre réplicats d'un même jeu)
+    diagnostics: dict[str, dict[str, float]] = field(default_factory=dict)
+
+    def unitaire(self, x: np.ndarray) -> np.ndarray:
+        """Paramètres ramenés à [0, 1] (bornes de l'espace échantillonné)."""
+        bas = np.array([b[0] for b in self.bornes.values()])
+        haut = np.array([b[1] for b in self.bornes.values()])
+        return (np.asarray(x, dtype=float) - bas) / (haut - bas)
+
+    def predire(self, x: np.ndarray) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+        """Espérance et variance prédites de chaque cible aux points `x` (une ligne par jeu)."""
+        u = self.unitaire(x)
+        return {cid: e.predire(u) for cid, e in self.par_cible.items()}
+
+    def implausibilite(self, x: np.ndarray, replicats_jugement: int) -> pd.DataFrame:
+        """I_c(x) par cible (colonnes) et I(x) = max_c (colonne « max ») ; voir la docstring du module."""
+        pred = self.predire(x)
+        out = {}
+        for c in self.cibles:
+            m, v = pred[c.id]
+            out[c.id] = np.abs(m - c.valeur) / np.sqrt(v + self.sigma2[c.id] / replicats_jugement + c.tolerance ** 2)
+        df = pd.DataFrame(out)
+        df["max"] = df[[c.id for c in self.cibles]].max(axis=1)
+        return df
+
+
+def ajuster_emulateur(x: np.ndarray, moyennes: pd.DataFrame, sigma2: dict[str, float], replicats: int,
+                      bornes: dict[str, tuple[float, float]], cibles: list[mod_cibles.Cible], graine: int = 0,
+                      blocs: int = 5) -> Emulateur:
+    """Ajuste un émulateur par cible (moyennes : une colonne par cible, une ligne par jeu) et mesure son erreur
+    de validation croisée en `blocs` blocs (RMSE, R², part à ± 3 écarts-types prédits)."""
+    from sklearn.model_selection import KFold
+
+    em = Emulateur(bornes, cibles, {}, dict(sigma2))
+    u = em.unitaire(x)
+    for c in cibles:
+        y = moyennes[c.id].to_numpy(dtype=float)
+        ok = np.isfinite(y)
+        if ok.sum() < 3:
+            raise ErreurEnsemble(f"cible {c.id} : moins de 3 jeux où elle est calculable, émulateur impossible.")
+        var_y = sigma2[c.id] / replicats
+        em.par_cible[c.id] = ajuster_cible(u[ok], y[ok], var_y, graine)
+        k = min(blocs, int(ok.sum()))
+        pred = np.full(ok.sum(), np.nan)
+        ecart = np.full(ok.sum(), np.nan)
+        for app, test in KFold(k, shuffle=True, random_state=graine).split(u[ok]):
+            e = ajuster_cible(u[ok][app], y[ok][app], var_y, graine, em.par_cible[c.id].gp.kernel_)
+            m, v = e.predire(u[ok][test])
+            pred[test], ecart[test] = m, np.sqrt(v + var_y)
+        yy = y[ok]
+        sst = float(((yy - yy.mean()) ** 2).sum())
+        em.diagnostics[c.id] = {
+            "rmse_vc": float(np.sqrt(np.mean((pred - yy) ** 2))),
+            "r2_vc": float(1 - ((pred - yy) ** 2).sum() / sst) if sst > 0 else float("nan"),
+            "part_3_ecarts_types_vc": float(np.mean(np.abs(pred - yy) <= 3 * ecart)),
+            "bruit_ecart_type_run": float(math.sqrt(sigma2[c.id])),
+            "jeux": int(ok.sum()),
+        }
+    return em
+
+
+def bruit_par_cible(runs: pd.DataFrame, cibles: list[mod_cibles.Cible]) -> dict[str, float]:
+    """σ² par cible : variance entre réplicats d'un même jeu (ddof = 1), moyennée sur les jeux."""
+    out = {}
+    for c in cibles:
+        v = runs.groupby(["vague", "point"])[colonne(c.id)].var(ddof=1)
+        v = v[np.isfinite(v)]
+        out[c.id] = float(v.mean()) if len(v) else 0.0
+    return out
+
+
+def moyennes_par_jeu(runs: pd.DataFrame, cles: list[str], cibles: list[mod_cibles.Cible]) -> pd.DataFrame:
+    """Une ligne par jeu (vague, point) : paramètres, moyenne des réplicats de chaque cible, réplicats."""
+    cols = [colonne(c.id) for c in cibles if colonne(c.id) in runs.columns]
+    g = runs.groupby(["vague", "point"], sort=True)
+    out = g[cles].first().join(g[cols].mean()).join(g.size().rename("replicats")).reset_index()
+    return out.rename(columns={colonne(c.id): c.id for c in cibles})
+
+
+def tirer_verification(em: Emulateur, pe: PlanEnsemble) -> pd.DataFrame:
+    """Jeux à vérifier sur graines fraîches (voir la docstring du module, point 6)."""
+    reg = pe.reglages
+    cand = hypercube_latin(pe.bornes, reg.candidats, [pe.plan.graine, 0, 3])
+    morceaux = []
+    for i in range(0, len(cand), 5000):
+        x = cand.iloc[i:i + 5000].to_numpy()
+        imp = em.implausibilite(x, reg.replicats_verification)
+        pred = em.predire(x)
+        ecart = np.max([np.abs(pred[c.id][0] - c.valeur) / c.tolerance for c in em.cibles], axis=0)
+        morceaux.append(pd.DataFrame({"implausibilite": imp["max"].to_numpy(), "ecart_norme_predit": ecart}))
+    info = pd.concat(morceaux, ignore_index=True)
+    cand = pd.concat([cand, info], axis=1)
+    cand = cand[cand["implausibilite"] <= reg.seuil_implausibilite]
+    dedans = cand[cand["ecart_norme_predit"] <= 1.0]
+    rng = np.random.default_rng([pe.plan.graine, 0, 4])
+    if len(dedans) >= reg.verifications_max:
+        choix = dedans.iloc[np.sort(rng.choice(len(dedans), reg.verifications_max, replace=False))]
+    else:
+        reste = cand[cand["ecart_norme_predit"] > 1.0].sort_values("ecart_norme_predit", kind="stable")
+        choix = pd.concat([dedans, reste.head(reg.verifications_max - len(dedans))])
+    return choix.reset_index(drop=True)
+
+
+def tirer_non_exclus(em: Emulateur, pe: PlanEnsemble, vague: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+    """Points de la vague `vague` : tirage par rejet sur l'émulateur (voir la docstring du module)."""
+    reg = pe.reglages
+    cand = hypercube_latin(pe.bornes, reg.candidats, [pe.plan.graine, vague, 1])
+    imp = pd.concat([em.implausibilite(cand.iloc[i:i + 5000].to_numpy(), reg.replicats_verification)
+                     for i in range(0, len(cand), 5000)], ignore_index=True)
+    garde = cand[(imp["max"] <= reg.seuil_implausibilite).to_numpy()].reset_index(drop=True)
+    infos = {"candidats": int(len(cand)), "non_exclus": int(len(garde)),
+             "part_non_implausible": float(len(garde) / len(cand))}
+    if len(garde) > reg.runs_par_vague:
+        rng = np.random.default_rng([pe.plan.graine, vague, 2])
+        garde = garde.iloc[np.sort(rng.choice(len(garde), reg.runs_par_vague, replace=False))].reset_index(drop=True)
+    return garde, infos
+
+
+# --- Exécution d'une vague (stockage de balayage) --------------------------------------------------------------
+
+def _types(pe: PlanEnsemble) -> dict[str, str]:
+    decl = Parametres.defauts().declarations
+    return {k: ("int64" if decl[k].type == "entier" else "float64") for k in pe.cles}
+
+
+def _valeurs_point(pe: PlanEnsemble, ligne: dict) -> dict[str, Any]:
+    decl = Parametres.defauts().declarations
+    return {k: (int(round(ligne[k])) if decl[k].type == "entier" else float(ligne[k])) for k in pe.cles}
+
+
+def taches_points(pe: PlanEnsemble, points: pd.DataFrame, graines: list[int], deja: set[str]) -> list[Tache]:
+    """Tâches des runs (point × réplicat) qui ne sont pas déjà dans `deja`."""
+    plan = pe.plan
+    fonction = fonction_run_enregistree(pe.fonction_run)
+    out = []
+    for ligne in points.to_dict("records"):
+        valeurs = _valeurs_point(pe, ligne)
+        for r, g in enumerate(graines):
+            run = identifiant_run(int(ligne["point"]), r)
+            if run in deja:
+                continue
+            out.append(Tache(run=run, point=int(ligne["point"]), replicat=r, graine=g, scenario=plan.scenario,
+                             scenario_execution=plan.scenario, menages=plan.menages, debut=plan.debut, fin=plan.fin,
+                             surcharges={**plan.surcharges, **valeurs}, valeurs=valeurs, types_valeurs=_types(pe),
+                             fonction_run=fonction, series={"conserver": False, "indicateurs": [], "dates": []}))
+    return out
+
+
+def _ecrire_points(chemin: Path, points: pd.DataFrame) -> None:
+    tampon = io.BytesIO()
+    points.to_parquet(tampon, index=False)
+    ecrire_atomique(chemin, tampon.getvalue())
+
+
+def executer_lot(dossier: Path, pe: PlanEnsemble, points: pd.DataFrame, graines: list[int], libelle: str,
+                 options: dict) -> pd.DataFrame:
+    """Exécute (ou reprend) les runs d'un lot de points dans `dossier` ; rend une ligne par run terminé.
+
+    Les points sont écrits avant les runs et relus à la reprise : un lot n'est jamais retiré au sort deux fois."""
+    st = Stockage(dossier)
+    dossier.mkdir(parents=True, exist_ok=True)
+    fichier_points = dossier / "points.parquet"
+    if fichier_points.is_file():
+        points = pd.read_parquet(fichier_points)
+    else:
+        points = points.reset_index(drop=True)
+        points.insert(0, "point", np.arange(len(points)))
+        _ecrire_points(fichier_points, points)
+    for sous in (st.resume, st.series, st.echecs):
+        sous.mkdir(exist_ok=True)
+    st.nettoyer()
+    deja = st.termines()
+    taches = taches_points(pe, points, graines, deja)
+    total = len(points) * len(graines)
+    if taches:
+        _, echecs = executer_taches(iter(taches), st, total=total, deja=len(deja), libelle=libelle, **options)
+        if echecs:
+            raise ErreurEnsemble(f"{len(echecs)} run(s) en échec dans {dossier} (détail : {st.echecs}) ; "
+                                 "relancer la même commande les retente.")
+    st.assembler()
+    return pd.read_parquet(dossier / "resume.parquet")
+
+
+# --- Boucle des vagues ---------------------------------------------------------------------------------------
+
+@dataclass
+class ResultatEnsemble:
+    """Ce que l'ensemble a produit : dossier, fichier écrit, jeux acceptés, vérification, provenance."""
+
+    dossier: Path
+    fichier: Path | None
+    acceptes: pd.DataFrame
+    verification: pd.DataFrame
+    runs: pd.DataFrame
+    meta: dict[str, Any]
+    emulateur: Emulateur | None = None
+
+
+def dossier_ensemble(pe: PlanEnsemble, sortie: Path | None = None) -> Path:
+    """Dossier de travail : `sortie`, ou resultats/ensemble_<nom>[_jusqu_AAAA]/."""
+    if sortie is not None:
+        d = Path(sortie)
+    else:
+        suffixe = f"_jusqu_{pe.reglages.annee_max_cibles}" if pe.reglages.annee_max_cibles else ""
+        d = RACINE / "resultats" / f"ensemble_{pe.plan.nom}{suffixe}"
+    if d.exists() and not d.is_dir():
+        raise ErreurEntree("La sortie n'est pas un dossier.", cle="--sortie", valeur=str(d))
+    return d
+
+
+def fichier_par_defaut(pe: PlanEnsemble) -> Path:
+    """parametres/ensemble_calibration.toml, ou …_jusqu_AAAA.toml pour un ensemble hors échantillon."""
+    a = pe.reglages.annee_max_cibles
+    return FICHIER_ENSEMBLE if a is None else FICHIER_ENSEMBLE.with_name(f"ensemble_calibration_jusqu_{a}.toml")
+
+
+def _ouvrir(dossier: Path, pe: PlanEnsemble) -> None:
+    manifeste = dossier / "manifeste_ensemble.json"
+    if manifeste.is_file():
+        lu = json.loads(manifeste.read_text(encoding="utf-8"))
+        if lu.get("empreinte") != pe.empreinte():
+            raise ErreurEntree("Le dossier contient un ensemble d'un autre plan (paramètres, cibles, réglages ou "
+                               "graines différents) : impossible de le reprendre.", fichier=manifeste,
+                               attendu="le même plan et les mêmes options, ou un autre dossier --sortie")
+        return
+    visibles = [p for p in dossier.iterdir() if not p.name.startswith(".")]
+    if visibles:
+        raise ErreurEntree("Le dossier existe, n'est pas vide et n'est pas un dossier d'ensemble.", fichier=dossier,
+                           cle="--sortie", attendu="un dossier neuf ou vide")
+    from experiences.execution.sorties import commit_git
+
+    ecrire_atomique(manifeste, en_json({
+        "format": FORMAT_ENSEMBLE, "empreinte": pe.empreinte(), "plan": pe.plan.fichier,
+        "reglages": pe.reglages.__dict__, "bornes": pe.bornes, "cibles": [c.id for c in pe.plan.cibles],
+        "cree_le": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit_git()}))
+
+
+def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travailleurs: int | None = None,
+                        dask: str | None = None, slurm: Any = None, barre: bool | None = None,
+                        fichier: Path | None = None, ecrire: bool = True) -> ResultatEnsemble:
+    """`nonrecours ensemble` : vagues, émulateurs, vérification sur graines fraîches, fichier de l'ensemble."""
+    import time
+
+    dossier = dossier_ensemble(pe, dossier)
+    reg, plan = pe.reglages, pe.plan
+    if slurm is not None:
+        if dask is not None:
+            raise ErreurEntree(f"--slurm avec --dask {dask} : choisir l'un ou l'autre.")
+        from experiences.execution.slurm import verifier
+
+        verifier(slurm)
+    options = {"travailleurs": travailleurs, "dask": dask, "slurm": slurm, "barre": barre}
+    debut = time.perf_counter()
+    dossier.mkdir(parents=True, exist_ok=True)
+    with Stockage(dossier).verrou():
+        _ouvrir(dossier, pe)
+        runs: list[pd.DataFrame] = []
+        infos_vagues: list[dict[str, Any]] = []
+        em = None
+        for v in range(1, reg.vagues + 1):
+            dv = dossier / f"vague_{v:02d}"
+            infos: dict[str, Any] = {"numero": v}
+            if (dv / "points.parquet").is_file():
+                points = None
+                infos.update(json.loads((dv / "tirage.json").read_text(encoding="utf-8")))
+            elif v == 1:
+                points = hypercube_latin(pe.bornes, reg.runs_par_vague, [plan.graine, v, 1])
+                infos.update({"candidats": reg.runs_par_vague, "non_exclus": reg.runs_par_vague,
+                              "part_non_implausible": 1.0})
+            else:
+                points, tirage = tirer_non_exclus(em, pe, v)
+                infos.update(tirage)
+                if len(points) == 0:
+                    infos["arret"] = "aucun candidat non exclu : région non implausible vide"
+                    infos_vagues.append(infos)
+                    break
+            if points is not None:
+                dv.mkdir(parents=True, exist_ok=True)
+                ecrire_atomique(dv / "tirage.json", en_json({k: infos[k] for k in infos if k != "numero"}))
+            r = executer_lot(dv, pe, points, plan.graines(), f"ensemble vague {v}/{reg.vagues}", options)
+            runs.append(r.assign(vague=v))
+            infos["points"] = int(r["point"].nunique())
+            infos["runs"] = int(len(r))
+            tous = pd.concat(runs, ignore_index=True)
+            jeux = moyennes_par_jeu(tous, pe.cles, plan.cibles)
+            sigma2 = bruit_par_cible(tous, plan.cibles)
+            em = ajuster_emulateur(jeux[pe.cles].to_numpy(), jeux, sigma2, reg.replicats, pe.bornes, plan.cibles,
+                                   graine=plan.graine)
+            imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
+            infos["jeux_non_exclus_apres"] = int((imp["max"] <= reg.seuil_implausibilite).sum())
+            infos_vagues.append(infos)
+        tous = pd.concat(runs, ignore_index=True)
+        jeux = moyennes_par_jeu(tous, pe.cles, plan.cibles)
+        imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
+        jeux["implausibilite"] = imp["max"].to_numpy()
+        dv = dossier / "verification"
+        pts = None if (dv / "points.parquet").is_file() else tirer_verification(em, pe)
+        verif = pd.DataFrame()
+        acceptes = pd.DataFrame()
+        if pts is None or len(pts):
+            rv = executer_lot(dv, pe, pts, reg.graines_verification(), "ensemble vérification", options)
+            pts_lus = pd.read_parquet(dossier / "verification" / "points.parquet")
+            verif = moyennes_par_jeu(rv.assign(vague=0), pe.cles, pe.cibles_toutes).drop(columns="vague")
+            verif = verif.drop(columns=pe.cles).merge(pts_lus, on="point")
+            dans = np.column_stack([(verif[c.id] - c.valeur).abs().to_numpy() <= c.tolerance for c in plan.cibles])
+            verif["accepte"] = dans.all(axis=1)
+            acceptes = verif[verif["accepte"]].sort_values(["implausibilite", "point"], kind="stable")
+            acceptes = acceptes.reset_index(drop=True)
+        duree = time.perf_counter() - debut
+        tous.to_csv(dossier / "runs.csv", index=False)
+        if len(verif):
+            verif.to_csv(dossier / "verification.csv", index=False)
+        from experiences.execution.sorties import commit_git
+
+        commit = commit_git()
+        meta = {
+            "format": FORMAT_ENSEMBLE,
+            "date": dt.datetime.now().isoformat(timespec="seconds"),
+            "commit": commit.get("commit", "inconnu"), "commit_modifie": bool(commit.get("modifie")),
+            "plan": _relatif(plan.fichier) if plan.fichier else plan.nom, "empreinte": pe.empreinte(),
+            "methode": "history matching (émulateur processus gaussien scikit-learn par cible, rejet par "
+                       "implausibilité, vérification sur graines fraîches)",
+            "scenario": plan.scenario, "menages": plan.menages, "replicats": plan.replicats,
+            "graines": plan.graines(), "graines_verification": reg.graines_verification(),
+            "replicats_verification": reg.replicats_verification, "debut": plan.debut, "fin": plan.fin,
+            "seuil_implausibilite": reg.seuil_implausibilite, "critere": "max sur les cibles ajustées",
+            "plage": reg.plage, "vagues_faites": len(runs), "vagues_prevues": reg.vagues,
+            "runs": int(len(tous)) + int(len(verif) * reg.replicats_verification),
+            "runs_vagues": int(len(tous)), "jeux_verifies": int(len(verif)), "acceptes": int(len(acceptes)),
+            "cibles_ajustees": [c.id for c in plan.cibles],
+            "cibles_predites": [c.id for c in pe.cibles_toutes if c.id not in {d.id for d in plan.cibles}],
+            "duree_s": round(duree, 1),
+            "duree_par_run_s": round(float(tous["duree_s"].mean()), 2) if "duree_s" in tous else -1.0,
+            "vague": infos_vagues, "emulateur": em.diagnostics,
+            "bornes": {k: list(v) for k, v in pe.bornes.items()},
+        }
+        if reg.annee_max_cibles is not None:
+            meta["annee_max_cibles"] = reg.annee_max_cibles
+        meta["cibles"] = resume_cibles(acceptes, pe.cibles_toutes, {c.id for c in plan.cibles})
+        sorties_json = {k: v for k, v in meta.items()}
+        ecrire_atomique(dossier / "provenance_ensemble.json", en_json(sorties_json))
+        chemin = None
+        if ecrire:
+            chemin = ecrire_ensemble(texte_ensemble(meta, acceptes, pe), fichier or fichier_par_defaut(pe))
+    return ResultatEnsemble(dossier, chemin, acceptes, verif, tous, meta, em)
+
+
+def resume_cibles(acceptes: pd.DataFrame, cibles: list[mod_cibles.Cible], ajustees: set[str]) -> dict[str, dict]:
+    """Par cible : valeur publiée, tolérance, année, ajustée ou prédite, médiane et intervalle 5-95 % sur les jeux
+    acceptés, part des jeux dans la tolérance (NaN sans jeu accepté)."""
+    out = {}
+    for c in cibles:
+        v = acceptes[c.id].to_numpy(dtype=float) if c.id in acceptes else np.array([])
+        v = v[np.isfinite(v)]
+        n = v.size
+        out[c.id] = {"publie": c.valeur, "tolerance": c.tolerance, "annee": c.annee, "ajustee": c.id in ajustees,
+                     "mediane": float(np.median(v)) if n else float("nan"),
+                     "bas": float(np.quantile(v, QUANTILES[0])) if n else float("nan"),
+                     "haut": float(np.quantile(v, QUANTILES[1])) if n else float("nan"),
+                     "part_dans_tolerance": float(np.mean(np.abs(v - c.valeur) <= c.tolerance)) if n else float("nan"),
+                     "jeux": int(n)}
+    return out
+
+
+# --- Fichier de l'ensemble -------------------------------------------------------------------------------------
+
+def _toml_valeur(v: Any) -> str:
+    if isinstance(v, float) and not math.isfinite(v):
+        return "nan"
+    if isinstance(v, dict):
+        return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_valeur(x)}" for k, x in v.items()) + " }"
+    if isinstance(v, (list, tuple)):
+        return "[" + ", ".join(_toml_valeur(x) for x in v) + "]"
+    return _toml(v)
+
+
+def texte_ensemble(meta: dict[str, Any], acceptes: pd.DataFrame, pe: PlanEnsemble) -> str:
+    """Contenu TOML du fichier d'ensemble : en-tête, [meta], [meta.emulateur], [meta.cibles], [[meta.vague]],
+    puis un [[jeu]] par jeu accepté (valeurs des paramètres libres, valeurs des cibles sur graines fraîches)."""
+    lignes = [
+        "# Ensemble de jeux de paramètres acceptés par `nonrecours ensemble` (history matching,",
+        "# experiences/calibration/ensemble.py) : ne pas éditer à la main. Chaque [[jeu]] tombe dans la tolérance",
+        "# de chaque cible ajustée sur les graines fraîches de meta.graines_verification. Lu par",
+        "# `nonrecours comparer --ensemble K` et `nonrecours valider`. Méthode : docs/calibration.md.",
+        "", "[meta]"]
+    simples = {k: v for k, v in meta.items() if k not in ("vague", "emulateur", "cibles", "bornes")}
+    lignes += [f"{k} = {_toml_valeur(v)}" for k, v in simples.items()]
+    lignes += ["", "[meta.bornes]"] + [f"{json.dumps(k)} = {_toml_valeur(v)}" for k, v in meta["bornes"].items()]
+    lignes += ["", "[meta.emulateur]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["emulateur"].items()]
+    lignes += ["", "[meta.cibles]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["cibles"].items()]
+    for v in meta["vague"]:
+        lignes += ["", "[[meta.vague]]"] + [f"{k} = {_toml_valeur(x)}" for k, x in v.items()]
+    ids = [c.id for c in pe.cibles_toutes]
+    for k, ligne in enumerate(acceptes.to_dict("records")):
+        lignes += ["", "[[jeu]]", f"numero = {k}", f"point_verification = {int(ligne['point'])}",
+                   f"implausibilite = {float(ligne['implausibilite'])!r}",
+                   f"ecart_norme_predit = {float(ligne['ecart_norme_predit'])!r}",
+                   "valeurs = " + _toml_valeur({c: _valeurs_point(pe, ligne)[c] for c in pe.cles}),
+                   "cibles = " + _toml_valeur({i: float(ligne[i]) for i in ids if i in ligne})]
+    return "\n".join(lignes) + "\n"
+
+
+def ecrire_ensemble(texte: str, chemin: Path) -> Path:
+    """Écrit le fichier d'ensemble d'un coup (temporaire puis renommage) après l'avoir relu et validé."""
+    chemin = Path(chemin)
+    tmp = chemin.with_name(f".{chemin.name}.partiel")
+    tmp.write_text(texte, encoding="utf-8")
+    try:
+        charger_ensemble(tmp)
+    except Exception:
+        tmp.unlink(missing_ok=True)
+        raise
+    os.replace(tmp, chemin)
+    return chemin
+
+
+@dataclass
+class Ensemble:
+    """Un ensemble lu : [meta] et la liste des jeux (valeurs des paramètres, valeurs des cibles)."""
+
+    fichier: Path
+    meta: dict[str, Any]
+    jeux: list[dict[str, float]]
+    cibles: pd.DataFrame  # une ligne par jeu, une colonne par cible
+
+    def choisir(self, k: int) -> list[int]:
+        """Indices de `k` jeux répartis régulièrement dans la liste (triée par implausibilité croissante)."""
+        n = len(self.jeux)
+        if not 1 <= k <= n:
+            raise ErreurEntree("Pas assez de jeux acceptés dans l'ensemble.", fichier=self.fichier,
+                               cle="--ensemble", valeur=k, attendu=f"un entier entre 1 et {n}")
+        return sorted({int(round(i)) for i in np.linspace(0, n - 1, k)})
+
+
+def charger_ensemble(chemin: str | Path = FICHIER_ENSEMBLE) -> Ensemble:
+    """Lit et valide un fichier d'ensemble (chaque jeu passe la validation des paramètres : code 2 sinon)."""
+    chemin = Path(chemin)
+    if not chemin.is_file():
+        raise ErreurEntree("Fichier d'ensemble introuvable.", fichier=chemin,
+                           attendu="un fichier écrit par `nonrecours ensemble` (parametres/ensemble_calibration.toml)")
+    try:
+        donnees = tomllib.loads(chemin.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise ErreurEntree(f"Fichier d'ensemble illisible ({exc}).", fichier=chemin) from None
+    meta = donnees.get("meta")
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT_ENSEMBLE:
+        raise ErreurEntree("Ce n'est pas un fichier d'ensemble.", fichier=chemin, cle="meta.format",
+                           valeur=(meta or {}).get("format") if isinstance(meta, dict) else None,
+                           attendu=FORMAT_ENSEMBLE)
+    jeux, lignes = [], []
+    defauts = Parametres.defauts()
+    for k, j in enumerate(donnees.get("jeu", [])):
+        if not isinstance(j, dict) or not isinstance(j.get("valeurs"), dict):
+            raise ErreurEntree("Jeu mal formé.", fichier=chemin, cle=f"jeu[{k}]",
+                               attendu="une table [[jeu]] avec valeurs = { cle = valeur }")
+        defauts.avec(j["valeurs"], origine="ensemble", fichier=chemin)
+        jeux.append(dict(j["valeurs"]))
+        lignes.append({"jeu": k, **{c: float(v) for c, v in j.get("cibles", {}).items()}})
+    return Ensemble(chemin, meta, jeux, pd.DataFrame(lignes))
+
+
+def tableau_ensemble(ens: Ensemble, predites_seulement: bool = False) -> pd.DataFrame:
+    """Tableau des cibles de l'ensemble ([meta.cibles]) : une ligne par cible ; `predites_seulement` ne garde que
+    les cibles non ajustées (table « prédiction » d'un ensemble hors échantillon)."""
+    lignes = [{"cible": cid, **d} for cid, d in ens.meta.get("cibles", {}).items()]
+    df = pd.DataFrame(lignes)
+    if predites_seulement and len(df):
+        df = df[~df["ajustee"].astype(bool)]
+    if len(df):
+        df["dans_tolerance_mediane"] = (df["mediane"] - df["publie"]).abs() <= df["tolerance"]
+    return df.reset_index(drop=True)
+

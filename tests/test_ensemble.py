@@ -1,0 +1,179 @@
+"""Ensemble par history matching (experiences/calibration/ensemble.py) : émulateur, implausibilité, reprise,
+entrées invalides, sur une fonction de run jouet (tests/ensemble_jouet.py : cibles connues)."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from experiences.balayages.plans import enregistrer_fonction_run
+from experiences.calibration import ensemble as ens
+from experiences.calibration.cibles import Cible
+from experiences.cli import main
+from tests import ensemble_jouet
+
+enregistrer_fonction_run("jouet_ensemble", ensemble_jouet.run_jouet)
+
+CIBLES = """
+[[cible]]
+id = "C1"
+annee = 2018
+valeur = 0.34
+tolerance = 0.02
+
+[[cible]]
+id = "C2"
+annee = 2018
+valeur = 0.05
+tolerance = 0.01
+
+[[cible]]
+id = "C3"
+annee = 2021
+valeur = 0.31
+tolerance = 0.04
+"""
+
+
+def ecrire_plan(dossier: Path, **ensemble) -> Path:
+    reglages = {"vagues": 2, "runs_par_vague": 20, "menages": 300, "replicats": 2, "seuil_implausibilite": 3.0,
+                "candidats": 4000, "verifications_max": 40, "replicats_verification": 2,
+                "graine_verification": 5000, "plage": '"plausible"', **ensemble}
+    (dossier / "cibles.toml").write_text(CIBLES, encoding="utf-8")
+    texte = textwrap.dedent("""
+        [calibration]
+        nom = "jouet"
+        menages = 300
+        replicats = 2
+        graine = 10
+        debut = "2014-01"
+        fin = "2021-12"
+        fichier_cibles = "cibles.toml"
+
+        [parametres]
+        "decision.cout_base" = "plausible"
+        "prestations.rsa.stigmate" = "plausible"
+
+        [ensemble]
+        """) + "\n".join(f"{k} = {v}" for k, v in reglages.items()) + "\n"
+    chemin = dossier / "plan.toml"
+    chemin.write_text(texte, encoding="utf-8")
+    return chemin
+
+
+def test_emulateur_retrouve_une_fonction_connue():
+    """Sur f(x, y) = sin(3x) + y² sans bruit, l'émulateur prédit hors des points d'apprentissage à 0,05 près et sa
+    validation croisée le dit (R² > 0,95)."""
+    bornes = {"x": (0.0, 1.0), "y": (-1.0, 1.0)}
+    pts = ens.hypercube_latin(bornes, 40, 1)
+    f = lambda d: np.sin(3 * d["x"]) + d["y"] ** 2  # noqa: E731
+    cible = Cible("C1", "", "", "", 2018, 0.5, 0.1, "")
+    em = ens.ajuster_emulateur(pts.to_numpy(), pd.DataFrame({"C1": f(pts)}), {"C1": 0.0}, 2, bornes, [cible])
+    test = ens.hypercube_latin(bornes, 200, 2)
+    m, v = em.predire(test.to_numpy())["C1"]
+    assert np.max(np.abs(m - f(test).to_numpy())) < 0.05
+    assert np.all(v >= 0) and np.sqrt(v).mean() < 0.05
+    assert em.diagnostics["C1"]["r2_vc"] > 0.95
+    # Bruit connu : la variance prédite ne descend pas sous zéro et la validation croisée reste bonne.
+    assert em.diagnostics["C1"]["part_3_ecarts_types_vc"] >= 0.9
+
+
+def test_implausibilite_exclut_la_region_connue(tmp_path):
+    """Jouet : C1 = 0,1 + 0,1 × cout_base (cible 0,34 ± 0,02) et C2 = 0,05 × stigmate (cible 0,05 ± 0,01). La région
+    non exclue est autour de cout_base = 2,4 et stigmate = 1 ; les jeux acceptés y sont tous, et leurs cibles sont
+    dans la tolérance sur graines fraîches ; C3 (2021) est prédite."""
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path), fonction_run="jouet_ensemble", annee_max_cibles=2019)
+    assert [c.id for c in pe.plan.cibles] == ["C1", "C2"]
+    res = ens.construire_ensemble(pe, tmp_path / "ens", travailleurs=1, barre=False,
+                                  fichier=tmp_path / "ensemble.toml")
+    em = res.emulateur
+    imp = em.implausibilite(np.array([[2.4, 1.0], [0.5, 1.0], [2.4, 2.8], [0.3, 0.3]]), 2)
+    assert imp["max"].iloc[0] < 3 and (imp["max"].iloc[1:] > 3).all()
+    assert imp.loc[1, "C1"] > 3 and imp.loc[2, "C2"] > 3  # chaque région exclue l'est par la bonne cible
+    assert res.meta["vague"][1]["part_non_implausible"] < 0.2  # la vague 2 ne tire que dans la région non exclue
+    acc = res.acceptes
+    assert len(acc) >= 5
+    b = acc["decision.cout_base"]
+    s = acc["prestations.rsa.stigmate"]
+    assert b.between(2.0, 2.8).all() and s.between(0.6, 1.4).all()
+    assert ((acc["C1"] - 0.34).abs() <= 0.02).all() and ((acc["C2"] - 0.05).abs() <= 0.01).all()
+    # Le fichier se relit ; la prédiction de C3 (non ajustée) est dans [meta.cibles].
+    lu = ens.charger_ensemble(res.fichier)
+    assert len(lu.jeux) == len(acc)
+    pred = ens.tableau_ensemble(lu, predites_seulement=True)
+    assert list(pred["cible"]) == ["C3"]
+    assert pred["mediane"].iloc[0] == pytest.approx(0.3, abs=0.01)
+    assert lu.meta["graines_verification"] == [5000, 5001] and lu.meta["annee_max_cibles"] == 2019
+    assert set(lu.meta["emulateur"]) == {"C1", "C2"}
+
+
+def _lignes_journaux(dossier: Path) -> int:
+    return sum(len(p.read_text().splitlines()) for p in dossier.glob("*/journal.jsonl"))
+
+
+def test_reprise_ne_refait_pas_les_runs(tmp_path):
+    """Un deuxième lancement relit les runs stockés : aucun run de plus, mêmes jeux acceptés ; un run effacé
+    (interruption simulée) est refait seul."""
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=8, candidats=2000),
+                                fonction_run="jouet_ensemble")
+    d = tmp_path / "ens"
+    r1 = ens.construire_ensemble(pe, d, travailleurs=1, barre=False, ecrire=False)
+    n1 = _lignes_journaux(d)
+    assert n1 == r1.meta["runs"]
+    r2 = ens.construire_ensemble(pe, d, travailleurs=1, barre=False, ecrire=False)
+    assert _lignes_journaux(d) == n1
+    pd.testing.assert_frame_equal(r1.acceptes.reset_index(drop=True), r2.acceptes.reset_index(drop=True))
+    (d / "vague_02" / "resume" / "p000003_r001.parquet").unlink()
+    ens.construire_ensemble(pe, d, travailleurs=1, barre=False, ecrire=False)
+    assert _lignes_journaux(d) == n1 + 1
+    # Un autre plan (seuil différent) ne reprend pas ce dossier.
+    autre = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=8, candidats=2000,
+                                               seuil_implausibilite=2.5), fonction_run="jouet_ensemble")
+    with pytest.raises(ens.ErreurEntree, match="autre plan"):
+        ens.construire_ensemble(autre, d, travailleurs=1, barre=False, ecrire=False)
+
+
+@pytest.mark.parametrize("champ, valeur, motif", [
+    ("seuil_implausibilite", "-1.0", "ensemble.seuil_implausibilite"),
+    ("replicats", "1", "ensemble.replicats"),
+    ("plage", '"bornes"', "ensemble.plage"),
+    ("graine_verification", "10", "ensemble.graine_verification"),
+    ("vagues", "0", "ensemble.vagues"),
+])
+def test_entree_invalide_dans_le_plan(tmp_path, capsys, champ, valeur, motif):
+    """Valeur invalide de [ensemble] : code 2, message français qui nomme le fichier, la clé et ce qui est permis."""
+    plan = ecrire_plan(tmp_path, **{champ: valeur})
+    code = main(["ensemble", str(plan), "--sortie", str(tmp_path / "ens"), "--sans-ecrire"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert motif in err and "plan.toml" in err and "Attendu" in err or "attendu" in err
+    assert not (tmp_path / "ens").exists()
+
+
+def test_entree_invalide_en_option(tmp_path, capsys):
+    """Options : --replicats 1 refusé par l'analyseur, --seuil-implausibilite nan par la validation (code 2)."""
+    plan = ecrire_plan(tmp_path)
+    with pytest.raises(SystemExit) as e:
+        main(["ensemble", str(plan), "--replicats", "1"])
+    assert e.value.code == 2
+    assert main(["ensemble", str(plan), "--seuil-implausibilite", "nan", "--sans-ecrire"]) == 2
+    err = capsys.readouterr().err
+    assert "--seuil-implausibilite" in err and "Seuil d'implausibilité invalide" in err
+    assert main(["ensemble", str(plan), "--annee-max-cibles", "2010", "--sans-ecrire"]) == 2
+    assert "Aucune cible datée" in capsys.readouterr().err
+
+
+def test_plan_livre_a_une_section_ensemble():
+    """Le plan livré déclare ses réglages d'ensemble (seuil 3) et échantillonne les plages plausibles."""
+    pe = ens.lire_plan_ensemble()
+    assert pe.reglages.seuil_implausibilite == 3.0 and pe.reglages.plage == "plausible"
+    from modele.parametres import Parametres
+
+    decl = Parametres.defauts().declarations
+    assert all(pe.bornes[k] == tuple(decl[k].plausible) for k in pe.bornes)
+    assert [c.id for c in ens.lire_plan_ensemble(annee_max_cibles=2019).plan.cibles] == ["C1", "C2", "C4"]
