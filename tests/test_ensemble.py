@@ -177,3 +177,97 @@ def test_plan_livre_a_une_section_ensemble():
     decl = Parametres.defauts().declarations
     assert all(pe.bornes[k] == tuple(decl[k].plausible) for k in pe.bornes)
     assert [c.id for c in ens.lire_plan_ensemble(annee_max_cibles=2019).plan.cibles] == ["C1", "C2", "C4"]
+
+
+# --- comparer --ensemble ---------------------------------------------------------------------------------------
+
+def test_effets_ensemble_deux_intervalles_valeurs_exactes():
+    """2 jeux × 2 graines construits à la main : effets par jeu 1 et 3 (robuste), ou −1 et 1 (non robuste) ;
+    intervalle sur l'ensemble = [min ; max] des effets par jeu ; sur les graines, ± t(2) × s / √2."""
+    from scipy import stats
+
+    from experiences.comparaison.ecarts import effets_ensemble
+
+    lignes = []
+    # réplicat = jeu × 2 + graine ; référence 0 partout.
+    effets = {"a": [0.5, 1.5, 2.0, 4.0], "b": [-1.5, -0.5, 0.0, 2.0]}
+    for det, e in effets.items():
+        for rep in range(4):
+            lignes.append({"scenario": "ref", "replicat": rep, "rubrique": "non_recours",
+                           "indicateur": "taux_non_recours", "detail": det, "valeur": 0.3})
+            lignes.append({"scenario": "s", "replicat": rep, "rubrique": "non_recours",
+                           "indicateur": "taux_non_recours", "detail": det, "valeur": 0.3 + e[rep]})
+    out = effets_ensemble(pd.DataFrame(lignes), ["ref", "s"], 2).set_index("detail")
+    a, b = out.loc["a"], out.loc["b"]
+    assert a["effet"] == pytest.approx(2.0) and a["ensemble_bas"] == pytest.approx(1.0)
+    assert a["ensemble_haut"] == pytest.approx(3.0) and bool(a["robuste"]) and a["jeux_meme_signe"] == 1.0
+    s_w = np.sqrt((0.5 + 2.0) / 2)  # variances par jeu : 0,5 et 2
+    demi = stats.t.ppf(0.975, 2) * s_w / np.sqrt(2)
+    assert a["graines_bas"] == pytest.approx(2.0 - demi) and a["graines_haut"] == pytest.approx(2.0 + demi)
+    assert b["effet"] == pytest.approx(0.0) and not bool(b["robuste"])
+    assert b["ensemble_bas"] == pytest.approx(-1.0) and b["ensemble_haut"] == pytest.approx(1.0)
+
+
+def ecrire_ensemble_a_la_main(chemin: Path) -> Path:
+    """Un fichier d'ensemble minimal de deux jeux (valeurs du modèle distinctes pour l'élasticité de l'offre)."""
+    texte = textwrap.dedent(f"""
+        [meta]
+        format = "{ens.FORMAT_ENSEMBLE}"
+        date = "2026-12-03T00:00:00"
+        commit = "test"
+        acceptes = 2
+        empreinte = "test"
+
+        [[jeu]]
+        numero = 0
+        valeurs = {{ "demarches.elasticite_offre_acteurs" = 0.5, "decision.cout_base" = 0.5 }}
+        cibles = {{ C1 = 0.33 }}
+
+        [[jeu]]
+        numero = 1
+        valeurs = {{ "demarches.elasticite_offre_acteurs" = 2.0, "decision.cout_base" = 0.7 }}
+        cibles = {{ C1 = 0.35 }}
+        """)
+    chemin.write_text(texte, encoding="utf-8")
+    return chemin
+
+
+def test_comparer_ensemble_deux_jeux_deux_graines(tmp_path, capsys):
+    """`comparer --ensemble 2` sur le vrai modèle (300 ménages, 3 mois) : 2 scénarios × 2 jeux × 2 graines, les
+    deux intervalles et la robustesse par effet, dans effets_ensemble.csv, la sortie et le rapport."""
+    fichier = ecrire_ensemble_a_la_main(tmp_path / "ens.toml")
+    sortie = tmp_path / "cmp"
+    code = main(["comparer", "reference", "renfort_mediation", "--ensemble", "2", "--fichier-ensemble", str(fichier),
+                 "--replicats", "2", "--menages", "300", "--debut", "2023-01", "--fin", "2023-03",
+                 "--travailleurs", "2", "--sortie", str(sortie)])
+    out = capsys.readouterr().out
+    assert code == 0
+    eff = pd.read_csv(sortie / "effets_ensemble.csv")
+    assert set(eff["scenario"]) == {"renfort_mediation"} and (eff["replicats"] == 2).all()
+    nr = eff[(eff["indicateur"] == "taux_non_recours") & (eff["detail"] == "toutes")].iloc[0]
+    assert nr["jeux"] == 2  # (un indicateur sans valeur dans un jeu compte moins de jeux)
+    eff = eff.dropna(subset=["effet"])
+    assert (eff["ensemble_bas"] <= eff["effet"] + 1e-12).all() and (eff["effet"] <= eff["ensemble_haut"] + 1e-12).all()
+    assert (eff["graines_bas"] <= eff["graines_haut"]).all()
+    assert eff["robuste"].dtype == bool
+    # Les jeux ont été appliqués : les deux jeux donnent des séries différentes (effet ou niveaux).
+    prov = json.loads((sortie / "provenance.json").read_text(encoding="utf-8"))
+    assert prov["ensemble"]["jeux"] == [0, 1] and prov["graines"] == [0, 1]
+    series = pd.read_parquet(sortie / "series.parquet")
+    assert sorted(series["replicat"].unique()) == [0, 1, 2, 3]
+    html = (sortie / "rapport.html").read_text(encoding="utf-8")
+    assert "Effets sur l'ensemble calibré" in html and "pas encore évalué" not in html
+    assert "sur 2 jeux × 2 graines" in out and "robuste :" in out
+
+
+def test_comparer_ensemble_invalide_code_2(tmp_path, capsys):
+    """K plus grand que l'ensemble, ou fichier absent : code 2, message français nommant le fichier."""
+    fichier = ecrire_ensemble_a_la_main(tmp_path / "ens.toml")
+    args = ["comparer", "reference", "renfort_mediation", "--replicats", "2", "--menages", "300", "--debut",
+            "2023-01", "--fin", "2023-02", "--sortie", str(tmp_path / "c")]
+    assert main(args + ["--ensemble", "5", "--fichier-ensemble", str(fichier)]) == 2
+    err = capsys.readouterr().err
+    assert "ens.toml" in err and "--ensemble" in err and "entre 1 et 2" in err
+    assert main(args + ["--ensemble", "2", "--fichier-ensemble", str(tmp_path / "absent.toml")]) == 2
+    assert "introuvable" in capsys.readouterr().err
+    assert not (tmp_path / "c").exists()

@@ -337,6 +337,16 @@ def _md(df: pd.DataFrame) -> str:
     return "\n".join(lignes)
 
 
+def _table_ensemble(df: pd.DataFrame) -> pd.DataFrame:
+    """Colonnes affichées d'une table d'ensemble (médiane, intervalle 5-95 %, part dans la tolérance)."""
+    d = df.assign(part_dans_tolerance=df["part_dans_tolerance"] * 100,
+                  mediane_dans_tolerance=df["dans_tolerance_mediane"].map({True: "oui", False: "non"}))
+    return d[["cible", "annee", "publie", "tolerance", "mediane", "bas", "haut", "part_dans_tolerance",
+              "mediane_dans_tolerance", "jeux"]].rename(columns={
+                  "bas": "ensemble 5 %", "haut": "ensemble 95 %", "part_dans_tolerance": "jeux dans la tolérance (%)",
+                  "mediane_dans_tolerance": "médiane dans la tolérance"})
+
+
 def resume_markdown(syn, extremes, montant_df, rho, usage_age, eff_annuel, args, annee, vol_fs=None) -> str:
     """Résumé Markdown du rapport (à recopier dans docs/calibration.md) ; `args` : les `Reglages` de la validation."""
     pc = lambda v: f"{100 * v:.1f} %"  # noqa: E731
@@ -383,6 +393,8 @@ class Reglages:
     travailleurs: int | None = None
     sans_contrefactuel: bool = False
     sortie: Path | None = None
+    ensemble: Path | None = None     # défaut : parametres/ensemble_calibration.toml s'il existe
+    prediction: Path | None = None   # défaut : parametres/ensemble_calibration_jusqu_2019.toml s'il existe
 
 
 @dataclass
@@ -394,6 +406,40 @@ class Validation:
 
 
 CLASSES_VERDICTS = {"atteinte": "atteinte", "manquée": "manquee", "compatible": "compatible"}
+
+
+#: Ensemble hors échantillon lu par défaut pour la table « prédiction » (cibles datées de 2019 ou avant).
+ANNEE_HORS_ECHANTILLON = 2019
+
+
+def tables_ensemble(args: Reglages) -> dict[str, pd.DataFrame | None]:
+    """Tables de l'ensemble (`experiences.calibration.ensemble`) pour le rapport, lues dans les fichiers d'ensemble :
+
+    - « ensemble » : par cible, médiane et intervalle 5-95 % des jeux acceptés (vérifiés sur graines fraîches),
+      tolérance, part des jeux dans la tolérance, médiane dans la tolérance ou non ;
+    - « prédiction » : pour un ensemble ajusté sur les seules cibles datées de `annee_max_cibles` ou avant, les
+      cibles plus récentes (non ajustées) : médiane et intervalle de l'ensemble contre la valeur publiée.
+
+    Un fichier donné explicitement et absent est une erreur (code 2) ; le fichier par défaut absent : None."""
+    from experiences.calibration import ensemble as mod_ens
+    from modele.parametres import ErreurEntree
+
+    out: dict[str, pd.DataFrame | None] = {"ensemble": None, "prediction": None, "meta_ensemble": None,
+                                           "meta_prediction": None}
+    defaut_pred = mod_ens.FICHIER_ENSEMBLE.with_name(f"ensemble_calibration_jusqu_{ANNEE_HORS_ECHANTILLON}.toml")
+    for cle, donne, defaut in (("ensemble", args.ensemble, mod_ens.FICHIER_ENSEMBLE),
+                               ("prediction", args.prediction, defaut_pred)):
+        chemin = donne if donne is not None else defaut
+        if donne is None and not Path(chemin).is_file():
+            continue
+        e = mod_ens.charger_ensemble(chemin)
+        if cle == "prediction" and e.meta.get("annee_max_cibles") is None:
+            raise ErreurEntree("Cet ensemble a été ajusté sur toutes les cibles : il ne prédit rien hors échantillon.",
+                               fichier=chemin, cle="--prediction",
+                               attendu="un ensemble construit avec --annee-max-cibles AAAA")
+        out[cle] = mod_ens.tableau_ensemble(e, predites_seulement=(cle == "prediction"))
+        out[f"meta_{cle}"] = {**e.meta, "fichier": str(chemin)}
+    return out
 
 
 def valider(args: Reglages) -> Validation:
@@ -414,6 +460,7 @@ def valider(args: Reglages) -> Validation:
     if not args.debut <= f"{args.annee}-01" <= args.fin:
         raise ErreurEntree("L'année des gradients est hors de la période simulée.", cle="--annee", valeur=args.annee,
                            attendu=f"une année entre {args.debut[:4]} et {args.fin[:4]}")
+    ens_tables = tables_ensemble(args)  # avant les exécutions : un fichier invalide s'arrête tôt (code 2)
     cibles = mod_cibles.charger_cibles()
     cibles_calculables = [c for c in cibles
                           if args.debut <= f"{c.annee}-01" and mod_cibles.MOIS_REQUIS[c.id] <= args.fin]
@@ -438,6 +485,9 @@ def valider(args: Reglages) -> Validation:
     with atom as tmp:
         sorties.ecrire_series(tmp, pd.concat([ref] + ([var] if var is not None else []), ignore_index=True))
         syn.to_csv(tmp / "cibles.csv", index=False)
+        for cle in ("ensemble", "prediction"):
+            if ens_tables[cle] is not None:
+                ens_tables[cle].to_csv(tmp / f"{cle}.csv", index=False)
         par_rep.to_csv(tmp / "cibles_par_replicat.csv", index=False)
         figs: dict[str, Path] = {"cibles": figure_cibles(syn, tmp / "cibles.png")}
 
@@ -528,7 +578,11 @@ def valider(args: Reglages) -> Validation:
             fermetures=None if eff is None else tableau(eff_annuel.assign(
                 prestation=eff_annuel["prestation"].map(libelle), ecart=eff_annuel["ecart"] * 100,
                 bas=eff_annuel["bas"] * 100, haut=eff_annuel["haut"] * 100), decimales=2),
-            dates_fermetures=dates_f)
+            dates_fermetures=dates_f,
+            ensemble=None if ens_tables["ensemble"] is None else tableau(_table_ensemble(ens_tables["ensemble"])),
+            meta_ensemble=ens_tables["meta_ensemble"],
+            prediction=None if ens_tables["prediction"] is None else tableau(_table_ensemble(
+                ens_tables["prediction"])), meta_prediction=ens_tables["meta_prediction"])
         (tmp / "resume.md").write_text(resume_markdown(syn, extremes, montant_df, rho, usage_age,
                                                        eff_annuel if eff is not None else None, args, a, vol_fs),
                                        encoding="utf-8")

@@ -38,6 +38,12 @@ def ajouter_sous_commandes(sous) -> None:
     c.add_argument("--csv", action="store_true",
                    help="écrire aussi des copies CSV de series.parquet et comparaison.parquet (series.csv, "
                    "comparaison.csv : plus de 100 Mo ; défaut : Parquet seulement, lu par pandas.read_parquet)")
+    c.add_argument("--ensemble", type=entier_min(1, "--ensemble", 1000), default=None, metavar="K",
+                   help="faire tourner chaque scénario sur K jeux acceptés de l'ensemble de calibration × R graines "
+                   "appariées ; rapporte pour chaque effet l'intervalle sur les graines, l'intervalle sur l'ensemble "
+                   "et s'il garde son signe sur tout l'ensemble (défaut : les valeurs calibrées seules)")
+    c.add_argument("--fichier-ensemble", dest="fichier_ensemble", type=Path, default=None, metavar="FICHIER",
+                   help="fichier d'ensemble (défaut : parametres/ensemble_calibration.toml)")
     c.set_defaults(fonction=commande_comparer)
 
 
@@ -48,7 +54,8 @@ def commande_comparer(args) -> int:
     res = comparer(args.scenarios, replicats=args.replicats, menages=args.menages, graine=args.graine,
                    debut=args.debut, fin=args.fin, sortie=args.sortie, travailleurs=args.travailleurs,
                    population_cible=args.population_cible, surcharges=lire_surcharges(args.parametre),
-                   textes_surcharges=args.parametre, csv=args.csv)
+                   textes_surcharges=args.parametre, csv=args.csv, ensemble=args.ensemble,
+                   fichier_ensemble=args.fichier_ensemble)
     from experiences.rapports import formats as F
     from experiences.rapports.figures import libelle
 
@@ -61,4 +68,13 @@ def commande_comparer(args) -> int:
                     f"{F.points(r.difference)} [{F.borne(r.difference_bas, 'taux_', True)} ; "
                     f"{F.borne(r.difference_haut, 'taux_', True)}]" for r in d.itertuples()]
         print(f"  {s} − {noms[0]}, écart de non-recours à l'horizon : " + ", ".join(morceaux))
+    if res.effets_ensemble is not None:
+        e = res.effets_ensemble
+        e = e[(e["indicateur"] == "taux_non_recours") & (e["detail"] == "toutes")]
+        for r in e.itertuples():
+            print(f"  {r.scenario} − {noms[0]}, non-recours toutes prestations, sur {r.jeux} jeux × {r.replicats} "
+                  f"graines : {F.points(r.effet)} ; graines [{F.borne(r.graines_bas, 'taux_', True)} ; "
+                  f"{F.borne(r.graines_haut, 'taux_', True)}] ; ensemble [{F.borne(r.ensemble_bas, 'taux_', True)} ; "
+                  f"{F.borne(r.ensemble_haut, 'taux_', True)}] ; robuste : {'oui' if r.robuste else 'non'}")
+        print(f"  Tous les effets : {res.dossier / 'effets_ensemble.csv'}")
     return 0

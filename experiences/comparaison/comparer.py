@@ -26,6 +26,7 @@ class Comparaison:
     dossier: Path
     noms: list[str]
     horizon: pd.DataFrame
+    effets_ensemble: pd.DataFrame | None = None
 
 
 def verifier_scenarios(scenarios: list[str], *, menages: int | None, graine: int, debut: str, fin: str,
@@ -73,10 +74,15 @@ def commande_reproductible(scenarios: list[str], replicats: int, menages: int, g
 def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = None, graine: int = 0,
              debut: str = "2014-01", fin: str = "2027-12", sortie: Path | None = None,
              travailleurs: int | None = None, population_cible: int | None = None, surcharges: dict | None = None,
-             textes_surcharges: list[str] | None = None, csv: bool = False) -> Comparaison:
+             textes_surcharges: list[str] | None = None, csv: bool = False, ensemble: int | None = None,
+             fichier_ensemble: Path | None = None) -> Comparaison:
     """Simule, compare, écrit le dossier de comparaison et le rapport.
 
     `textes_surcharges` : les « CLE=VALEUR » tels que donnés (ils entrent dans la commande citée par le rapport).
+    `ensemble` (K) : chaque scénario tourne sur K jeux acceptés de l'ensemble de calibration (`fichier_ensemble`,
+    défaut parametres/ensemble_calibration.toml ; jeux répartis régulièrement dans le fichier) × `replicats` graines
+    appariées ; le réplicat k × R + r est le jeu k à la graine r. Les surcharges `--parametre` l'emportent sur les
+    valeurs d'un jeu. Sortie en plus : effets_ensemble.csv (`ecarts.effets_ensemble`) et sa section du rapport.
     """
     from tqdm import tqdm
 
@@ -88,18 +94,28 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
     from experiences.rapports.formats import millier
 
     surcharges = dict(surcharges or {})
+    jeux: list[dict] = [{}]
+    ens = None
+    if ensemble is not None:
+        from experiences.calibration.ensemble import FICHIER_ENSEMBLE, charger_ensemble
+
+        ens = charger_ensemble(fichier_ensemble if fichier_ensemble is not None else FICHIER_ENSEMBLE)
+        indices = ens.choisir(ensemble)
+        jeux = [ens.jeux[i] for i in indices]
     charges, cal, menages, p0 = verifier_scenarios(scenarios, menages=menages, graine=graine, debut=debut, fin=fin,
                                                    surcharges=surcharges)
     noms = [sc.nom for sc in charges]
     cible = sortie if sortie is not None else sorties.dossier_par_defaut("comparaison")
     atom = sorties.DossierAtomique(cible)
     graines = [graine_replicat(graine, r) for r in range(replicats)]
-    specs = [SpecRun(scenario=s, graine=g, menages=menages, debut=debut, fin=fin, surcharges=surcharges,
-                     replicat=r) for s in scenarios for r, g in enumerate(graines)]
+    specs = [SpecRun(scenario=s, graine=g, menages=menages, debut=debut, fin=fin, surcharges={**jeu, **surcharges},
+                     replicat=k * replicats + r)
+             for s in scenarios for k, jeu in enumerate(jeux) for r, g in enumerate(graines)]
     travailleurs = travailleurs or min(travailleurs_par_defaut(), len(specs))
     seq = travailleurs <= 1 or len(specs) == 1
     total = len(specs) * (cal.n_pas + p0["simulation.rodage_semaines"]) if seq else len(specs)
-    with tqdm(total=total, desc=f"comparer {len(noms)} scénarios × {replicats} réplicats",
+    libelle_jeux = f" × {len(jeux)} jeux" if ens is not None else ""
+    with tqdm(total=total, desc=f"comparer {len(noms)} scénarios{libelle_jeux} × {replicats} réplicats",
               unit="sem" if seq else "exéc", file=sys.stderr, disable=None) as barre:
         resultats = executer_plusieurs(specs, travailleurs, barre)
 
@@ -111,6 +127,7 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
     stats_series = comparaison.statistiques(series, noms)
     horizon = comparaison.horizon_par_run(series)
     st_h = comparaison.statistiques_horizon(horizon, noms)
+    effets = comparaison.effets_ensemble(horizon, noms, replicats) if ens is not None else None
     divergences = comparaison.premiere_divergence(brutes, noms)
     dates_diff = {sc.nom: comparaison.date_premiere_difference(charges[0], sc, cal, surcharges)
                   for sc in charges[1:]}
@@ -120,6 +137,8 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
     n_h = sum(d.hypothese for d in decl.values())
     commande = commande_reproductible(scenarios, replicats, menages, graine, debut, fin, population_cible,
                                       textes_surcharges or [])
+    if ens is not None:
+        commande += f" --ensemble {len(jeux)}" + (f" --fichier-ensemble {fichier_ensemble}" if fichier_ensemble else "")
 
     with atom as tmp:
         sorties.ecrire_series(tmp, series, csv=csv)
@@ -127,6 +146,8 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
         if csv:
             stats_series.to_csv(tmp / "comparaison.csv", index=False)
         st_h.to_csv(tmp / "horizon.csv", index=False)
+        if effets is not None:
+            effets.to_csv(tmp / "effets_ensemble.csv", index=False)
         resume.to_csv(tmp / "resume.csv", index=False)
         prov = sorties.provenance(
             scenarios=[{"nom": sc.nom, "libelle": sc.libelle, "fichier": str(sc.fichier), "question": sc.question,
@@ -138,7 +159,10 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
             surcharges=surcharges, premiere_divergence_series=divergences,
             date_premiere_difference_parametres=dates_diff,
             parametres={r.spec.scenario: r.parametres for r in resultats if r.spec.replicat == 0},
-            durees_s=[r.duree_s for r in resultats])
+            durees_s=[r.duree_s for r in resultats],
+            ensemble=None if ens is None else {"fichier": str(ens.fichier), "jeux": indices, "valeurs": jeux,
+                                               "meta": {k: ens.meta.get(k) for k in ("date", "commit", "acceptes",
+                                                                                     "empreinte")}})
         sorties.ecrire_json(tmp / "provenance.json", prov)
         unite = f"pour {millier(echelle)} ménages"
         figs = figures_comparaison(series, noms, tmp, unite, {sc.nom: sc.libelle for sc in charges})
@@ -147,5 +171,6 @@ def comparer(scenarios: list[str], *, replicats: int = 5, menages: int | None = 
             figures=figs, replicats=replicats, menages=menages, graines=graines, debut=debut,
             fin=fin, population_cible=population_cible, divergences=divergences,
             dates_difference=dates_diff, n_hypotheses=n_h, n_sources=len(decl) - n_h, commande=commande,
-            calibration=all(sc.calibration for sc in charges), provenance=prov, par_run=horizon, echelle=echelle)
-    return Comparaison(atom.cible, noms, st_h)
+            calibration=all(sc.calibration for sc in charges), provenance=prov, par_run=horizon, echelle=echelle,
+            effets_ensemble=effets)
+    return Comparaison(atom.cible, noms, st_h, effets)

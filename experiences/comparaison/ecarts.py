@@ -15,6 +15,7 @@ import datetime as dt
 
 import numpy as np
 import pandas as pd
+from scipy import stats
 
 from experiences.rapports.intervalles import LIBRE, ic95
 from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE, Calendrier
@@ -235,3 +236,58 @@ def statistiques_horizon(horizon: pd.DataFrame, scenarios: list[str]) -> pd.Data
     ordre = {r: k for k, r in enumerate(RUBRIQUES)}
     st["_o"] = st["rubrique"].map(ordre)
     return st.sort_values(["_o", "indicateur", "detail", "scenario"], kind="stable").drop(columns="_o")
+
+
+# --- Effets sur un ensemble de jeux de paramètres ----------------------------------------------------------
+
+def effets_ensemble(horizon: pd.DataFrame, scenarios: list[str], replicats: int) -> pd.DataFrame:
+    """Effets à l'horizon (scénario − premier scénario) sur K jeux de paramètres × R graines appariées.
+
+    `horizon` : `horizon_par_run` de runs dont le réplicat vaut k × R + r (jeu k, graine r ; graines communes à
+    tous les jeux et scénarios). Par scénario et indicateur de tête :
+
+    - `effet` : moyenne sur les jeux de l'effet moyen de chaque jeu (moyenne de ses R différences appariées) ;
+    - intervalle sur les graines (`graines_bas`, `graines_haut`) : effet ± t(K(R − 1)) × s / √R, s = écart-type
+      des différences appariées entre graines d'un même jeu, mis en commun sur les jeux : l'incertitude due au
+      hasard des tirages pour UN jeu de paramètres avec R graines ;
+    - intervalle sur l'ensemble (`ensemble_bas`, `ensemble_haut`) : plus petit et plus grand effet moyen par jeu
+      (ce que l'on ne sait pas des paramètres, dans la limite des K jeux) ;
+    - `robuste` : l'effet moyen de chaque jeu a le même signe, non nul (`jeux_meme_signe` : part des jeux du
+      signe de `effet`).
+    """
+    cles = ["rubrique", "indicateur", "detail"]
+    df = _en_texte(horizon, cles + ["scenario"])
+    ref = df[df["scenario"] == scenarios[0]].set_index(cles + ["replicat"])["valeur"]
+    ref = ref[~ref.index.duplicated()]
+    blocs = []
+    for s in scenarios[1:]:
+        cur = df[df["scenario"] == s].set_index(cles + ["replicat"])["valeur"]
+        cur = cur[~cur.index.duplicated()]
+        d = (cur - ref.reindex(cur.index)).rename("effet").reset_index()
+        d["jeu"] = d["replicat"] // replicats
+        par_jeu = d.groupby(cles + ["jeu"], sort=True)["effet"].agg(["mean", "var", "count"]).reset_index()
+        g = par_jeu.groupby(cles, sort=False)
+        st = g["mean"].agg(effet="mean", ensemble_bas="min", ensemble_haut="max", jeux="count")
+        st["replicats"] = replicats
+        k = st["jeux"].to_numpy(dtype=float)
+        s_w = np.sqrt(g["var"].mean().reindex(st.index).fillna(0.0).to_numpy())
+        t = np.where(replicats > 1, stats.t.ppf(0.975, np.maximum(k * (replicats - 1), 1)), np.nan)
+        demi = np.nan_to_num(t * s_w / np.sqrt(replicats))
+        st["graines_bas"], st["graines_haut"] = st["effet"] - demi, st["effet"] + demi
+        signe = np.sign(st["effet"].to_numpy())
+        pos = g["mean"].apply(lambda x: float((x > 0).mean())).reindex(st.index).to_numpy()
+        neg = g["mean"].apply(lambda x: float((x < 0).mean())).reindex(st.index).to_numpy()
+        st["jeux_meme_signe"] = np.where(signe > 0, pos, np.where(signe < 0, neg, 0.0))
+        st["robuste"] = st["jeux_meme_signe"] == 1.0
+        st = st.reset_index()
+        st.insert(0, "scenario", s)
+        blocs.append(st)
+    colonnes = ["scenario", *cles, "effet", "graines_bas", "graines_haut", "ensemble_bas", "ensemble_haut", "jeux",
+                "replicats", "jeux_meme_signe", "robuste"]
+    if not blocs:
+        return pd.DataFrame(columns=colonnes)
+    out = pd.concat(blocs, ignore_index=True)[colonnes]
+    ordre = {r: k for k, r in enumerate(RUBRIQUES)}
+    out["_o"] = out["rubrique"].map(ordre)
+    return out.sort_values(["_o", "indicateur", "detail", "scenario"], kind="stable").drop(columns="_o").reset_index(
+        drop=True)

@@ -158,8 +158,26 @@ def _differences_par_replicat(par_run: pd.DataFrame | None, ref: str, sc: str, r
     return x.to_numpy() if len(x) else None
 
 
-def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.DataFrame | None = None
-             ) -> list[Constat]:
+def robustesse_ensemble(effets: pd.DataFrame | None, sc: str, rubrique: str, ind: str, det: str) -> str:
+    """Texte de la colonne « sur l'ensemble calibré ? » d'un constat (`ecarts.effets_ensemble`)."""
+    if effets is None:
+        return "pas encore évalué"
+    e = effets[(effets["scenario"] == sc) & (effets["rubrique"] == rubrique) & (effets["indicateur"] == ind)
+               & (effets["detail"] == det)]
+    if not len(e):
+        return "non évalué"
+    r = e.iloc[0]
+    _, eb, eh = F.triplet(r["effet"], r["ensemble_bas"], r["ensemble_haut"], ind, ecart=True)
+    _, gb, gh = F.triplet(r["effet"], r["graines_bas"], r["graines_haut"], ind, ecart=True)
+    k = int(r["jeux"])
+    if bool(r["robuste"]):
+        return f"oui — même signe dans les {k} jeux ; ensemble [{eb} ; {eh}], graines [{gb} ; {gh}]"
+    return (f"non — même signe dans {round(100 * r['jeux_meme_signe'])} % des {k} jeux ; ensemble [{eb} ; {eh}], "
+            f"graines [{gb} ; {gh}]")
+
+
+def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.DataFrame | None = None,
+             effets: pd.DataFrame | None = None) -> list[Constat]:
     """Trois à six constats : pour chaque grandeur de `CONSTATS` (dans l'ordre), chaque scénario comparé.
 
     Robuste entre graines : l'IC 95 % de l'écart apparié exclut zéro ET l'écart a le même signe dans chaque
@@ -217,7 +235,8 @@ def constats(st: pd.DataFrame, scenarios: list, replicats: int, par_run: pd.Data
                 robuste, pourquoi, n_nec, separe = "non", raison, replicats_necessaires(m, sd), False
             sortie.append(Constat(texte=texte, intervalle=intervalle, ecart=tm, bornes=bornes, sens=s,
                                   symbole={"baisse": "▼", "hausse": "▲"}.get(s, ""), robuste_graines=robuste,
-                                  pourquoi=pourquoi, robuste_ensemble="pas encore évalué",
+                                  pourquoi=pourquoi,
+                                  robuste_ensemble=robustesse_ensemble(effets, sc.nom, rubrique, ind, det),
                                   replicats_necessaires=n_nec, separe=separe))
     return sortie
 
@@ -247,11 +266,13 @@ def ecrire_rapport(chemin: Path, *, scenarios: list, st_horizon: pd.DataFrame, p
                    debut: str, fin: str, population_cible: int | None, divergences: dict,
                    dates_difference: dict, n_hypotheses: int, n_sources: int, commande: str,
                    calibration: bool, provenance: dict | None = None, par_run: pd.DataFrame | None = None,
-                   echelle: int | None = None) -> Path:
+                   echelle: int | None = None, effets_ensemble: pd.DataFrame | None = None) -> Path:
     """Écrit rapport.html (page autonome, figures en base64) depuis le gabarit `comparaison.html.j2`.
 
     `par_run` : indicateurs de tête par exécution (`horizon_par_run`), pour juger du signe de chaque réplicat ;
-    `echelle` : nombre de ménages auxquels les volumes sont rapportés (population cible, ou 10 000).
+    `echelle` : nombre de ménages auxquels les volumes sont rapportés (population cible, ou 10 000) ;
+    `effets_ensemble` (`ecarts.effets_ensemble`, avec --ensemble K) : colonne « sur l'ensemble calibré ? » du
+    premier écran et section des effets avec leurs deux intervalles.
     """
     noms = [sc.nom for sc in scenarios]
     ref = scenarios[0]
@@ -281,7 +302,17 @@ def ecrire_rapport(chemin: Path, *, scenarios: list, st_horizon: pd.DataFrame, p
         tabs = [t for t in (tableau_horizon(st_horizon, noms, r) for r in rubriques) if t is not None]
         if tabs:
             sections.append({"titre": titre, "tableaux": tabs})
-    liste = constats(st_horizon, scenarios, replicats, par_run)
+    liste = constats(st_horizon, scenarios, replicats, par_run, effets_ensemble)
+    table_ens = None
+    if effets_ensemble is not None:
+        table_ens = []
+        for r in effets_ensemble.itertuples():
+            m, gb, gh = F.triplet(r.effet, r.graines_bas, r.graines_haut, r.indicateur, ecart=True)
+            _, eb, eh = F.triplet(r.effet, r.ensemble_bas, r.ensemble_haut, r.indicateur, ecart=True)
+            table_ens.append({"scenario": r.scenario, "indicateur": _nom_ligne(r.indicateur, r.detail),
+                              "effet": m, "graines": f"[{gb} ; {gh}]", "ensemble": f"[{eb} ; {eh}]",
+                              "robuste": "oui" if r.robuste else "non",
+                              "meme_signe": f"{round(100 * r.jeux_meme_signe)} %"})
     periode = (F.mois_annee(periode_horizon[0]), F.mois_annee(periode_horizon[1]))
     return html.ecrire(chemin, "comparaison.html.j2", noms=noms, reference=ref, autres=scenarios[1:],
                        scenarios=scenarios, libelles={sc.nom: libelle_scenario(sc) for sc in scenarios},
@@ -290,4 +321,6 @@ def ecrire_rapport(chemin: Path, *, scenarios: list, st_horizon: pd.DataFrame, p
                        debut=F.mois_annee(debut), fin=F.mois_annee(fin), population_cible=population_cible,
                        n_hypotheses=n_hypotheses, n_sources=n_sources, commande=commande, calibration=calibration,
                        provenance=provenance, constats=liste, avertissement=avertissement(liste, replicats),
-                       description_intervalles=DESCRIPTION_INTERVALLES)
+                       description_intervalles=DESCRIPTION_INTERVALLES, effets_ensemble=table_ens,
+                       jeux=None if effets_ensemble is None or not len(effets_ensemble)
+                       else int(effets_ensemble["jeux"].max()))
