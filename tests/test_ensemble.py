@@ -271,3 +271,31 @@ def test_comparer_ensemble_invalide_code_2(tmp_path, capsys):
     assert main(args + ["--ensemble", "2", "--fichier-ensemble", str(tmp_path / "absent.toml")]) == 2
     assert "introuvable" in capsys.readouterr().err
     assert not (tmp_path / "c").exists()
+
+
+# --- valider : ensemble et prédiction hors échantillon ----------------------------------------------------------
+
+def test_valider_tables_ensemble_et_prediction(tmp_path):
+    """Le rapport de validation lit un ensemble (toutes les cibles) et un ensemble hors échantillon (ajusté sur C1,
+    C2 datées de 2018) : table « prédiction » limitée aux cibles non ajustées (C3, 2021), médiane et intervalle de
+    l'ensemble contre la valeur publiée ; un ensemble ajusté sur tout refusé comme prédiction (code 2)."""
+    from experiences.calibration.validation import Reglages, tables_ensemble
+
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=12, candidats=2000),
+                                fonction_run="jouet_ensemble", annee_max_cibles=2019)
+    res = ens.construire_ensemble(pe, tmp_path / "e", travailleurs=1, barre=False, fichier=tmp_path / "pred.toml")
+    t = tables_ensemble(Reglages(ensemble=res.fichier, prediction=res.fichier))
+    pred = t["prediction"]
+    assert list(pred["cible"]) == ["C3"] and pred["publie"].iloc[0] == 0.31
+    assert pred["bas"].iloc[0] <= pred["mediane"].iloc[0] <= pred["haut"].iloc[0]
+    assert bool(pred["dans_tolerance_mediane"].iloc[0])  # 0,30 prédit contre 0,31 ± 0,04
+    tout = t["ensemble"].set_index("cible")
+    assert list(tout.index) == ["C1", "C2", "C3"] and (tout.loc[["C1", "C2"], "part_dans_tolerance"] == 1.0).all()
+    assert t["meta_prediction"]["annee_max_cibles"] == 2019
+    pe2 = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=12, candidats=2000),
+                                 fonction_run="jouet_ensemble")
+    r2 = ens.construire_ensemble(pe2, tmp_path / "e2", travailleurs=1, barre=False, fichier=tmp_path / "tout.toml")
+    with pytest.raises(ens.ErreurEntree, match="hors échantillon"):
+        tables_ensemble(Reglages(ensemble=r2.fichier, prediction=r2.fichier))
+    with pytest.raises(ens.ErreurEntree, match="introuvable"):
+        tables_ensemble(Reglages(ensemble=tmp_path / "absent.toml"))

@@ -435,7 +435,7 @@ def tables_ensemble(args: Reglages) -> dict[str, pd.DataFrame | None]:
         e = mod_ens.charger_ensemble(chemin)
         if cle == "prediction" and e.meta.get("annee_max_cibles") is None:
             raise ErreurEntree("Cet ensemble a été ajusté sur toutes les cibles : il ne prédit rien hors échantillon.",
-                               fichier=chemin, cle="--prediction",
+                               fichier=chemin, cle="--fichier-prediction",
                                attendu="un ensemble construit avec --annee-max-cibles AAAA")
         out[cle] = mod_ens.tableau_ensemble(e, predites_seulement=(cle == "prediction"))
         out[f"meta_{cle}"] = {**e.meta, "fichier": str(chemin)}

@@ -63,7 +63,7 @@ def ajouter_sous_commandes(sous) -> None:
     e.add_argument("--annee-max-cibles", dest="annee_max_cibles", type=entier_min(2000, "--annee-max-cibles", 2100),
                    default=None, metavar="AAAA",
                    help="n'ajuster que les cibles datées de cette année ou avant (ex. 2019 : hors échantillon ; "
-                   "les cibles plus récentes sont prédites)")
+                   "les cibles plus récentes sont prédites ; défaut : celle du plan, sinon toutes les cibles)")
     e.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier de travail (reprise s'il existe ; défaut : resultats/ensemble_<nom>[_jusqu_AAAA]/)")
     e.add_argument("--fichier-ensemble", dest="fichier_ensemble", type=Path, default=None, metavar="FICHIER",
@@ -73,7 +73,8 @@ def ajouter_sous_commandes(sous) -> None:
     e.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    metavar="K", help="processus parallèles (défaut : nombre de cœurs)")
     e.add_argument("--dask", default=None, metavar="ADRESSE",
-                   help="exécuter sur Dask : « local » (LocalCluster) ou adresse tcp://hôte:port d'un ordonnanceur")
+                   help="exécuter sur Dask : « local » (LocalCluster) ou adresse tcp://hôte:port d'un ordonnanceur "
+                   "(défaut : pool de processus local)")
     ajouter_options(e)
     e.set_defaults(fonction=commande_ensemble)
 
@@ -97,10 +98,10 @@ def ajouter_sous_commandes(sous) -> None:
                    help="ne pas simuler la référence sans fermetures de guichets (rapport plus rapide)")
     v.add_argument("--sortie", type=Path, default=None, metavar="DIR",
                    help="dossier du rapport (défaut : resultats/<date-heure>_validation/)")
-    v.add_argument("--ensemble", type=Path, default=None, metavar="FICHIER",
+    v.add_argument("--fichier-ensemble", dest="fichier_ensemble", type=Path, default=None, metavar="FICHIER",
                    help="ensemble de calibration rapporté (défaut : parametres/ensemble_calibration.toml s'il "
                    "existe) : médiane, intervalle et part des jeux dans la tolérance par cible")
-    v.add_argument("--prediction", type=Path, default=None, metavar="FICHIER",
+    v.add_argument("--fichier-prediction", dest="fichier_prediction", type=Path, default=None, metavar="FICHIER",
                    help="ensemble ajusté sur les cibles anciennes seulement (défaut : "
                    "parametres/ensemble_calibration_jusqu_2019.toml s'il existe) : table « prédiction »")
     v.set_defaults(fonction=commande_valider)
@@ -174,8 +175,11 @@ def commande_valider(args) -> int:
     res = valider(Reglages(menages=args.menages, replicats=args.replicats, graine=args.graine, debut=args.debut,
                            fin=args.fin, annee=args.annee, travailleurs=args.travailleurs,
                            sans_contrefactuel=args.sans_contrefactuel, sortie=args.sortie,
-                           ensemble=args.ensemble, prediction=args.prediction))
+                           ensemble=args.fichier_ensemble, prediction=args.fichier_prediction))
     print(f"Rapport écrit dans {res.dossier / 'rapport.html'}")
+    for nom in ("ensemble", "prediction"):
+        if (res.dossier / f"{nom}.csv").is_file():
+            print(f"  table « {'prédiction' if nom == 'prediction' else nom} » : {res.dossier / f'{nom}.csv'}")
     for _, r in res.synthese.iterrows():
         print(f"  {r['cible']:<4} publié {r['valeur_publiee']:<6g} modèle {r['modele']:.4g} "
               f"[{r['ic95_bas']:.4g} ; {r['ic95_haut']:.4g}] tolérance {r['tolerance']:g} : {r['verdict']}")
