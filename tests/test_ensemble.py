@@ -299,3 +299,16 @@ def test_valider_tables_ensemble_et_prediction(tmp_path):
         tables_ensemble(Reglages(ensemble=r2.fichier, prediction=r2.fichier))
     with pytest.raises(ens.ErreurEntree, match="introuvable"):
         tables_ensemble(Reglages(ensemble=tmp_path / "absent.toml"))
+
+
+def test_pool_de_processus_donne_le_meme_ensemble(tmp_path):
+    """Le même plan exécuté en séquentiel et sur un pool de 2 processus donne les mêmes runs et les mêmes jeux
+    acceptés (graines fixées par jeu et réplicat, points écrits avant les runs)."""
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=6, candidats=1000, verifications_max=6),
+                                fonction_run="jouet_ensemble")
+    a = ens.construire_ensemble(pe, tmp_path / "seq", travailleurs=1, barre=False, ecrire=False)
+    b = ens.construire_ensemble(pe, tmp_path / "pool", travailleurs=2, barre=False, ecrire=False)
+    cols = ["vague", "point", "replicat", "graine", "cible_C1", "cible_C2"]
+    pd.testing.assert_frame_equal(a.runs[cols].sort_values(cols[:3]).reset_index(drop=True),
+                                  b.runs[cols].sort_values(cols[:3]).reset_index(drop=True))
+    pd.testing.assert_frame_equal(a.verification.reset_index(drop=True), b.verification.reset_index(drop=True))
