@@ -233,7 +233,7 @@ def run_cibles(spec: SpecRun) -> SimpleNamespace:
     valeurs = mod_cibles.valeurs_modele(res.series, faux, menages=spec.menages,
                                         personnes_par_menage=res.parametres["simulation.personnes_par_menage"])
     resume = {colonne(k): float(v) for k, v in valeurs.items()}
-    resume["duree_s"] = res.duree_s
+    resume["duree_s"] = res.duree_s  # hors de la table (stockage.CLES_RESUME_EXCLUES) ; dans journal.jsonl
     return SimpleNamespace(resume=resume, series=None)
 
 
@@ -638,7 +638,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             "cibles_ajustees": [c.id for c in plan.cibles],
             "cibles_predites": [c.id for c in pe.cibles_toutes if c.id not in {d.id for d in plan.cibles}],
             "duree_s": round(duree, 1),
-            "duree_par_run_s": round(float(tous["duree_s"].mean()), 2) if "duree_s" in tous else -1.0,
+            "duree_par_run_s": duree_moyenne_run(dossier),
             "vague": infos_vagues, "emulateur": em.diagnostics,
             "bornes": {k: list(v) for k, v in pe.bornes.items()},
         }
@@ -651,6 +651,20 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         if ecrire:
             chemin = ecrire_ensemble(texte_ensemble(meta, acceptes, pe), fichier or fichier_par_defaut(pe))
     return ResultatEnsemble(dossier, chemin, acceptes, verif, tous, meta, em)
+
+
+def duree_moyenne_run(dossier: Path) -> float:
+    """Durée moyenne d'un run réussi (s), lue dans les journaux des stockages (`journal.jsonl`) ; −1 sans run."""
+    durees = []
+    for journal in sorted(Path(dossier).glob("*/journal.jsonl")):
+        for ligne in journal.read_text(encoding="utf-8").splitlines():
+            try:
+                d = json.loads(ligne)
+            except json.JSONDecodeError:
+                continue
+            if d.get("statut") == "ok":
+                durees.append(float(d.get("duree_s", 0.0)))
+    return round(float(np.mean(durees)), 2) if durees else -1.0
 
 
 def resume_cibles(acceptes: pd.DataFrame, cibles: list[mod_cibles.Cible], ajustees: set[str]) -> dict[str, dict]:
