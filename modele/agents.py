@@ -1,7 +1,8 @@
 """Entités peu nombreuses et riches : acteurs d'accompagnement et guichets, des `mesa.Agent`.
 
-Un acteur est un genre d'aidant (travailleur social, France Services…) dans un territoire ; il a des heures
-par semaine, un mandat, une politique de posture et une file d'attente (tableaux numpy). Un guichet est
+Un acteur est une structure d'accompagnement : un genre d'aidant (travailleur social, France Services…) dans un
+territoire ; ses heures sont réparties entre des aidants individuels (tableaux de `modele.aidants.Aidants`) et
+ses demandes attendent dans la file commune `FileAide` (tableaux numpy, colonne `structure`). Un guichet est
 l'accueil physique d'un organisme dans un territoire, avec une capacité hebdomadaire. Leur comportement
 est écrit dans les sous-modèles `accompagnement` et `guichets` ; ici, l'état et les paramètres lus.
 """
@@ -11,30 +12,82 @@ from __future__ import annotations
 import mesa
 import numpy as np
 
+from modele.etat import TERRITOIRES
 from modele.prestations import GENRES_ACTEURS, ORGANISMES
 
 PAR_10000 = 10000.0  # unité des paramètres « pour 10 000 ménages »
-CHAMPS_FILE = ("menage", "prestation", "arrivee", "limite", "urgent")
 # File d'un guichet : ménage, prestation, semaine d'entrée, marque (t_prochain de la demande à l'entrée : une
 # demande close ailleurs puis rouverte n'a plus la même marque et sort de la file sans être servie).
 CHAMPS_FILE_GUICHET = ("menage", "prestation", "arrivee", "marque")
 
 
+class FileAide:
+    """File d'attente de toutes les structures d'accompagnement, en tableaux (une ligne par demande).
+
+    Champs : ménage, prestation (COURANTE : démarche courante), semaine d'arrivée, limite de patience, urgente,
+    structure (genre × territoire), aidant attribué (-1 : aucun encore), posture tirée (-1 : pas encore), heures
+    restantes de l'épisode et durée totale tirée (un épisode peut demander plusieurs rendez-vous).
+    """
+
+    TYPES = {"menage": np.int32, "prestation": np.int32, "arrivee": np.int32, "limite": np.int32, "urgent": bool,
+             "structure": np.int32, "aidant": np.int64, "posture": np.int8, "reste": np.float64,
+             "duree": np.float64}
+
+    def __init__(self):
+        for c, d in self.TYPES.items():
+            setattr(self, c, np.zeros(0, dtype=d))
+
+    @property
+    def n(self) -> int:
+        """Nombre de demandes en file."""
+        return self.menage.size
+
+    def ajouter(self, menages, prestations, t: int, limites, urgents, structures) -> None:
+        """Ajoute des demandes en fin de file (sans aidant ni posture)."""
+        k = np.asarray(menages).size
+        nouv = {"menage": menages, "prestation": prestations, "arrivee": np.full(k, t), "limite": limites,
+                "urgent": urgents, "structure": structures, "aidant": np.full(k, -1), "posture": np.full(k, -1),
+                "reste": np.zeros(k), "duree": np.zeros(k)}
+        for c, d in self.TYPES.items():
+            setattr(self, c, np.concatenate([getattr(self, c), np.asarray(nouv[c], dtype=d)]))
+
+    def garder(self, masque: np.ndarray) -> None:
+        """Ne garde que les demandes du masque (ou des index, dans leur ordre)."""
+        if masque.dtype == bool and masque.all():
+            return
+        for c in self.TYPES:
+            setattr(self, c, getattr(self, c)[masque])
+
+    def liberer(self, partis: np.ndarray) -> None:
+        """Demandes des aidants partis (`partis` : masque par poste) : sans aidant, épisode à refaire."""
+        s = self.aidant >= 0
+        s[s] = partis[self.aidant[s]]
+        self.aidant[s] = -1
+        self.posture[s] = -1
+        self.reste[s] = 0.0
+        self.duree[s] = 0.0
+
+
 class ActeurAccompagnement(mesa.Agent):
-    """Un genre d'acteur d'accompagnement dans un territoire, avec sa file d'attente."""
+    """Une structure d'accompagnement : un genre d'acteur dans un territoire (ses aidants individuels sont dans
+    `model.aidants`, sa file dans `model.file_aide`)."""
 
     def __init__(self, model, genre: str, territoire: int, n_menages_territoire: int):
         super().__init__(model)
         self.genre = genre
         self.g = GENRES_ACTEURS.index(genre)
         self.territoire = territoire
+        self.s = self.g * len(TERRITOIRES) + territoire  # index de la structure
         self.n_menages_territoire = n_menages_territoire
-        self.file = {c: np.zeros(0, dtype=np.int32) for c in CHAMPS_FILE}
-        self.file["urgent"] = np.zeros(0, dtype=bool)
-        # Heures reportées à la semaine suivante : non utilisées (au plus un épisode), ou dette des déclarations
-        # faites avec des identifiants gardés (négatif, au plus `accompagnement.dette_max_semaines` × heures).
-        self.reliquat = 0.0
-        self.pression = 0.0  # surcharge de la file à la dernière semaine servie (modele/information.py)
+
+    @property
+    def pression(self) -> float:
+        """Surcharge de la file de la structure à la dernière semaine servie (modele/information.py)."""
+        return float(self.model.pression_acteurs[self.s])
+
+    @pression.setter
+    def pression(self, valeur: float) -> None:
+        self.model.pression_acteurs[self.s] = valeur
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de ce genre d'acteur (les politiques peuvent l'avoir changée)."""
@@ -42,30 +95,59 @@ class ActeurAccompagnement(mesa.Agent):
 
     @property
     def heures(self) -> float:
-        """Heures disponibles cette semaine : heures pour 10 000 ménages × ménages du territoire × densité."""
+        """Heures de la structure par semaine : heures pour 10 000 ménages × ménages du territoire × densité."""
         return (self.param("heures_pour_10000") * self.n_menages_territoire / PAR_10000
                 * self.param("densite_territoires")[self.territoire])
 
     @property
+    def aidants(self) -> np.ndarray:
+        """Index des postes de la structure (pourvus ou vacants) dans `model.aidants`."""
+        return np.flatnonzero(self.model.aidants.structure == self.s)
+
+    @property
+    def reliquat(self) -> float:
+        """Heures reportées par les aidants en poste de la structure (négatif : dette de déclarations)."""
+        A = self.model.aidants
+        return float(A.reliquat[(A.structure == self.s) & A.actif].sum())
+
+    @reliquat.setter
+    def reliquat(self, valeur: float) -> None:
+        """Répartit un report d'heures à parts égales entre les aidants en poste de la structure (tests, vue)."""
+        A = self.model.aidants
+        k = (A.structure == self.s) & A.actif
+        A.reliquat[k] = valeur / max(int(k.sum()), 1)
+
+    @property
+    def file(self) -> dict[str, np.ndarray]:
+        """Les demandes en file de la structure (copie), par champ."""
+        f = self.model.file_aide
+        s = f.structure == self.s
+        return {c: getattr(f, c)[s] for c in FileAide.TYPES}
+
+    @property
     def longueur_file(self) -> int:
         """Nombre de demandes en attente."""
-        return int(self.file["menage"].shape[0])
+        return int((self.model.file_aide.structure == self.s).sum())
 
     def ajouter(self, menages: np.ndarray, prestations: np.ndarray, t: int, limites: np.ndarray,
                 urgents: np.ndarray) -> None:
-        """Ajoute des demandes en fin de file."""
-        n = menages.shape[0]
-        nouv = {"menage": menages.astype(np.int32), "prestation": prestations.astype(np.int32),
-                "arrivee": np.full(n, t, np.int32), "limite": limites.astype(np.int32), "urgent": urgents}
-        for c in CHAMPS_FILE:
-            self.file[c] = np.concatenate([self.file[c], nouv[c]])
+        """Ajoute des demandes en fin de file de la structure."""
+        self.model.file_aide.ajouter(menages, prestations, t, limites, urgents,
+                                     np.full(np.asarray(menages).size, self.s))
 
     def garder(self, masque: np.ndarray) -> None:
-        """Ne garde dans la file que les demandes du masque (ou des index, dans leur ordre)."""
-        if masque.dtype == bool and masque.all():
+        """Ne garde dans la file de la structure que les demandes du masque (ou des index, dans leur ordre)."""
+        f = self.model.file_aide
+        k = np.flatnonzero(f.structure == self.s)
+        garde = np.ones(f.n, bool)
+        garde[k] = False
+        masque = np.asarray(masque)
+        garde[k[masque]] = True
+        if masque.dtype != bool:  # index : l'ordre donné, placé en fin de file
+            reste = np.flatnonzero(garde & (f.structure != self.s))
+            f.garder(np.concatenate([reste, k[masque]]))
             return
-        for c in CHAMPS_FILE:
-            self.file[c] = self.file[c][masque]
+        f.garder(garde)
 
 
 class Guichet(mesa.Agent):

@@ -88,6 +88,8 @@ class Menages:
     aidant: np.ndarray         # bool, un proche peut aider
     capacite_aidant: np.ndarray  # float32 0-1
     autonomie: np.ndarray      # float32, compétence gagnée (ajoutée à numerique)
+    habitude: np.ndarray       # float32 0-1, habitude d'être aidé « à la place » (« on les a mal habitués »)
+    referent: np.ndarray       # int32, aidant individuel qui suit le ménage (index dans Aidants, -1 : aucun)
     # Historique par ménage (N,), pour les fenêtres de 12 mois
     t_en_ligne: np.ndarray     # int32, dernière démarche tentée seul en ligne
     t_abandon: np.ndarray      # int32, dernier abandon d'une démarche en ligne
@@ -113,7 +115,7 @@ class Menages:
     issue_demande: np.ndarray  # int8, issue de la dernière demande non aboutie (index dans ISSUES_DEMANDE)
     t_issue_demande: np.ndarray  # int32, date de cette issue (abandon, rejet, fermeture du droit)
     perception: np.ndarray     # float32, réussite perçue d'une demande
-    detenteur: np.ndarray      # int16, acteur qui garde les identifiants (-1 : aucun)
+    detenteur: np.ndarray      # int32, aidant individuel qui garde les identifiants (index dans Aidants, -1 : aucun)
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
     trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
     a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité

@@ -134,9 +134,9 @@ def renouveler(m: ModeleNonRecours, rng: np.random.Generator) -> np.ndarray:
         M.t_debut_eligibilite[i, bb] = JAMAIS
         M.trimestres_nr[i, bb] = 0
         M.trimestres_el[i, bb] = 0
-    for a in m.acteurs:  # une demande en file d'un ménage parti ne passe pas au nouveau
-        if a.file["menage"].size:
-            a.garder(~np.isin(a.file["menage"], i))
+    f = m.file_aide  # une demande en file d'un ménage parti ne passe pas au nouveau
+    if f.n:
+        f.garder(~np.isin(f.menage, i))
     m.journal.nouveaux(M.identifiant[i])
     m.journal.noter(i, -1, "nouveau_menage", "un nouveau ménage s'installe")
     return i

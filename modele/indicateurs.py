@@ -54,7 +54,9 @@ if TYPE_CHECKING:
 
 #: Indicateurs signés (ni taux ni volume positif) : la variation du report d'heures peut être négative (dette).
 INDICATEURS_SIGNES = frozenset({"heures_reportees"})
-POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite")
+POSTES_HEURES = ("total", "place", "avec", "orienter", "hors_mandat", "tacite", "a_cote", "refuser")
+#: Colonne de POSTES_HEURES de chaque posture de modele/accompagnement.py (orienter, place, avec, à côté, refuser).
+COLONNE_POSTURE = np.array([3, 1, 2, 6, 7])
 FENETRE_12_MOIS = 52
 TRIMESTRES_MAX = 100  # saturation des compteurs de trimestres consécutifs (int8)
 
@@ -65,7 +67,10 @@ INDICATEURS_FLUX = frozenset({
     "heures_hors_mandat", "heures_transfert_tacite", "heures_offertes", "heures_servies", "heures_inutilisees",
     "heures_reportees", "heures_demande_non_servie", "n_episodes_aide", "n_demandes_aide", "n_abandons_file",
     "n_ruptures", "n_indus", "n_declarations_aidant", "n_evenements_vie", "demande_guichets", "n_refus_guichet",
-    "n_servis_guichet", "n_retraits_file_guichet", "n_demarches_aidants_connect",
+    "n_servis_guichet", "n_retraits_file_guichet", "n_demarches_aidants_connect", "heures_faire_a_cote",
+    "heures_refus", "n_rendez_vous_aide", "n_refus_aidant", "n_departs_aidants", "n_arrivees_aidants",
+    "n_identifiants_orphelins",
+    "n_adresses_circonstance",
 })
 # États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
 # semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).
@@ -78,7 +83,8 @@ INDICATEURS_ETAT = frozenset({
     "duree_acces_droit", "taux_demarche_en_ligne", "taux_abandon_en_ligne", "taux_abandon_definitif",
     "taux_aide_sans_demarche_en_ligne", "attente_moyenne", "file_attente", "file_attente_heures",
     "n_identifiants_detenus", "capacite_guichets", "semaines_releve", "file_attente_guichet", "attente_guichet",
-    "n_personnes_accompagnees",
+    "n_personnes_accompagnees", "n_aidants", "n_postes_vacants", "tension_moyenne_aidants", "tension_quantile_aidants",
+    "heures_hors_mandat_quantile_aidants", "taux_aidants_hors_mandat_eleve", "identifiants_par_aidant",
 })
 
 
@@ -122,6 +128,12 @@ class Compteurs:
     acces_n: np.ndarray = field(init=False)
     evenements_vie: np.ndarray = field(init=False)
     aidants_connect: np.ndarray = field(init=False)
+    rendez_vous: np.ndarray = field(init=False)           # (G,) rendez-vous servis (un épisode en a un ou plusieurs)
+    refus_aidant: np.ndarray = field(init=False)          # (G,) refus d'aider d'un aidant individuel
+    departs: np.ndarray = field(init=False)               # (G,) départs d'aidants (poste vacant ou supprimé)
+    arrivees: np.ndarray = field(init=False)              # (G,) arrivées de remplaçants
+    orphelins: np.ndarray = field(init=False)             # (G,) identifiants détenus par un aidant parti
+    adresses_circonstance: np.ndarray = field(init=False)  # (G,) comptes créés avec une adresse de l'aidant
     semaines: int = 0
     dernier_service: np.ndarray | None = None  # (genres, N) int32 : dernière semaine servie (jamais remis à zéro)
 
@@ -154,6 +166,8 @@ class Compteurs:
         self.acces_n = np.zeros(self.n_p)
         self.evenements_vie = np.zeros(len(EVENEMENTS_VIE))
         self.aidants_connect = np.zeros(g)
+        self.rendez_vous, self.refus_aidant, self.departs, self.arrivees, self.orphelins, self.adresses_circonstance = (
+            np.zeros(g) for _ in range(6))
         self.semaines = 0
 
     def noter_service(self, code_genre: int, menages: np.ndarray, n_menages: int, t: int,
@@ -165,6 +179,22 @@ class Compteurs:
             self.dernier_service = np.full((len(GENRES_AIDE), n_menages), np.iinfo(np.int32).min, dtype=np.int32)
         self.dernier_service[code_genre, menages] = t
         self.aidants_connect[code_genre] += n_aidants_connect
+
+    def ajouter_heures_postes(self, code_genre: np.ndarray, h: np.ndarray, posture: np.ndarray,
+                              hors_mandat: np.ndarray, finance: np.ndarray, territoire: np.ndarray) -> None:
+        """Comme `ajouter_heures`, pour des tranches d'heures de genres, postures (codes de
+        modele/accompagnement.py), mandats, financements et territoires donnés chacune."""
+        if h.size == 0:
+            return
+        np.add.at(self.servies, (code_genre, territoire), h)
+        np.add.at(self.heures, (code_genre, np.zeros_like(code_genre)), h)
+        np.add.at(self.heures, (code_genre, COLONNE_POSTURE[posture]), h)
+        np.add.at(self.heures, (code_genre, np.full_like(code_genre, 4)), h * hors_mandat)
+        np.add.at(self.heures, (code_genre, np.full_like(code_genre, 5)), h * ~np.asarray(finance, bool))
+
+    def attente_aide(self, code_genre: np.ndarray, semaines: np.ndarray) -> None:
+        """Semaines d'attente des demandes au premier rendez-vous de leur épisode (`attente_moyenne`)."""
+        np.add.at(self.attente, code_genre, semaines)
 
     def ajouter_evenements(self, code: int, n: int) -> None:
         """Compte `n` événements de vie du code donné (index dans EVENEMENTS_VIE)."""
@@ -527,7 +557,8 @@ class Releve:
         # Aide : heures du mois par genre, posture, mandat, financement ; files et attentes.
         acteurs = [f"acteur={g}" for g in GENRES_AIDE]
         for k, nom in enumerate(("heures_accompagnement", "heures_faire_a_la_place", "heures_faire_avec",
-                                 "heures_orienter", "heures_hors_mandat", "heures_transfert_tacite")):
+                                 "heures_orienter", "heures_hors_mandat", "heures_transfert_tacite",
+                                 "heures_faire_a_cote", "heures_refus")):
             self._bloc(date, nom, ["toutes"], acteurs, c.heures[:, k][None, :])
         # Compte des heures par genre d'aide et par (genre, territoire) : offertes = servies + inutilisées +
         # reportées (variation du report, dette des déclarations comprise) ; sans capacité déclarée (entourage,
@@ -546,15 +577,14 @@ class Releve:
         self._bloc(date, "n_demandes_aide", ["toutes"], acteurs, c.demandes_aide[None, :])
         self._bloc(date, "n_abandons_file", ["toutes"], acteurs, c.abandons_file[None, :])
         self._bloc(date, "attente_moyenne", ["toutes"], acteurs, _part(c.attente, c.episodes)[None, :])
-        files = np.zeros(len(GENRES_AIDE))
-        for a in m.acteurs:
-            files[1 + a.g] += a.longueur_file
+        files = np.r_[0.0, m.files_acteurs().sum(axis=1)]
         self._bloc(date, "file_attente", ["toutes"], acteurs, files[None, :])
         self._bloc(date, "file_attente_heures", ["toutes"], acteurs, (files * charge_attendue(m.p))[None, :])
         det = M.detenteur.reshape(-1)[idx]
         det = det[det >= 0]
-        n_det = np.bincount(m.genre_par_id[det], minlength=len(GENRES_AIDE)) if det.size else np.zeros(len(GENRES_AIDE))
+        n_det = np.bincount(1 + m.aidants.genre()[det], minlength=len(GENRES_AIDE)).astype(float)
         self._bloc(date, "n_identifiants_detenus", ["toutes"], acteurs, n_det[None, :])
+        self.relever_aidants(date, n_det)
         sans_file = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
         self._bloc(date, "n_demarches_aidants_connect", ["toutes"], acteurs,
                    n_demarches_aidants_connect(np.where(sans_file, np.nan, c.aidants_connect))[None, :])
@@ -588,6 +618,47 @@ class Releve:
                             n_file.ravel())]))
         self._bloc(date, "semaines_releve", ["toutes"], ["ensemble"], [c.semaines])
         c.remettre()
+
+    def relever_aidants(self, date, n_det: np.ndarray) -> None:
+        """Aidants individuels, par genre : effectifs en poste et vacants, refus, départs, arrivées, tension (moyenne
+        et quantile `indicateurs.quantile_aidants`), heures hors mandat du mois par aidant (même quantile, part au-delà
+        du seuil déclaré), identifiants
+        détenus par aidant, incidents de confidentialité. Entourage et service payant : sans aidants (NaN)."""
+        m, c = self.m, self.m.compteurs
+        A = m.aidants
+        acteurs = [f"acteur={g}" for g in GENRES_AIDE]
+        n_g = len(GENRES_AIDE)
+        code = 1 + A.genre()
+        sans = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
+        en_poste = np.bincount(code[A.actif], minlength=n_g).astype(float)
+        vacants = np.bincount(code[~A.actif & (A.t_retour != np.iinfo(np.int32).min)], minlength=n_g).astype(float)
+        hm = A.hors_mandat_mois / max(c.semaines, 1) * SEMAINES_PAR_MOIS_RELEVE  # heures par mois et par aidant
+        seuil, q = m.p["aidants.seuil_heures_hors_mandat_mois"], m.p["indicateurs.quantile_aidants"]
+        tension_moy, tension_q, hm_q, part_hm = (np.full(n_g, np.nan) for _ in range(4))
+        for g in np.flatnonzero(en_poste > 0):  # cinq genres au plus : quantiles par genre
+            s = A.actif & (code == g)
+            tension_moy[g] = A.tension[s].mean()
+            tension_q[g] = np.quantile(A.tension[s], q)
+            hm_q[g] = np.quantile(hm[s], q)
+            part_hm[g] = (hm[s] > seuil).mean()
+
+        def bloc(nom, v):
+            self._bloc(date, nom, ["toutes"], acteurs, np.where(sans, np.nan, v)[None, :])
+
+        bloc("n_aidants", en_poste)
+        bloc("n_rendez_vous_aide", c.rendez_vous)
+        bloc("n_postes_vacants", vacants)
+        bloc("n_refus_aidant", c.refus_aidant)
+        bloc("n_departs_aidants", c.departs)
+        bloc("n_arrivees_aidants", c.arrivees)
+        bloc("tension_moyenne_aidants", tension_moy)
+        bloc("tension_quantile_aidants", tension_q)
+        bloc("heures_hors_mandat_quantile_aidants", hm_q)
+        bloc("taux_aidants_hors_mandat_eleve", part_hm)
+        bloc("identifiants_par_aidant", _part(n_det, en_poste))
+        bloc("n_identifiants_orphelins", c.orphelins)
+        bloc("n_adresses_circonstance", c.adresses_circonstance)
+        A.hors_mandat_mois[:] = 0.0
 
     def dernier_releve(self) -> dict[str, float | str]:
         """Valeurs du groupe `ensemble` au dernier relevé : `date`, `<indicateur>_<prestation>` pour les

@@ -14,6 +14,7 @@ import numpy as np
 
 from modele import (
     accompagnement,
+    aidants,
     creux,
     decision,
     demarches,
@@ -24,7 +25,7 @@ from modele import (
     politiques,
     renouvellements,
 )
-from modele.agents import PAR_10000, ActeurAccompagnement, Guichet
+from modele.agents import PAR_10000, ActeurAccompagnement, FileAide, Guichet
 from modele.calendrier import Calendrier
 from modele.creux import uniques
 from modele.droits import TableDroits
@@ -74,8 +75,11 @@ class ModeleNonRecours(mesa.Model):
                                attendu=f"un entier entre {MENAGES_MIN} et {MENAGES_MAX}")
         self.calendrier = Calendrier.depuis_mois(debut, fin)
         self.p = self.p_base
-        flux = np.random.SeedSequence(self.graine).spawn(len(SOUS_MODELES) + 1)
-        self.aleas = {nom: np.random.default_rng(s) for nom, s in zip(("population",) + SOUS_MODELES, flux)}
+        # Un flux par sous-modèle, plus celui des aidants individuels (créé en dernier : les autres flux ne changent
+        # pas quand on l'ajoute, SeedSequence.spawn donnant le même k-ième enfant quel que soit leur nombre).
+        flux = np.random.SeedSequence(self.graine).spawn(len(SOUS_MODELES) + 2)
+        self.aleas = {nom: np.random.default_rng(s)
+                      for nom, s in zip(("population",) + SOUS_MODELES + ("aidants",), flux)}
         self.rodage = int(self.p["simulation.rodage_semaines"])
         self.t = -self.rodage
         self.politiques = politiques.Politiques(self.scenario, self.calendrier)
@@ -99,12 +103,9 @@ class ModeleNonRecours(mesa.Model):
         self.acteurs = [ActeurAccompagnement(self, g, z, int(n_z[z]))
                         for g in GENRES_ACTEURS for z in range(len(TERRITOIRES))]
         self.guichets = [Guichet(self, o, z, int(n_z[z])) for o in ORGANISMES for z in range(len(TERRITOIRES))]
-        n_id = self.agent_id_counter + 1
-        self.genre_par_id = np.zeros(n_id, dtype=np.int64)
-        self.capacite_par_id = np.zeros(n_id, dtype=np.float32)
-        self.index_acteur_par_id = np.full(n_id, -1, dtype=np.int64)
-        for k, a in enumerate(self.acteurs):
-            self.index_acteur_par_id[a.unique_id] = k
+        self.pression_acteurs = np.zeros(len(self.acteurs))
+        self.file_aide = FileAide()
+        self.aidants = aidants.Aidants()
         self.noms_genre_par_code = GENRES_AIDE
         self.parametres_changes()
         if suivre is not None and not isinstance(suivre, int) and len(suivre) == self.menages.n:
@@ -239,9 +240,18 @@ class ModeleNonRecours(mesa.Model):
         self.catalogue = Catalogue.depuis(self.p)
         self.renouvellement = renouvellement_stationnaire(self.p)
         self.recalculer_parts_eligibles()
-        for a in self.acteurs:
-            self.genre_par_id[a.unique_id] = 1 + a.g
-            self.capacite_par_id[a.unique_id] = a.param("capacite")
+        p = self.p
+        self.genres_aidants = {
+            "logit_place": np.array([p[f"acteurs.{g}.logit_faire_a_la_place"] for g in GENRES_ACTEURS], float),
+            "p_orienter": np.array([p[f"acteurs.{g}.p_orienter"] for g in GENRES_ACTEURS], float),
+            "formation": np.array([p[f"acteurs.{g}.formation"] for g in GENRES_ACTEURS], float),
+            "capacite": np.array([p[f"acteurs.{g}.capacite"] for g in GENRES_ACTEURS], np.float32),
+            "mal_equipe": np.array([p[f"acteurs.{g}.part_bureaux_mal_equipes"] for g in GENRES_ACTEURS], float),
+            "part_ac": np.array([p[f"acteurs.{g}.part_aidants_connect"] for g in GENRES_ACTEURS], float),
+            **{cle: np.array([bool(p[f"acteurs.{g}.{nom}"]) for g in GENRES_ACTEURS])
+               for cle, nom in (("mandat_place", "mandat_faire_a_la_place"), ("mandat_avec", "mandat_faire_avec"),
+                                ("finance", "finance"), ("aidants_connect", "aidants_connect"))}}
+        aidants.ajuster_effectifs(self, self.aleas["aidants"])
         self._offre = None
         self._ouverture = None
 
@@ -264,10 +274,8 @@ class ModeleNonRecours(mesa.Model):
 
     def files_acteurs(self) -> np.ndarray:
         """Demandes en attente par (genre d'acteur, territoire), à l'instant de l'appel."""
-        files = np.zeros((len(GENRES_ACTEURS), len(TERRITOIRES)))
-        for a in self.acteurs:
-            files[a.g, a.territoire] = a.longueur_file
-        return files
+        n = np.bincount(self.file_aide.structure, minlength=len(GENRES_ACTEURS) * len(TERRITOIRES))
+        return n.reshape(len(GENRES_ACTEURS), len(TERRITOIRES)).astype(float)
 
     def densite_acteurs(self) -> np.ndarray:
         """Heures hebdomadaires d'accompagnement gratuit pour 10 000 ménages, par territoire (hors service payant),

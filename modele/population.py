@@ -380,7 +380,7 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         logement=logement, loyer=loyer, quintile=quintile, diplome=diplome, territoire=territoire,
         equipement=equipement, numerique=numerique, litteratie=litteratie, francais=francais,
         confiance=confiance, aidant=aidant, capacite_aidant=capacite_aidant,
-        autonomie=np.zeros(n, np.float32),
+        autonomie=np.zeros(n, np.float32), habitude=np.zeros(n, np.float32), referent=np.full(n, -1, np.int32),
         t_en_ligne=np.full(n, JAMAIS, np.int32), t_abandon=np.full(n, JAMAIS, np.int32),
         t_abandon_def=np.full(n, JAMAIS, np.int32), t_aide=np.full(n, JAMAIS, np.int32),
         t_courante=np.full(n, PLUS_TARD, np.int32), t_evenement=np.full(n, JAMAIS, np.int32),
@@ -391,7 +391,7 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         t_decision=plein(PLUS_TARD, np.int32), t_renouvellement=plein(PLUS_TARD, np.int32),
         t_debut_eligibilite=plein(JAMAIS, np.int32), t_non_proposition=plein(JAMAIS, np.int32),
         t_demande=plein(JAMAIS, np.int32), issue_demande=plein(0, np.int8), t_issue_demande=plein(JAMAIS, np.int32),
-        perception=plein(p["decision.perception_initiale"], np.float32), detenteur=plein(-1, np.int16),
+        perception=plein(p["decision.perception_initiale"], np.float32), detenteur=plein(-1, np.int32),
         trimestres_nr=plein(0, np.int8), trimestres_el=plein(0, np.int8), a_demande=z.copy(),
     )
     M.seuils_capacite = np.asarray(p["population.seuils_capacite_numerique"], dtype=np.float32)

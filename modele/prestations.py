@@ -60,6 +60,7 @@ class Catalogue:
     connaissance_entree: np.ndarray
     taux_information: np.ndarray
     urgente: np.ndarray             # bool (P,)
+    duree_accompagnement: np.ndarray  # (P,) durée relative d'un épisode d'accompagnement
 
     @classmethod
     def depuis(cls, p: Parametres) -> Catalogue:
@@ -87,6 +88,7 @@ class Catalogue:
             p_pieces=v("p_pieces_manquantes"), p_rejet=v("p_rejet_a_tort"),
             connaissance_initiale=v("connaissance_initiale"), connaissance_entree=v("connaissance_entree"),
             taux_information=v("taux_information"), urgente=v("urgente", bool),
+            duree_accompagnement=v("duree_accompagnement"),
         )
 
 

@@ -6,8 +6,8 @@ les identifiants, c'est lui qui déclare (sa capacité, son temps pris sur ses h
 dépendance créée par « faire à la place ») tant que sa dette d'heures le permet. Sinon le ménage déclare, avec
 son entourage s'il en a un. Une déclaration faite par l'aidant (avec les identifiants gardés) peut être erronée,
 avec P = `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de
-l'aidant (surcharge de sa file, dette d'heures comprise), bornée à [0, 1] : l'erreur crée un indu (trop-perçu à
-rembourser) et le droit est suspendu comme après une déclaration manquée. Échec ou indu : droit suspendu
+sa structure (surcharge de la file) + `aidants.coef_tension_erreur` × tension de l'aidant, bornée à [0, 1] :
+l'erreur crée un indu (trop-perçu à rembourser) et le droit est suspendu comme après une déclaration manquée. Échec ou indu : droit suspendu
 (rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité
 relative, sinon fermé. Avec Aidants Connect, l'aidant ne garde pas les identifiants : ni déclaration par
 l'aidant, ni erreur de sa part.
@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.creux import uniques
 from modele.etat import FERMETURE, PERCOIT, PLUS_TARD, SUSPENDU
 from modele.tentatives import capacites, decourager, sigmoide
 
@@ -28,36 +27,50 @@ if TYPE_CHECKING:
 
 
 def declarations_par_aidant(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.ndarray:
-    """Déclarations échues dont l'aidant détenteur des identifiants (`detenteurs`, -1 : aucun) a le temps : chacune
-    prend `accompagnement.heures_declaration` sur les heures de l'aidant (son report, qui peut devenir une dette
-    d'au plus `accompagnement.dette_max_semaines` semaines d'heures, reprise sur ses semaines suivantes). Au-delà,
-    le ménage déclare seul. Rend le masque des déclarations faites par l'aidant ; compte leurs heures."""
-    p = m.p
+    """Déclarations échues dont l'aidant détenteur des identifiants (`detenteurs`, index dans `m.aidants`, -1 :
+    aucun) a le temps : chacune prend `accompagnement.heures_declaration` sur les heures de l'aidant (son report, qui
+    peut devenir une dette d'au plus `accompagnement.dette_max_semaines` semaines de ses heures, reprise sur ses
+    semaines suivantes), dans l'ordre donné. Au-delà, le ménage déclare seul. Rend le masque des déclarations faites
+    par l'aidant ; compte leurs heures (genre, territoire, mandat, financement)."""
+    p, A = m.p, m.aidants
     fait = np.zeros(detenteurs.size, dtype=bool)
+    k = np.flatnonzero(detenteurs >= 0)
+    if k.size == 0:
+        return fait
     h = p["accompagnement.heures_declaration"]
-    for uid in uniques(detenteurs[detenteurs >= 0]):
-        a = m.acteurs[m.index_acteur_par_id[uid]]
-        k = np.flatnonzero(detenteurs == uid)
-        plancher = -p["accompagnement.dette_max_semaines"] * a.heures
-        n = k.size if h <= 0 else int(min(k.size, max(0.0, np.floor((a.reliquat - plancher) / h + 1e-9))))
-        if n == 0:
-            continue
-        fait[k[:n]] = True
-        a.reliquat -= n * h
-        m.compteurs.reportees[1 + a.g, a.territoire] -= n * h
-        m.compteurs.ajouter_heures(1 + a.g, n * h, "place", hors_mandat=not a.param("mandat_faire_a_la_place"),
-                                   finance=bool(a.param("finance")), territoire=a.territoire)
+    d = detenteurs[k]
+    if h <= 0:
+        fait[k] = True
+        return fait
+    plancher = -p["accompagnement.dette_max_semaines"] * A.heures
+    n_max = np.maximum(0.0, np.floor((A.reliquat - plancher) / h + 1e-9))
+    ordre = np.argsort(d, kind="stable")
+    ds = d[ordre]
+    debut = np.r_[True, ds[1:] != ds[:-1]]
+    rang = np.arange(ds.size) - np.maximum.accumulate(np.where(debut, np.arange(ds.size), 0))
+    ok = np.zeros(k.size, bool)
+    ok[ordre] = rang < n_max[ds]
+    fait[k[ok]] = True
+    n = np.bincount(d[ok], minlength=A.n).astype(float)
+    A.reliquat -= n * h
+    code, z = 1 + A.genre(), A.territoire()
+    np.add.at(m.compteurs.reportees, (code, z), -n * h)
+    G = m.genres_aidants
+    g = A.genre()[d[ok]]
+    m.compteurs.ajouter_heures_postes(1 + g, np.full(g.size, h), np.full(g.size, 1), ~G["mandat_place"][g],
+                                      G["finance"][g], A.territoire()[d[ok]])
     return fait
 
 
 def probabilite_erreur(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.ndarray:
-    """Probabilité qu'une déclaration faite par l'aidant `detenteurs` (unique_id, tous ≥ 0) soit erronée :
-    `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de l'aidant
-    (`ActeurAccompagnement.pression`, surcharge de sa file la dernière semaine servie), bornée à [0, 1]."""
-    p = m.p
-    pression = np.array([a.pression for a in m.acteurs], dtype=float)[m.index_acteur_par_id[detenteurs]]
-    return np.clip(p["accompagnement.p_erreur_declaration_aidant"]
-                   + p["accompagnement.coef_pression_erreur"] * pression, 0.0, 1.0)
+    """Probabilité qu'une déclaration faite par l'aidant `detenteurs` (index dans `m.aidants`, tous ≥ 0) soit
+    erronée : `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de sa
+    structure (surcharge de la file la dernière semaine servie) + `aidants.coef_tension_erreur` × tension de
+    l'aidant, bornée à [0, 1]."""
+    p, A = m.p, m.aidants
+    pression = m.pression_acteurs[A.structure[detenteurs]]
+    return np.clip(p["accompagnement.p_erreur_declaration_aidant"] + p["accompagnement.coef_pression_erreur"] * pression
+                   + p["aidants.coef_tension_erreur"] * A.tension[detenteurs], 0.0, 1.0)
 
 
 def appliquer(m: ModeleNonRecours) -> None:
@@ -70,7 +83,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
     par_aidant = declarations_par_aidant(m, M.detenteur[i, b])
     if par_aidant.any():
-        cap[par_aidant] = m.capacite_par_id[M.detenteur[i, b][par_aidant]]
+        cap[par_aidant] = m.genres_aidants["capacite"][m.aidants.genre()[M.detenteur[i, b][par_aidant]]]
     ok = rng.random(i.size) < sigmoide(p["demarches.pente"] * (cap - diff) + p["demarches.bonus_en_ligne"])
     # Déclarations de l'aidant : une déclaration faite peut être erronée (indu à rembourser, droit suspendu).
     errone = np.zeros(i.size, dtype=bool)

@@ -13,7 +13,6 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.creux import uniques
 from modele.etat import (
     ABANDON,
     ACTEUR,
@@ -28,6 +27,7 @@ from modele.etat import (
     PLUS_TARD,
     REESSAYER,
     RENONCER,
+    TERRITOIRES,
 )
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE
 
@@ -242,7 +242,7 @@ def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator)
 
 def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator,
                    genres: np.ndarray | None = None) -> None:
-    """Met des demandes dans la file de l'acteur choisi (genre, territoire du ménage)."""
+    """Met des demandes dans la file commune, pour la structure choisie (genre, territoire du ménage)."""
     if i.size == 0:
         return
     M, t = m.menages, m.t
@@ -253,10 +253,6 @@ def envoyer_acteur(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.ra
     M.t_aide[i] = t
     patience = rng.exponential(m.p["accompagnement.patience"], size=i.size).astype(np.int32)
     urgent = np.where(b >= 0, m.catalogue.urgente[np.maximum(b, 0)], False)
-    z = M.territoire[i]
-    for g in uniques(genres):
-        for zz in uniques(z[genres == g]):
-            s = (genres == g) & (z == zz)
-            m.acteur(int(g), int(zz)).ajouter(i[s], b[s], t, t + patience[s], urgent[s])
+    m.file_aide.ajouter(i, b, t, t + patience, urgent, genres * len(TERRITOIRES) + M.territoire[i])
     np.add.at(m.compteurs.demandes_aide, 1 + genres, 1)
     m.journal.noter(i, b, "file", genres)

@@ -110,6 +110,37 @@ CONTEXTES["prestations.css_participation.urgente"] = {
     **CONTEXTES["prestations.css_participation.urgente"], "prestations.css_participation.stigmate": 0.0,
     "prestations.css_participation.connaissance_initiale": 1.0, "demarches.preference_en_ligne": -3.0}
 
+# Aidants individuels (issue 14) : des files servies (FILES_PLEINES), des « à la place » qui gardent les
+# identifiants, des « à côté » assez fréquents, des conseillers numériques en poste et un France Services habilité
+# Aidants Connect à titre individuel, pour que chaque règle des aidants agisse en six mois.
+AIDE = {**FILES_PLEINES, "accompagnement.p_garde_identifiants": 1.0, "accompagnement.logit_a_cote": 0.0,
+        "acteurs.conseiller_numerique.heures_pour_10000": 30.0, "acteurs.france_services.part_aidants_connect": 1.0}
+for _c in ("accompagnement.apport_a_cote", "accompagnement.coef_habitude_place",
+           "accompagnement.p_adresse_circonstance",
+           "accompagnement.p_erreur_declaration_aidant", "accompagnement.p_garde_identifiants",
+           "acteurs.conseiller_numerique.formation", "aidants.coef_tension_erreur", "aidants.usage_aidants_connect",
+           "apprentissage.gain_habitude_place"):
+    CONTEXTES[_c] = AIDE
+# L'habitude perdue après « avec » et l'autonomie perdue après « à la place » ne pèsent qu'au deuxième épisode d'un
+# même ménage : des démarches courantes fréquentes, de l'autonomie gagnée vite, des structures très dotées.
+REPETITION = {**FILES_PLEINES, "accompagnement.p_garde_identifiants": 1.0, "accompagnement.logit_a_cote": 0.0,
+              "demarches.demarches_courantes_par_an": 6.0, "apprentissage.gain_seul": 0.3,
+              "apprentissage.gain_faire_avec": 0.3,
+              **{f"acteurs.{g}.heures_pour_10000": 300.0 for g in ("travailleur_social", "france_services",
+                                                                    "association", "conseiller_numerique")}}
+CONTEXTES["apprentissage.baisse_habitude_avec"] = REPETITION
+# Seuil d'heures hors mandat par mois : des travailleurs sociaux à plein temps sur les démarches, assez sollicités.
+CONTEXTES["aidants.seuil_heures_hors_mandat_mois"] = {**REPETITION,
+                                                      "acteurs.travailleur_social.heures_par_aidant": 20.0}
+CONTEXTES["apprentissage.perte_autonomie_place"] = REPETITION
+# Le nombre d'aidants d'une structure ne change qu'au-delà d'un aidant : des structures assez dotées pour en avoir
+# plusieurs (1 000 ménages).
+for _g, _h in (("travailleur_social", 300.0), ("association", 300.0), ("france_services", 2000.0),
+               ("conseiller_numerique", 2000.0)):
+    CONTEXTES[f"acteurs.{_g}.heures_par_aidant"] = {**FILES_PLEINES, f"acteurs.{_g}.heures_pour_10000": _h}
+# Français faible : une part de ménages concernés assez grande pour que leurs démarches tombent dans la fenêtre.
+CONTEXTES["population.francais_faible_max"] = {"population.part_francais_faible": 0.5}
+
 # Sans table des droits (flux stationnaires par profil) : parts éligibles par profil et leur borne.
 for _p in ("rsa", "prime_activite", "css_gratuite", "css_participation", "aspa", "aides_logement"):
     for _c in ("part_eligible_par_quintile", "facteur_type_menage", "age_min", "age_max", "eligibilite_liee",

@@ -523,8 +523,11 @@ def test_demarches_choix_de_l_acteur_au_prorata_des_heures_et_selon_l_attente(tm
 def _file_acteur(m, genre="travailleur_social", heures=1.5):
     """L'acteur urbain du genre, avec exactement `heures` heures cette semaine."""
     a = m.acteur(GENRES_ACTEURS.index(genre), 0)
-    a.n_menages_territoire = 10000  # heures = heures_pour_10000 × densité (1)
+    for s in m.acteurs:  # heures = heures_pour_10000 × densité (1) dans l'urbain, aucune ailleurs
+        s.n_menages_territoire = 10000 if s.territoire == 0 else 0
     m.menages.territoire[:] = 0
+    m.parametres_changes()
+    m.compteurs.remettre()
     return a
 
 
@@ -532,7 +535,11 @@ def _surcharges_place(genre="travailleur_social", heures=1.5, **autres):
     return {f"acteurs.{genre}.heures_pour_10000": heures, f"acteurs.{genre}.densite_territoires": [1.0] * 4,
             f"acteurs.{genre}.p_orienter": 0.0, f"acteurs.{genre}.logit_faire_a_la_place": 10.0,
             "accompagnement.coef_formation": 0.0, "accompagnement.coef_mandat": 0.0,
-            "accompagnement.coef_capacite": 0.0, "accompagnement.heures_faire_a_la_place": 0.5, **autres}
+            "accompagnement.coef_capacite": 0.0, "accompagnement.heures_faire_a_la_place": 0.5,
+            f"acteurs.{genre}.heures_par_aidant": 60.0, "accompagnement.cv_duree_episode": 0.0,
+            "accompagnement.logit_a_cote": -20.0, "aidants.logit_refus": -20.0,
+            "aidants.facteur_bureau_mal_equipe": 1.0, "prestations.prime_activite.duree_accompagnement": 1.0,
+            "aidants.p_depart_semaine": 0.0, "aidants.coef_depart_tension": 0.0, **autres}
 
 
 def _mettre_en_file(m, a, i, b, urgent=None, limite=100):
@@ -550,7 +557,7 @@ def test_accompagnement_capacite_exactement_k_servis(tmp_path):
     b = prestation(m, "prime_activite")
     capable(m, CINQ, 0.0)
     _mettre_en_file(m, a, CINQ, b)
-    accompagnement.servir(m, a, np.random.default_rng(0))
+    accompagnement.appliquer(m)
     # 1,5 h et 0,5 h par épisode « à la place » : 3 servis (les 3 premiers arrivés), 2 restent en file.
     assert m.compteurs.episodes[1 + a.g] == 3
     assert list(a.file["menage"]) == [3, 4]
@@ -566,7 +573,7 @@ def test_accompagnement_urgents_d_abord(tmp_path):
     b = prestation(m, "prime_activite")
     capable(m, CINQ, 0.0)
     _mettre_en_file(m, a, CINQ, b, urgent=np.array([False, False, False, True, True]))
-    accompagnement.servir(m, a, np.random.default_rng(0))
+    accompagnement.appliquer(m)
     assert (m.menages.statut[[3, 4], b] == INSTRUCTION).all()
     assert sorted(a.file["menage"]) == [0, 1, 2]
 
@@ -580,7 +587,7 @@ def test_accompagnement_abandon_de_file_apres_patience(tmp_path):
     m.t = 10
     _mettre_en_file(m, a, CINQ[:3], b, limite=9)   # patience épuisée
     _mettre_en_file(m, a, CINQ[3:], b, limite=12)  # encore patients
-    accompagnement.servir(m, a, np.random.default_rng(0))
+    accompagnement.appliquer(m)
     assert m.compteurs.abandons_file[1 + a.g] == 3
     assert sorted(a.file["menage"]) == [3, 4]
     assert (m.menages.statut[CINQ[:3], b] == AUCUN).all()  # repli : renonce
@@ -596,9 +603,9 @@ def test_accompagnement_identifiants_gardes_sauf_aidants_connect(tmp_path, aidan
     b = prestation(m, "prime_activite")
     capable(m, CINQ, 0.0)
     _mettre_en_file(m, a, CINQ, b)
-    accompagnement.servir(m, a, np.random.default_rng(0))
+    accompagnement.appliquer(m)
     assert (m.menages.statut[CINQ, b] == INSTRUCTION).all()
-    attendu = a.unique_id if garde else -1
+    attendu = a.aidants[0] if garde else -1
     assert (m.menages.detenteur[CINQ, b] == attendu).all()
 
 
@@ -611,7 +618,7 @@ def test_accompagnement_faire_avec_fait_apprendre(tmp_path):
     b = prestation(m, "prime_activite")
     capable(m, CINQ, 0.5)
     _mettre_en_file(m, a, CINQ, b)
-    accompagnement.servir(m, a, np.random.default_rng(0))
+    accompagnement.appliquer(m)
     assert m.menages.autonomie[CINQ] == pytest.approx(0.1)
     assert m.compteurs.heures[1 + a.g, 2] == pytest.approx(5 * m.p["accompagnement.heures_faire_avec"])
     assert (m.menages.detenteur[CINQ, b] == -1).all()
@@ -764,7 +771,7 @@ def test_renouvellements_l_aidant_qui_garde_les_identifiants_declare(tmp_path):
     assert 52 * a.heures > 0.75  # le petit modèle laisse à l'aidant le temps des trois déclarations
     capable(m, CINQ, 0.0)
     _percoit(m, b)
-    M.detenteur[CINQ[:3], b] = a.unique_id
+    M.detenteur[CINQ[:3], b] = a.aidants[0]
     a.reliquat = 0.0
     renouvellements.appliquer(m)
     assert (M.statut[CINQ[:3], b] == PERCOIT).all()
@@ -790,7 +797,7 @@ def test_renouvellements_declaration_erronee_de_l_aidant_indu(tmp_path, p_err, c
     a = m.acteur(GENRES_ACTEURS.index("travailleur_social"), 0)
     capable(m, CINQ, 0.0)
     _percoit(m, b)
-    M.detenteur[CINQ[:3], b] = a.unique_id
+    M.detenteur[CINQ[:3], b] = a.aidants[0]
     a.reliquat, a.pression = 0.0, pression
     renouvellements.appliquer(m)
     attendu = SUSPENDU if n_indus else PERCOIT
@@ -828,7 +835,7 @@ def test_renouvellements_aidant_sans_temps_le_menage_declare_seul(tmp_path):
     m.p = m.p.avec({"accompagnement.heures_declaration": h / 2})
     capable(m, CINQ, 0.0)
     _percoit(m, b)
-    M.detenteur[CINQ, b] = a.unique_id
+    M.detenteur[CINQ, b] = a.aidants[0]
     a.reliquat = 0.0
     renouvellements.appliquer(m)
     assert (M.statut[CINQ[:2], b] == PERCOIT).all()  # deux déclarations : une semaine d'heures de dette
@@ -847,8 +854,7 @@ def test_accompagnement_dette_d_heures_reduit_le_service_et_le_compte_tient(tmp_
     M.eligible[CINQ, b] = True
     M.statut[CINQ, b] = ATTENTE
     a.ajouter(CINQ, np.full(5, b), m.t, np.full(5, m.t + 50), np.zeros(5, bool))
-    rng = np.random.default_rng(0)
-    accompagnement.servir(m, a, rng)
+    accompagnement.appliquer(m)
     assert a.longueur_file == 5 and c.episodes[1 + g] == 0
     assert c.offertes[1 + g, 0] == pytest.approx(a.heures) and c.servies[1 + g, 0] == 0
     assert c.offertes[1 + g, 0] == pytest.approx(c.servies[1 + g, 0] + c.inutilisees[1 + g, 0]

@@ -8,8 +8,8 @@ from experiences.balayages.executeurs import (
     coeurs_disponibles,
     dossier_par_defaut,
     executer_balayage,
-    executer_taches,
     executer_tache,
+    executer_taches,
     preparer_plan,
     taches,
 )

@@ -423,17 +423,19 @@ def tableau_essais(etude) -> pd.DataFrame:
 
 # --- Fichier calibration.toml ------------------------------------------------------------------------------
 
-def _toml(v: Any) -> str:
+def valeur_toml(v: Any) -> str:
+    """Une valeur (booléen, nombre, liste, texte) écrite en TOML."""
     if isinstance(v, bool):
         return "true" if v else "false"
     if isinstance(v, (int, float)):
         return repr(v)
     if isinstance(v, (list, tuple)):
-        return "[" + ", ".join(_toml(x) for x in v) + "]"
+        return "[" + ", ".join(valeur_toml(x) for x in v) + "]"
     return json.dumps(str(v), ensure_ascii=False)
 
 
-def _relatif(chemin: str) -> str:
+def chemin_relatif(chemin: str) -> str:
+    """Chemin relatif à la racine du dépôt (inchangé s'il est ailleurs)."""
     try:
         return str(Path(chemin).resolve().relative_to(RACINE))
     except ValueError:
@@ -455,25 +457,25 @@ def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[st
         "# Cibles : parametres/cibles_calibration.toml ; correspondance : docs/calibration.md.",
         "",
         "[meta]",
-        f"date = {_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
-        f"plan = {_toml(_relatif(plan.fichier) if plan.fichier else plan.nom)}",
-        f"commit_etude = {_toml(etude.user_attrs.get('commit', {}).get('commit', 'inconnu'))}",
-        f"commit_etude_modifie = {_toml(bool(etude.user_attrs.get('commit', {}).get('modifie')))}",
-        f"commit_ecriture = {_toml(commit)}",
-        f"scenario = {_toml(plan.scenario)}",
+        f"date = {valeur_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
+        f"plan = {valeur_toml(chemin_relatif(plan.fichier) if plan.fichier else plan.nom)}",
+        f"commit_etude = {valeur_toml(etude.user_attrs.get('commit', {}).get('commit', 'inconnu'))}",
+        f"commit_etude_modifie = {valeur_toml(bool(etude.user_attrs.get('commit', {}).get('modifie')))}",
+        f"commit_ecriture = {valeur_toml(commit)}",
+        f"scenario = {valeur_toml(plan.scenario)}",
         f"menages = {plan.menages}",
         f"replicats = {plan.replicats}",
-        f"graines = {_toml(plan.graines())}",
-        f"debut = {_toml(plan.debut)}",
-        f"fin = {_toml(plan.fin)}",
-        f"echantillonneur = {_toml(plan.echantillonneur)}",
+        f"graines = {valeur_toml(plan.graines())}",
+        f"debut = {valeur_toml(plan.debut)}",
+        f"fin = {valeur_toml(plan.fin)}",
+        f"echantillonneur = {valeur_toml(plan.echantillonneur)}",
         f"essais = {n_termines(etude)}",
         f"meilleur_essai = {meilleur.number}",
         f"perte = {float(meilleur.value):.4f}",
         f"perte_depart = {float(premier.value):.4f}" if premier is not None else "perte_depart = -1.0",
         "perte_definition = \"somme sur les cibles de ((moyenne des réplicats - cible) / tolérance)^2\"",
-        f"parametres_libres = {_toml(list(plan.parametres))}",
-        f"surcharges_du_plan = {_toml(sorted(plan.surcharges))}",
+        f"parametres_libres = {valeur_toml(list(plan.parametres))}",
+        f"surcharges_du_plan = {valeur_toml(sorted(plan.surcharges))}",
         "",
         "[meta.ajustement]",
     ]
@@ -482,10 +484,10 @@ def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[st
         lignes.append(f"{c.id} = {{ publie = {c.valeur!r}, modele = {float(m):.4g}, tolerance = {c.tolerance!r} }}")
     lignes += ["", "[meta.bornes]"]
     for k, (lo, hi) in plan.parametres.items():
-        lignes.append(f"{_toml(k)} = [{lo!r}, {hi!r}]")
+        lignes.append(f"{valeur_toml(k)} = [{lo!r}, {hi!r}]")
     lignes += ["", "[valeurs]"]
     for k in sorted(valeurs):
-        lignes.append(f"{_toml(k)} = {_toml(valeurs[k])}")
+        lignes.append(f"{valeur_toml(k)} = {valeur_toml(valeurs[k])}")
     return "\n".join(lignes) + "\n"
 
 

@@ -57,7 +57,7 @@ from experiences.balayages.executeurs import Tache, executer_taches
 from experiences.balayages.plans import enregistrer_fonction_run, fonction_run_enregistree
 from experiences.balayages.stockage import Stockage, ecrire_atomique, en_json, identifiant_run
 from experiences.calibration import cibles as mod_cibles
-from experiences.calibration.ajustement import FICHIER_PLAN, PlanCalibration, _relatif, _toml, lire_plan
+from experiences.calibration.ajustement import FICHIER_PLAN, PlanCalibration, chemin_relatif, lire_plan, valeur_toml
 from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from experiences.execution.sorties import ErreurInterne
 from modele.entrees import LIMITES
@@ -625,7 +625,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             "format": FORMAT_ENSEMBLE,
             "date": dt.datetime.now().isoformat(timespec="seconds"),
             "commit": commit.get("commit", "inconnu"), "commit_modifie": bool(commit.get("modifie")),
-            "plan": _relatif(plan.fichier) if plan.fichier else plan.nom, "empreinte": pe.empreinte(),
+            "plan": chemin_relatif(plan.fichier) if plan.fichier else plan.nom, "empreinte": pe.empreinte(),
             "methode": "history matching (émulateur processus gaussien scikit-learn par cible, rejet par "
                        "implausibilité, vérification sur graines fraîches)",
             "scenario": plan.scenario, "menages": plan.menages, "replicats": plan.replicats,
@@ -693,7 +693,7 @@ def _toml_valeur(v: Any) -> str:
         return "{ " + ", ".join(f"{json.dumps(str(k))} = {_toml_valeur(x)}" for k, x in v.items()) + " }"
     if isinstance(v, (list, tuple)):
         return "[" + ", ".join(_toml_valeur(x) for x in v) + "]"
-    return _toml(v)
+    return valeur_toml(v)
 
 
 def texte_ensemble(meta: dict[str, Any], acceptes: pd.DataFrame, pe: PlanEnsemble) -> str:

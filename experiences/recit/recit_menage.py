@@ -268,7 +268,7 @@ EVENEMENTS_RACONTES = {
 }
 
 #: Événements répétés d'affilée (même prestation) racontés une seule fois.
-REPETITIONS_REGROUPEES = {"ne_demande_pas", "file", "guichet_refus"}
+REPETITIONS_REGROUPEES = {"ne_demande_pas", "file", "guichet_refus", "rendez_vous"}
 #: Événements qui suivent une tentative inaboutie (le dossier n'est pas complet).
 APRES_ECHEC = {"repli", "renonce"}
 INCOMPLET = ", mais le dossier reste incomplet"
@@ -349,6 +349,19 @@ def _phrase(m, ev, A: Accord, incomplet: bool, precedent: dict | None, connus: s
         fin = INCOMPLET if incomplet else " : le dossier est complet"
         return (f"{NOMS_ACTEURS[str(det)].capitalize()} fait la démarche de {pr} avec {A.lui}, qui apprend{fin}.",
                 "echec" if incomplet else "succes", "aide_avec")
+    if typ == "aide_a_cote":
+        fin = INCOMPLET if incomplet else " : le dossier est complet"
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} laisse {A.lui} faire la démarche de {pr}, à côté, prêt à "
+                f"intervenir{fin}.", "echec" if incomplet else "succes", "aide_a_cote")
+    if typ == "rendez_vous":
+        return (f"Un rendez-vous avec {NOMS_ACTEURS[str(det)]} pour {pr} : le dossier n'est pas fini, un autre "
+                "rendez-vous suivra.", None, "rendez_vous")
+    if typ == "refus_aidant":
+        return (f"{NOMS_ACTEURS[str(det)].capitalize()} refuse de l'aider pour {pr} : ce n'est pas son rôle, ou "
+                "pas le temps.", "echec", "refus_aidant")
+    if typ == "identifiants_orphelins":
+        return (f"L'aidant qui gardait ses identifiants pour {pr} est parti : tout est à reprendre.", "echec",
+                "")
     if typ == "identifiants":
         return (f"{NOMS_ACTEURS[str(det)].capitalize()} garde ses identifiants pour la suite.", None,
                 "identifiants")
@@ -440,7 +453,8 @@ def recit(m, i: int) -> Recit:
         if sujet:
             age = age_releve - max(0, (t_releve - ev[0]) // 52)
             prestation = m.catalogue.noms[b] if b >= 0 else None
-            acteur = str(ev[4]) if ev[3] in ("abandon_file", "oriente", "aide_place", "aide_avec", "identifiants") \
+            acteur = str(ev[4]) if ev[3] in ("abandon_file", "oriente", "aide_place", "aide_avec", "identifiants",
+                                             "aide_a_cote", "rendez_vous", "refus_aidant") \
                 else None
             citation = choisir_citation(sujet, prestation, acteur, age, femme, francais_faible, citees)
         if citation is not None:
@@ -456,7 +470,8 @@ def choisir_menage(m, parmi: str = "renoncent", rng: np.random.Generator | None 
     """Un ménage suivi au hasard parmi ceux qui renoncent (`renoncent`), perdent un droit (`ruptures`), sont
     aidés à la place (`aides`), ou n'importe lequel (`tous`) ; None s'il n'y en a pas."""
     rng = rng or np.random.default_rng(0)
-    types = {"renoncent": {"renonce"}, "ruptures": {"rupture", "indu"}, "aides": {"aide_place", "aide_avec"},
+    types = {"renoncent": {"renonce"}, "ruptures": {"rupture", "indu"},
+             "aides": {"aide_place", "aide_avec", "aide_a_cote"},
              "tous": None}[parmi]
     ids = sorted({e[1] for e in m.journal.evenements if e[0] >= 0 and (types is None or e[3] in types)})
     if not ids:
