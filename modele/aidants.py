@@ -5,8 +5,8 @@ Une structure est un genre d'acteur dans un territoire (`modele.agents.ActeurAcc
 de `mesa.Agent`) ; ses heures hebdomadaires (`acteurs.<genre>.heures_pour_10000` × ménages du territoire ×
 densité) sont réparties entre n = max(1, arrondi(heures / `acteurs.<genre>.heures_par_aidant`)) aidants. Chaque
 aidant a : des heures, une formation à la médiation numérique (tirée avec la part formée du genre), une habilitation
-Aidants Connect individuelle (portée à `acteurs.<genre>.part_aidants_connect` quand une politique la relève ; un remplaçant ne l'a pas), une
-disposition envers l'aide numérique tirée de `aidants.parts_dispositions` (prend en charge, réoriente, refuse :
+Aidants Connect individuelle (portée à `acteurs.<genre>.part_aidants_connect` quand une politique la relève ; un
+remplaçant ne l'a pas), une disposition envers l'aide numérique tirée de `aidants.parts_dispositions` (prend en charge, réoriente, refuse :
 « des compétences attendues qui reposent sur des dispositions individuelles », [sorin_diaporama] « Une pratique
 des professionnels mais pas une pratique professionnelle »), un mandat pour l'aide numérique (explicite si le
 genre l'a, auto-mandat s'il n'en a pas et prend en charge, aucun sinon : « entre auto-mandat et inaction », même

@@ -7,8 +7,8 @@ dépendance créée par « faire à la place ») tant que sa dette d'heures le p
 son entourage s'il en a un. Une déclaration faite par l'aidant (avec les identifiants gardés) peut être erronée,
 avec P = `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de
 sa structure (surcharge de la file) + `aidants.coef_tension_erreur` × tension de l'aidant, bornée à [0, 1] :
-l'erreur crée un indu (trop-perçu à rembourser) et le droit est suspendu comme après une déclaration manquée. Échec ou indu : droit suspendu
-(rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité
+l'erreur crée un indu (trop-perçu à rembourser) et le droit est suspendu comme après une déclaration manquée.
+Échec ou indu : droit suspendu (rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité
 relative, sinon fermé. Avec Aidants Connect, l'aidant ne garde pas les identifiants : ni déclaration par
 l'aidant, ni erreur de sa part.
 """
