@@ -83,6 +83,9 @@ class TableauSuivi(np.ndarray):
         if not self._abonnes:
             base[cle] = valeur
             return
+        if type(cle) is tuple and cle and type(cle[0]) is np.ndarray and cle[0].size == 0:
+            base[cle] = valeur  # aucune case désignée (cas fréquent : sous-ensemble vide de la semaine)
+            return
         ids = _index_plats(base.shape, cle)
         if ids.size == 0:
             base[cle] = valeur

@@ -354,10 +354,14 @@ def recalculer_droits(m: ModeleNonRecours, i: np.ndarray | None, rng: np.random.
     nouveau = m.montants_dus(i)
     M.montant_du[i] = nouveau
     el = nouveau > 0
-    for b in range(M.n_prestations):
-        avant = M.eligible[i, b]
-        sortir(m, i[avant & ~el[:, b]], b)
-        e = i[~avant & el[:, b]]
+    # Colonne b de l'éligibilité lue avant la boucle : sortir et entrer pour b' < b n'écrivent que la colonne b'.
+    avant = M.eligible[i]
+    sorties, entrees = avant & ~el, ~avant & el
+    for b in np.flatnonzero(sorties.any(axis=0) | entrees.any(axis=0)).tolist():
+        sortir(m, i[sorties[:, b]], b)
+        e = i[entrees[:, b]]
+        if e.size == 0:
+            continue
         facteur = np.where(np.isin(e, evenement), m.p["evenements.facteur_connaissance_evenement"], 1.0) \
             if evenement is not None and evenement.size else 1.0
         entrer(m, e, b, rng, facteur)
@@ -412,6 +416,8 @@ def tirage_unique(rng: np.random.Generator, n: int, k: int, garder=None) -> np.n
 
 def sortir(m: ModeleNonRecours, i: np.ndarray, b: int, noter: bool = True) -> None:
     """Fin d'éligibilité : toute demande ou tout droit en cours s'arrête."""
+    if i.size == 0:
+        return
     M = m.menages
     M.eligible[i, b] = False
     M.montant_du[i, b] = 0.0
