@@ -9,7 +9,9 @@ montant dû par ménage lu dans la table des droits et nouveaux indicateurs, iss
 typologie ODENORE, non-proposition comme acte de l'agent, comptes d'heures par genre et territoire,
 files persistantes des guichets, flux mensuels en moyenne hebdomadaire × 52/12 et semaines_releve, issue 13 ;
 puis déclarations erronées de l'aidant qui garde les identifiants, indus, n_indus et n_declarations_aidant,
-issue 14 ; puis indicateurs des cibles C8 et C9, issue 15) :
+issue 14 ; puis indicateurs des cibles C8 et C9, issue 15 ; puis files des guichets servies en une passe
+vectorisée, issue 19 : autre ordre des tirages du flux `guichets`, équivalence statistique dans
+docs/performance.md) :
 elle est la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
@@ -21,7 +23,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "f6fd6a9893c17a78adeb4f20e9263946fd1f0bbf34f82693867bdb267489194e"
+EMPREINTE = "4c71dcebb8b7aa6c9dcf669718198d9237e5b8eeb7cf8c8c98012687b8d3f1af"
 
 
 def empreinte(series) -> str:
