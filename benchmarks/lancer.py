@@ -57,7 +57,8 @@ try:  # fils BLAS effectifs (threadpoolctl, s'il est installé)
     fils = {{d["internal_api"]: d["num_threads"] for d in threadpoolctl.threadpool_info()}}
 except ImportError:
     fils = None
-print(json.dumps({{"menages": {n}, "pas": pas, "fils_blas": fils, "init_s": t1 - t0, "simulation_s": t2 - t1, "total_s": t2 - t0,
+print(json.dumps({{"menages": {n}, "pas": pas, "fils_blas": fils, "init_s": t1 - t0, "simulation_s": t2 - t1,
+                   "total_s": t2 - t0,
                    "cpu_init_s": c1 - c0, "cpu_simulation_s": c2 - c1, "cpu_total_s": c2 - c0,
                    "memoire_pointe_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    "etat_menages_mo": m.menages.memoire_octets() / 2**20, "lignes_series": len(s),

@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.calendrier import SEMAINES_PAR_AN
-from modele.creux import uniques
+from modele.creux import dans_trie, uniques
 from modele.etat import (
     AUCUN,
     BORNES_AGE,
@@ -345,7 +345,7 @@ def recalculer_droits(m: ModeleNonRecours, i: np.ndarray | None, rng: np.random.
                       evenement: np.ndarray | None = None) -> None:
     """Montants dus recalculés depuis la table des droits pour les ménages `i` (tous si None) ; entrées et sorties
     d'éligibilité qui en découlent. Une entrée due à un événement de vie est mieux connue
-    (`facteur_connaissance_evenement`)."""
+    (`facteur_connaissance_evenement`) ; `evenement` : ménages touchés, croissants (`uniques`)."""
     M = m.menages
     if i is None:
         i = np.arange(M.n)
@@ -362,7 +362,7 @@ def recalculer_droits(m: ModeleNonRecours, i: np.ndarray | None, rng: np.random.
         e = i[entrees[:, b]]
         if e.size == 0:
             continue
-        facteur = np.where(np.isin(e, evenement), m.p["evenements.facteur_connaissance_evenement"], 1.0) \
+        facteur = np.where(dans_trie(e, evenement), m.p["evenements.facteur_connaissance_evenement"], 1.0) \
             if evenement is not None and evenement.size else 1.0
         entrer(m, e, b, rng, facteur)
 

@@ -444,7 +444,7 @@ class Releve:
         def somme(*cats):  # (P, G), float32
             return (A.T @ nk[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
 
-        nr_cases = np.isin(classe, CLASSES_NON_RECOURS)
+        nr_cases = np.isin(classe, CLASSES_NON_RECOURS, kind="table")  # petits entiers : table directe
         muet = plat(M.t_non_proposition) > t - m.p["information.fenetre_non_proposition"]
         n_el, n_nr = somme(*range(1, n_cl)), somme(*CLASSES_NON_RECOURS)
         self._bloc(date, "n_eligibles", prest, noms_g, n_el)
