@@ -62,7 +62,8 @@ if TYPE_CHECKING:
 
 EUROS = ("revenus_activite", "pensions", "autres_ressources", "revenus_conjoint", "pension_conjoint",
          "autres_conjoint", "loyer")
-FILTRE_TRI = 512  # en deçà de n / FILTRE_TRI candidats, dédoublonnage par tri plutôt que par masque
+FILTRE_TRI = 8  # en deçà de n / FILTRE_TRI candidats, dédoublonnage par tri plutôt que par masque (mesuré : le tri
+# de k entiers est 3 à 15 fois plus rapide que le masque de taille n pour n / 1000 ≤ k ≤ n / 20, n = 10⁴ à 10⁶)
 
 
 def hasard_hebdomadaire(taux_annuel):
