@@ -24,9 +24,17 @@ RACINE = Path(__file__).resolve().parent.parent
 RESULTATS = RACINE / "benchmarks" / "resultats"
 
 
+VARIABLES_FILS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "BLIS_NUM_THREADS",
+                  "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS")
+FILS_BLAS = 1  # fils BLAS/OpenMP des processus mesurés : « sur un cœur » (--fils-blas pour changer)
+
+
 def _enfant(code: str) -> dict:
-    """Exécute `code` dans un processus Python neuf (mémoire de pointe propre) ; rend le JSON imprimé."""
+    """Exécute `code` dans un processus Python neuf (mémoire de pointe propre) ; rend le JSON imprimé. Les fils
+    BLAS et OpenMP du processus sont fixés à `FILS_BLAS` par les variables d'environnement, lues au chargement de
+    numpy (sans quoi les produits matriciels à grand N prennent un fil par cœur : plus de CPU que de temps écoulé)."""
     env = dict(os.environ, PYTHONPATH=str(RACINE) + os.pathsep + os.environ.get("PYTHONPATH", ""))
+    env.update({v: str(FILS_BLAS) for v in VARIABLES_FILS})
     r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=RACINE)
     if r.returncode != 0:
         raise RuntimeError(r.stderr)
@@ -44,7 +52,13 @@ m.lancer()
 s = m.series()
 t2, c2 = time.perf_counter(), time.process_time()
 pas = m.calendrier.n_pas + m.rodage
-print(json.dumps({{"menages": {n}, "pas": pas, "init_s": t1 - t0, "simulation_s": t2 - t1, "total_s": t2 - t0,
+try:  # fils BLAS effectifs (threadpoolctl, s'il est installé)
+    import threadpoolctl
+    fils = {{d["internal_api"]: d["num_threads"] for d in threadpoolctl.threadpool_info()}}
+except ImportError:
+    fils = None
+print(json.dumps({{"menages": {n}, "pas": pas, "fils_blas": fils, "init_s": t1 - t0, "simulation_s": t2 - t1,
+                   "total_s": t2 - t0,
                    "cpu_init_s": c1 - c0, "cpu_simulation_s": c2 - c1, "cpu_total_s": c2 - c0,
                    "memoire_pointe_mo": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
                    "etat_menages_mo": m.menages.memoire_octets() / 2**20, "lignes_series": len(s),
@@ -108,7 +122,8 @@ def mesurer(tailles: list[int], repetitions: dict[int, int], balayage: bool, eta
     """Toutes les mesures ; rend un dictionnaire sérialisable."""
     res: dict = {"date": dt.datetime.now().isoformat(timespec="seconds"), "machine": {
         "python": platform.python_version(), "processeur": platform.processor() or platform.machine(),
-        "coeurs": os.cpu_count(), "charge_avant": charge()}, "runs": {}, "passe_dense": {}, "etalon": {}}
+        "coeurs": os.cpu_count(), "charge_avant": charge(), "fils_blas": FILS_BLAS}, "runs": {}, "passe_dense": {},
+        "etalon": {}}
     for n in tailles:
         runs = []
         for r in range(repetitions.get(n, 1)):
@@ -176,7 +191,8 @@ def tableau(res: dict) -> str:
                    f"1 processus {b['1']['temps_s']:.1f} s, "
                    f"2 processus {b['2']['temps_s']:.1f} s, accélération {b['acceleration']:.2f}."]
     lignes += ["", f"Mesuré le {res['date']} ; Python {res['machine']['python']}, {res['machine']['coeurs']} cœurs ; "
-               f"charge moyenne avant {res['machine']['charge_avant']}, après {res['machine']['charge_apres']}."]
+               f"charge moyenne avant {res['machine']['charge_avant']}, après {res['machine']['charge_apres']} ; "
+               f"fils BLAS/OpenMP par processus : {res['machine'].get('fils_blas', 'non fixé')}."]
     return "\n".join(lignes) + "\n"
 
 
@@ -189,7 +205,14 @@ def main(argv=None) -> int:
     ap.add_argument("--sans-balayage", action="store_true", help="ne pas mesurer le balayage 1/2 processus")
     ap.add_argument("--rapide", action="store_true", help="10 000 ménages, 1 répétition, sans balayage")
     ap.add_argument("--sortie", type=Path, default=RESULTATS, help="dossier des résultats")
+    ap.add_argument("--fils-blas", type=int, default=FILS_BLAS,
+                    help="fils BLAS/OpenMP de chaque processus mesuré (défaut 1 : un cœur)")
     a = ap.parse_args(argv)
+    if a.fils_blas < 1:
+        print(f"python -m benchmarks.lancer : --fils-blas = {a.fils_blas} invalide ; permis : un entier ≥ 1.",
+              file=sys.stderr)
+        return 2
+    globals()["FILS_BLAS"] = a.fils_blas
     if a.rapide:
         a.tailles, a.repetitions, a.etalon, a.sans_balayage = [10000], 1, [10000], True
     rep = {n: (1 if n >= 1_000_000 else a.repetitions) for n in a.tailles}

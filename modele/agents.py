@@ -150,39 +150,116 @@ class ActeurAccompagnement(mesa.Agent):
         f.garder(garde)
 
 
+class FilesGuichets:
+    """Files de TOUS les guichets dans un seul jeu de tableaux, rangés par guichet (index k = organisme × nombre de
+    territoires + territoire, l'ordre de `ModeleNonRecours.guichets`) puis par ordre d'arrivée (premier arrivé,
+    premier servi) : le sous-modèle `guichets` les sert en une passe vectorisée (tri par guichet, rangs dans le
+    segment), sans appel Python par guichet. Les demandes de la semaine attendent dans `demandes` jusqu'au service."""
+
+    def __init__(self, n_guichets: int):
+        self.n = n_guichets
+        self.file = {c: np.zeros(0, dtype=np.int32) for c in ("guichet",) + CHAMPS_FILE_GUICHET}
+        self.demandes: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []  # (guichets, ménages, prestations)
+        self.pression = np.zeros(n_guichets)  # part de la file non servie la dernière semaine, par guichet
+
+    @property
+    def longueur(self) -> int:
+        """Demandes en file, tous guichets."""
+        return int(self.file["guichet"].shape[0])
+
+    def longueurs(self) -> np.ndarray:
+        """Demandes en file par guichet (n,)."""
+        return np.bincount(self.file["guichet"], minlength=self.n)
+
+    def bornes(self, k: int) -> tuple[int, int]:
+        """Début et fin du segment du guichet k dans les tableaux de file."""
+        g = self.file["guichet"]
+        return int(np.searchsorted(g, k, side="left")), int(np.searchsorted(g, k, side="right"))
+
+    def demander(self, k: np.ndarray, i: np.ndarray, b: np.ndarray) -> None:
+        """Demandes de la semaine (guichet, ménage, prestation), dans l'ordre reçu."""
+        self.demandes.append((np.asarray(k, np.int32), np.asarray(i, np.int32), np.asarray(b, np.int32)))
+
+    def prendre_demandes(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Les demandes de la semaine (et vide la liste)."""
+        d, self.demandes = self.demandes, []
+        if not d:
+            return tuple(np.zeros(0, np.int32) for _ in range(3))
+        return tuple(np.concatenate([x[c] for x in d]) for c in range(3))
+
+    def ajouter(self, k: np.ndarray, i: np.ndarray, b: np.ndarray, arrivee: np.ndarray, marque: np.ndarray) -> None:
+        """Ajoute des demandes en fin de file de leur guichet (dans l'ordre donné pour un même guichet)."""
+        nouv = {"guichet": k, "menage": i, "prestation": b, "arrivee": arrivee, "marque": marque}
+        tout = {c: np.concatenate([self.file[c], np.asarray(nouv[c], dtype=np.int32)]) for c in self.file}
+        ordre = np.argsort(tout["guichet"], kind="stable")  # les anciennes avant les nouvelles, guichet par guichet
+        self.file = {c: v[ordre] for c, v in tout.items()}
+
+    def garder(self, masque: np.ndarray) -> None:
+        """Ne garde que les demandes du masque (toutes files ; l'ordre est conservé)."""
+        if masque.all():
+            return
+        self.file = {c: v[masque] for c, v in self.file.items()}
+
+    def vider(self) -> None:
+        """Vide toutes les files et les demandes de la semaine."""
+        self.garder(np.zeros(self.longueur, dtype=bool))
+        self.demandes = []
+
+
 class Guichet(mesa.Agent):
     """Accueil physique d'un organisme dans un territoire (capacité en visites par semaine), avec sa file : les
-    demandes non servies attendent d'une semaine à l'autre (premier arrivé, premier servi)."""
+    demandes non servies attendent d'une semaine à l'autre (premier arrivé, premier servi). La file est un segment
+    des tableaux communs `ModeleNonRecours.files_guichets` (`FilesGuichets`)."""
 
-    def __init__(self, model, organisme: str, territoire: int, n_menages_territoire: int):
+    def __init__(self, model, organisme: str, territoire: int, n_menages_territoire: int, k: int):
         super().__init__(model)
         self.organisme = organisme
         self.o = ORGANISMES.index(organisme)
         self.territoire = territoire
+        self.k = k  # index dans model.guichets et dans les files communes
         self.n_menages_territoire = n_menages_territoire
-        self.demandes_menage: list[np.ndarray] = []
-        self.demandes_prestation: list[np.ndarray] = []
-        self.file = {c: np.zeros(0, dtype=np.int32) for c in CHAMPS_FILE_GUICHET}
-        self.pression = 0.0  # part de la file non servie la dernière semaine (modele/information.py)
+
+    @property
+    def _files(self) -> FilesGuichets:
+        return self.model.files_guichets
+
+    @property
+    def file(self) -> dict[str, np.ndarray]:
+        """Sa file (vues des tableaux communs) : ménage, prestation, semaine d'entrée, marque."""
+        d, f = self._files.bornes(self.k)
+        return {c: self._files.file[c][d:f] for c in CHAMPS_FILE_GUICHET}
+
+    @property
+    def demandes_menage(self) -> list[np.ndarray]:
+        """Ménages des demandes de la semaine adressées à ce guichet (pas encore en file)."""
+        return [i[k == self.k] for k, i, _ in self._files.demandes if (k == self.k).any()]
+
+    @property
+    def pression(self) -> float:
+        """Part de la file non servie la dernière semaine (modele/information.py)."""
+        return float(self._files.pression[self.k])
+
+    @pression.setter
+    def pression(self, valeur: float) -> None:
+        self._files.pression[self.k] = valeur
 
     @property
     def longueur_file(self) -> int:
         """Nombre de demandes en file (entrées une semaine passée ou celle-ci, pas encore servies)."""
-        return int(self.file["menage"].shape[0])
+        d, f = self._files.bornes(self.k)
+        return f - d
 
     def ajouter(self, menages: np.ndarray, prestations: np.ndarray, t: int, marques: np.ndarray) -> None:
         """Ajoute des demandes en fin de file (dans l'ordre donné), entrées à la semaine `t`."""
-        nouv = {"menage": menages, "prestation": prestations, "arrivee": np.full(menages.shape[0], t),
-                "marque": marques}
-        for c in CHAMPS_FILE_GUICHET:
-            self.file[c] = np.concatenate([self.file[c], np.asarray(nouv[c], dtype=np.int32)])
+        n = np.asarray(menages).shape[0]
+        self._files.ajouter(np.full(n, self.k), menages, prestations, np.full(n, t), marques)
 
     def garder(self, masque: np.ndarray) -> None:
-        """Ne garde dans la file que les demandes du masque (dans leur ordre)."""
-        if masque.all():
-            return
-        for c in CHAMPS_FILE_GUICHET:
-            self.file[c] = self.file[c][masque]
+        """Ne garde dans sa file que les demandes du masque (dans leur ordre)."""
+        d, f = self._files.bornes(self.k)
+        tout = np.ones(self._files.longueur, dtype=bool)
+        tout[d:f] = masque
+        self._files.garder(tout)
 
     def param(self, nom: str):
         """Valeur courante d'un paramètre de cet organisme."""

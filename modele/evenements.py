@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.calendrier import SEMAINES_PAR_AN
-from modele.creux import uniques
+from modele.creux import dans_trie, uniques
 from modele.etat import (
     AUCUN,
     BORNES_AGE,
@@ -62,7 +62,8 @@ if TYPE_CHECKING:
 
 EUROS = ("revenus_activite", "pensions", "autres_ressources", "revenus_conjoint", "pension_conjoint",
          "autres_conjoint", "loyer")
-FILTRE_TRI = 512  # en deçà de n / FILTRE_TRI candidats, dédoublonnage par tri plutôt que par masque
+FILTRE_TRI = 8  # en deçà de n / FILTRE_TRI candidats, dédoublonnage par tri plutôt que par masque (mesuré : le tri
+# de k entiers est 3 à 15 fois plus rapide que le masque de taille n pour n / 1000 ≤ k ≤ n / 20, n = 10⁴ à 10⁶)
 
 
 def hasard_hebdomadaire(taux_annuel):
@@ -136,7 +137,7 @@ def renouveler(m: ModeleNonRecours, rng: np.random.Generator) -> np.ndarray:
         M.trimestres_el[i, bb] = 0
     f = m.file_aide  # une demande en file d'un ménage parti ne passe pas au nouveau
     if f.n:
-        f.garder(~np.isin(f.menage, i))
+        f.garder(~dans_trie(f.menage, i))
     m.journal.nouveaux(M.identifiant[i])
     m.journal.noter(i, -1, "nouveau_menage", "un nouveau ménage s'installe")
     return i
@@ -345,7 +346,7 @@ def recalculer_droits(m: ModeleNonRecours, i: np.ndarray | None, rng: np.random.
                       evenement: np.ndarray | None = None) -> None:
     """Montants dus recalculés depuis la table des droits pour les ménages `i` (tous si None) ; entrées et sorties
     d'éligibilité qui en découlent. Une entrée due à un événement de vie est mieux connue
-    (`facteur_connaissance_evenement`)."""
+    (`facteur_connaissance_evenement`) ; `evenement` : ménages touchés, croissants (`uniques`)."""
     M = m.menages
     if i is None:
         i = np.arange(M.n)
@@ -354,11 +355,15 @@ def recalculer_droits(m: ModeleNonRecours, i: np.ndarray | None, rng: np.random.
     nouveau = m.montants_dus(i)
     M.montant_du[i] = nouveau
     el = nouveau > 0
-    for b in range(M.n_prestations):
-        avant = M.eligible[i, b]
-        sortir(m, i[avant & ~el[:, b]], b)
-        e = i[~avant & el[:, b]]
-        facteur = np.where(np.isin(e, evenement), m.p["evenements.facteur_connaissance_evenement"], 1.0) \
+    # Colonne b de l'éligibilité lue avant la boucle : sortir et entrer pour b' < b n'écrivent que la colonne b'.
+    avant = M.eligible[i]
+    sorties, entrees = avant & ~el, ~avant & el
+    for b in np.flatnonzero(sorties.any(axis=0) | entrees.any(axis=0)).tolist():
+        sortir(m, i[sorties[:, b]], b)
+        e = i[entrees[:, b]]
+        if e.size == 0:
+            continue
+        facteur = np.where(dans_trie(e, evenement), m.p["evenements.facteur_connaissance_evenement"], 1.0) \
             if evenement is not None and evenement.size else 1.0
         entrer(m, e, b, rng, facteur)
 
@@ -412,6 +417,8 @@ def tirage_unique(rng: np.random.Generator, n: int, k: int, garder=None) -> np.n
 
 def sortir(m: ModeleNonRecours, i: np.ndarray, b: int, noter: bool = True) -> None:
     """Fin d'éligibilité : toute demande ou tout droit en cours s'arrête."""
+    if i.size == 0:
+        return
     M = m.menages
     M.eligible[i, b] = False
     M.montant_du[i, b] = 0.0

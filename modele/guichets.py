@@ -11,6 +11,12 @@ d'attente. Un guichet fermé (accès nul : part ouverte ou capacité nulle, dép
 la semaine même. Une demande qui quitte la file sans être servie se reporte ailleurs (entourage, acteurs, payant,
 en ligne) ou renonce : c'est le transfert. Une demande close ailleurs pendant l'attente (droit perdu, ouvert
 automatiquement, ménage parti) sort de la file sans bruit.
+
+Toutes les files sont servies en UNE passe vectorisée (`agents.FilesGuichets` : tableaux communs rangés
+par guichet puis par arrivée ; rang de chaque demande dans le segment de son guichet) : aucun appel Python par
+guichet ni par ménage. Tirages, dans cet ordre, sur le flux `guichets` : arrondi des capacités (un tirage par guichet
+actif, dans l'ordre des guichets), ordre des demandes de la semaine (une clé uniforme par demande, rangée dans
+son guichet), replis des files fermées, tentatives des servis et leurs suites, abandons, replis des abandons.
 """
 
 from __future__ import annotations
@@ -20,82 +26,72 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.etat import ATTENTE, DEMARCHE, GUICHET
+from modele.prestations import ORGANISMES
 from modele.tentatives import apres_tentative, capacites, repli, tenter
 
 if TYPE_CHECKING:
-    from modele.agents import Guichet
     from modele.modele import ModeleNonRecours
+
+_ORGANISMES = np.array(ORGANISMES, dtype=object)
 
 
 def appliquer(m: ModeleNonRecours) -> None:
-    """Sert la file de chaque guichet (une douzaine d'agents ; aucune boucle sur les ménages)."""
+    """Une semaine de tous les guichets, en une passe : entrées en file, sorties sans objet, fermeture, service,
+    abandons (aucune boucle sur les guichets ni sur les ménages)."""
     rng = m.aleas["guichets"]
-    for g in m.guichets:
-        servir(m, g, rng)
-
-
-def quitter(m: ModeleNonRecours, g: Guichet, masque: np.ndarray, rng: np.random.Generator) -> None:
-    """Les demandes du masque quittent la file sans être servies : repli sans le guichet (ou renoncement)."""
-    f = g.file
-    i, b = f["menage"][masque], f["prestation"][masque]
-    g.garder(~masque)
-    if i.size == 0:
+    M, p, t, c, F = m.menages, m.p, m.t, m.compteurs, m.files_guichets
+    G = m.guichets_par_k()
+    n_g, n_o, n_z = F.n, len(ORGANISMES), c.guichet_servis_zone.shape[1]
+    cap_reelle = G["capacite"]
+    c.guichet_capacite += cap_reelle.reshape(n_o, n_z).sum(axis=1)
+    F.pression[:] = 0.0
+    k_n, i_n, b_n = F.prendre_demandes()
+    actif = (np.bincount(k_n, minlength=n_g) + F.longueurs()) > 0
+    if not actif.any():
         return
-    m.compteurs.guichet_abandons[g.o] += i.size
-    M = m.menages
-    M.statut[i, b] = DEMARCHE
-    m.journal.noter(i, b, "guichet_refus", g.organisme)
-    repli(m, i, b, rng, exclure=GUICHET)
-
-
-def servir(m: ModeleNonRecours, g: Guichet, rng: np.random.Generator) -> None:
-    """Une semaine d'un guichet : entrées en file, sorties sans objet, fermeture, service, abandons."""
-    M, p, t, c = m.menages, m.p, m.t, m.compteurs
-    z = g.territoire
-    cap_reelle = g.capacite
-    c.guichet_capacite[g.o] += cap_reelle
-    g.pression = 0.0
-    if not g.demandes_menage and g.longueur_file == 0:
-        return
-    capacite = int(np.floor(cap_reelle + rng.random()))
-    if g.demandes_menage:  # demandes de la semaine : fin de file, dans un ordre tiré au hasard
-        i = np.concatenate(g.demandes_menage)
-        b = np.concatenate(g.demandes_prestation)
-        g.demandes_menage.clear()
-        g.demandes_prestation.clear()
-        ordre = rng.permutation(i.size)
-        i, b = i[ordre], b[ordre]
-        g.ajouter(i, b, t, M.t_prochain[i, b])
-        c.guichet_demande[g.o] += i.size
+    capacite = np.zeros(n_g, dtype=np.int64)
+    capacite[actif] = np.floor(cap_reelle[actif] + rng.random(int(actif.sum()))).astype(np.int64)
+    if k_n.size:  # demandes de la semaine : fin de file, dans un ordre tiré au hasard au sein de chaque guichet
+        ordre = np.lexsort((rng.random(k_n.size), k_n))
+        k_n, i_n, b_n = k_n[ordre], i_n[ordre], b_n[ordre]
+        F.ajouter(k_n, i_n, b_n, np.full(k_n.size, t), M.t_prochain[i_n, b_n])
+        c.guichet_demande += np.bincount(G["organisme"][k_n], minlength=n_o)
     # Demandes devenues sans objet pendant l'attente : retirées sans bruit (le ménage est ailleurs dans son parcours).
-    f = g.file
+    f = F.file
     valide = (M.statut[f["menage"], f["prestation"]] == ATTENTE) & (M.t_prochain[f["menage"], f["prestation"]]
                                                                    == f["marque"])
-    c.guichet_retraits[g.o] += int((~valide).sum())
-    g.garder(valide)
+    c.guichet_retraits += np.bincount(G["organisme"][f["guichet"][~valide]], minlength=n_o)
+    F.garder(valide)
     # Guichet fermé (ou dépôt au guichet interdit) : la file se vide vers les replis.
-    f = g.file
-    quitter(m, g, m.acces_guichet(f["menage"], f["prestation"]) <= 0, rng)
-    # Service, premier arrivé premier servi.
-    f = g.file
-    servi = np.arange(g.longueur_file) < capacite
-    g.pression = float(1.0 - servi.mean()) if servi.size else 0.0  # part non servie : pression du temps
-    i, b = f["menage"][servi], f["prestation"][servi]
+    f = F.file
+    quitter(m, m.acces_guichet(f["menage"], f["prestation"]) <= 0, rng)
+    # Service, premier arrivé premier servi : rang de chaque demande dans le segment de son guichet.
+    f = F.file
+    k = f["guichet"]
+    longueurs = np.bincount(k, minlength=n_g)
+    debuts = np.concatenate([[0], np.cumsum(longueurs)[:-1]])
+    rang = np.arange(k.size) - debuts[k]
+    servi = rang < capacite[k]
+    n_servis = np.bincount(k[servi], minlength=n_g)
+    F.pression[:] = np.where(longueurs > 0, 1.0 - n_servis / np.maximum(longueurs, 1), 0.0)
+    i, b, ks = f["menage"][servi], f["prestation"][servi], k[servi]
     attente = t - f["arrivee"][servi]
-    g.garder(~servi)
-    c.guichet_servis[g.o] += i.size
-    c.guichet_servis_zone[g.o, z] += i.size
-    c.guichet_attente[g.o, z] += float(attente.sum())
+    F.garder(~servi)
+    c.guichet_servis += n_servis.reshape(n_o, n_z).sum(axis=1)
+    c.guichet_servis_zone += n_servis.reshape(n_o, n_z)
+    c.guichet_attente += np.bincount(ks, weights=attente, minlength=n_g).reshape(n_o, n_z)
     if i.size:
-        cap = np.maximum(capacites(m, i), g.param("capacite_agent"))
+        cap = np.maximum(capacites(m, i), G["capacite_agent"][ks][:, None])
         etape = tenter(m, i, b, cap, M.etape[i, b], p["demarches.bonus_en_ligne"], rng)
         M.statut[i, b] = DEMARCHE
-        m.contacts.append((i, m.code_contact_guichet(g.o)))
-        m.journal.noter(i, b, "guichet", g.organisme)
+        o = G["organisme"][ks]
+        for oo in np.flatnonzero(np.bincount(o, minlength=n_o)).tolist():  # un contact par organisme (≤ 3)
+            m.contacts.append((i[o == oo], m.code_contact_guichet(oo)))
+        m.journal.noter(i, b, "guichet", _ORGANISMES[o])
         apres_tentative(m, i, b, etape, rng, exclure=GUICHET)
     # Non servies : abandon au-delà de l'attente maximale, sinon avec la probabilité hebdomadaire.
-    f = g.file
-    if g.longueur_file == 0:
+    f = F.file
+    if F.longueur == 0:
         return
     q = p["guichets.abandon_file_hebdomadaire"]
     part = t + 1 - f["arrivee"] > p["guichets.attente_max_file"]
@@ -103,4 +99,20 @@ def servir(m: ModeleNonRecours, g: Guichet, rng: np.random.Generator) -> None:
         part[:] = True
     elif q > 0.0:
         part |= rng.random(part.size) < q
-    quitter(m, g, part, rng)
+    quitter(m, part, rng)
+
+
+def quitter(m: ModeleNonRecours, masque: np.ndarray, rng: np.random.Generator) -> None:
+    """Les demandes du masque (toutes files) quittent la file sans être servies : repli sans le guichet (ou
+    renoncement)."""
+    F = m.files_guichets
+    f = F.file
+    i, b, k = f["menage"][masque], f["prestation"][masque], f["guichet"][masque]
+    F.garder(~masque)
+    if i.size == 0:
+        return
+    o = m.guichets_par_k()["organisme"][k]
+    m.compteurs.guichet_abandons += np.bincount(o, minlength=len(ORGANISMES))
+    m.menages.statut[i, b] = DEMARCHE
+    m.journal.noter(i, b, "guichet_refus", _ORGANISMES[o])
+    repli(m, i, b, rng, exclure=GUICHET)

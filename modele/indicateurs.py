@@ -474,7 +474,7 @@ class Releve:
         def somme(*cats):  # (P, G), float32
             return (A.T @ nk[:, :, list(cats)].sum(axis=2)).T.astype(np.float32)
 
-        nr_cases = np.isin(classe, CLASSES_NON_RECOURS)
+        nr_cases = np.isin(classe, CLASSES_NON_RECOURS, kind="table")  # petits entiers : table directe
         muet = plat(M.t_non_proposition) > t - m.p["information.fenetre_non_proposition"]
         n_el, n_nr = somme(*range(1, n_cl)), somme(*CLASSES_NON_RECOURS)
         self._bloc(date, "n_eligibles", prest, noms_g, n_el)
@@ -499,14 +499,17 @@ class Releve:
         bits = np.bincount(ie[benef], weights=(1 << be[benef]).astype(np.float64), minlength=M.n).astype(np.int64)
         autres_admises = masque_autres_prestations(cat.automatique_pour)
         autre = (bits[ie] & autres_admises[be]) != 0
-        n_el_a = np.stack([np.bincount(be[autre], minlength=n_p), np.bincount(be[~autre], minlength=n_p)], axis=1)
-        n_nr_a = np.stack([np.bincount(be[autre & nr], minlength=n_p),
-                           np.bincount(be[~autre & nr], minlength=n_p)], axis=1)
+        cle_a = be * 2 + ~autre  # (prestation, oui | non) en un comptage
+        n_el_a = np.bincount(cle_a, minlength=n_p * 2).reshape(n_p, 2)
+        n_nr_a = np.bincount(cle_a[nr], minlength=n_p * 2).reshape(n_p, 2)
         self._bloc(date, "taux_non_recours_selon_autre", prest, ["percoit_autre=oui", "percoit_autre=non"],
                    taux_non_recours_selon_autre(n_el_a, n_nr_a))
         # Par tranche du montant dû (par prestation) et par autre prestation perçue (chacune).
         bornes = np.asarray(m.p["indicateurs.bornes_montant_du"], dtype=float)
-        tr = np.searchsorted(bornes, montant, side="right")
+        tr = np.zeros(montant.size, dtype=np.int64)  # = searchsorted(bornes, montant, side="right"), bornes croissantes
+        montant64 = montant.astype(np.float64)
+        for x in bornes.tolist():  # quelques bornes : une comparaison chacune
+            tr += montant64 >= x
         n_tr = bornes.size + 1
         el_tr = np.bincount(be * n_tr + tr, minlength=n_p * n_tr).reshape(n_p, n_tr)
         nr_tr = np.bincount(be[nr] * n_tr + tr[nr], minlength=n_p * n_tr).reshape(n_p, n_tr)
@@ -514,10 +517,13 @@ class Releve:
         self._bloc(date, "n_eligibles_selon_montant", prest, groupes_tr, el_tr)
         self._bloc(date, "taux_non_recours_selon_montant", prest, groupes_tr,
                    taux_non_recours_selon_montant(el_tr, nr_tr))
-        percue = ((bits[ie][:, None] >> np.arange(n_p)[None, :]) & 1).astype(bool)  # (cases, prestations perçues)
-        percue[np.arange(be.size), be] = False
-        el_pc = np.stack([np.bincount(be[percue[:, c]], minlength=n_p) for c in range(n_p)], axis=1)
-        nr_pc = np.stack([np.bincount(be[percue[:, c] & nr], minlength=n_p) for c in range(n_p)], axis=1)
+        # Cases comptées par (prestation, ensemble des prestations perçues) en un bincount, puis par (b, c perçue).
+        n_ens = 1 << n_p
+        cle_pc = be * n_ens + bits[ie]
+        contient = (np.arange(n_ens)[:, None] >> np.arange(n_p)[None, :]) & 1  # (ensembles, prestations)
+        hors_b = ~np.eye(n_p, dtype=bool)  # la prestation elle-même : groupe vide
+        el_pc = (np.bincount(cle_pc, minlength=n_p * n_ens).reshape(n_p, n_ens) @ contient) * hors_b
+        nr_pc = (np.bincount(cle_pc[nr], minlength=n_p * n_ens).reshape(n_p, n_ens) @ contient) * hors_b
         self._bloc(date, "taux_non_recours_selon_percue", prest, [f"percoit={c}" for c in prest],
                    taux_non_recours_selon_percue(el_pc, nr_pc))
         if fin_mois.month in (3, 6, 9, 12) and m.calendrier.debut_de_mois(t):
@@ -603,11 +609,10 @@ class Releve:
         # Files des guichets : par organisme et par guichet (organisme × territoire, groupes `guichet=caf:rural`).
         self._bloc(date, "n_servis_guichet", ["toutes"], ops, c.guichet_servis[None, :])
         self._bloc(date, "n_retraits_file_guichet", ["toutes"], ops, c.guichet_retraits[None, :])
-        n_file = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
-        attente_file = np.zeros((len(ORGANISMES), len(TERRITOIRES)))
-        for g in m.guichets:
-            n_file[g.o, g.territoire] = g.longueur_file
-            attente_file[g.o, g.territoire] = float((t - g.file["arrivee"]).sum())
+        F = m.files_guichets  # guichet k = organisme × territoires + territoire
+        n_file = F.longueurs().reshape(len(ORGANISMES), len(TERRITOIRES)).astype(float)
+        attente_file = np.bincount(F.file["guichet"], weights=t - F.file["arrivee"].astype(np.int64),
+                                   minlength=F.n).reshape(len(ORGANISMES), len(TERRITOIRES))
         gui = [f"guichet={o}:{z}" for o in ORGANISMES for z in TERRITOIRES]
         self._bloc(date, "file_attente_guichet", ["toutes"], ops + gui,
                    np.concatenate([file_attente_guichet(n_file.sum(axis=1)), file_attente_guichet(n_file.ravel())]))

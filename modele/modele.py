@@ -25,9 +25,8 @@ from modele import (
     politiques,
     renouvellements,
 )
-from modele.agents import PAR_10000, ActeurAccompagnement, FileAide, Guichet
+from modele.agents import PAR_10000, ActeurAccompagnement, FileAide, FilesGuichets, Guichet
 from modele.calendrier import Calendrier
-from modele.creux import uniques
 from modele.droits import TableDroits
 from modele.entrees import LIMITES
 from modele.etat import ATTENTE, TERRITOIRES
@@ -102,7 +101,9 @@ class ModeleNonRecours(mesa.Model):
         n_z = np.bincount(self.menages.territoire, minlength=len(TERRITOIRES))
         self.acteurs = [ActeurAccompagnement(self, g, z, int(n_z[z]))
                         for g in GENRES_ACTEURS for z in range(len(TERRITOIRES))]
-        self.guichets = [Guichet(self, o, z, int(n_z[z])) for o in ORGANISMES for z in range(len(TERRITOIRES))]
+        self.files_guichets = FilesGuichets(len(ORGANISMES) * len(TERRITOIRES))
+        self.guichets = [Guichet(self, o, z, int(n_z[z]), k) for k, (o, z) in
+                         enumerate((o, z) for o in ORGANISMES for z in range(len(TERRITOIRES)))]
         self.pression_acteurs = np.zeros(len(self.acteurs))
         self.file_aide = FileAide()
         self.aidants = aidants.Aidants()
@@ -254,6 +255,7 @@ class ModeleNonRecours(mesa.Model):
         aidants.ajuster_effectifs(self, self.aleas["aidants"])
         self._offre = None
         self._ouverture = None
+        self._guichets_par_k = None
 
     def recalculer_parts_eligibles(self) -> None:
         """Parts éligibles stationnaires et hasards d'entrée maximaux (après vieillissement ou politique)."""
@@ -294,6 +296,18 @@ class ModeleNonRecours(mesa.Model):
             self._ouverture = (ouv, rdv)
         return self._ouverture[0]
 
+    def guichets_par_k(self) -> dict[str, np.ndarray]:
+        """Par guichet k (ordre de `guichets`) : organisme, territoire, capacité réelle de la semaine (visites) et
+        capacité de l'agent ; recalculés quand les paramètres changent."""
+        if self._guichets_par_k is None:
+            self._guichets_par_k = {
+                "organisme": np.array([g.o for g in self.guichets], dtype=np.int64),
+                "territoire": np.array([g.territoire for g in self.guichets], dtype=np.int64),
+                "capacite": np.array([g.capacite for g in self.guichets], dtype=float),
+                "capacite_agent": np.array([g.param("capacite_agent") for g in self.guichets], dtype=np.float32),
+            }
+        return self._guichets_par_k
+
     def acces_guichet(self, i: np.ndarray, b: np.ndarray) -> np.ndarray:
         """Accès à un canal non numérique pour (ménage, prestation) : dépôt permis × ouverture du guichet."""
         ouv = self.ouverture_guichets()
@@ -331,12 +345,7 @@ class ModeleNonRecours(mesa.Model):
         self.menages.statut[i, b] = ATTENTE
         o = self.catalogue.organisme[b]
         z = self.menages.territoire[i]
-        cle = o.astype(np.int64) * len(TERRITOIRES) + z
-        for k in uniques(cle):
-            s = cle == k
-            g = self.guichets[int(k)]
-            g.demandes_menage.append(i[s])
-            g.demandes_prestation.append(b[s])
+        self.files_guichets.demander(o.astype(np.int64) * len(TERRITOIRES) + z, i, b)
 
     # --- Exécution ----------------------------------------------------------------------------------------
     def lancer(self, rappel=None) -> None:

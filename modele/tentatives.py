@@ -48,6 +48,8 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
     seul, elles servent à `facteur_smartphone`.
     """
     M, p = m.menages, m.p
+    if i.size == 0:
+        return np.zeros((0, 5), np.float32)
     eq = M.equipement[i]
     num = M.numerique_effectif(i)
     num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
@@ -80,6 +82,8 @@ def tenter(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, cap: np.ndarray, e
 
 def deposer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
     """Dossier complet : passe en instruction, décision à t + délai (loi géométrique de moyenne `delai`)."""
+    if i.size == 0:
+        return
     M, t = m.menages, m.t
     M.statut[i, b] = INSTRUCTION
     M.etape[i, b] = 5
@@ -136,6 +140,8 @@ def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random
     rejet, fermeture), réussite perçue réduite de `perte_perception_echec`, reconsidération après un délai
     géométrique de moyenne `reconsideration`. Sert au renoncement (les étapes franchies restent acquises), au rejet
     et à la fermeture d'un droit."""
+    if np.size(i) == 0:
+        return
     M, p, t = m.menages, m.p, m.t
     M.statut[i, b] = AUCUN
     M.issue_demande[i, b] = issue
@@ -150,6 +156,8 @@ def decourager(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random
 
 def renoncer(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Generator) -> None:
     """Abandon pour de bon : la demande s'arrête, le découragement monte, reconsidération bien plus tard."""
+    if i.size == 0:
+        return
     decourager(m, i, b, rng, ABANDON, garder_etape=True)
     m.menages.t_abandon_def[i] = m.t
     m.journal.noter(i, b, "renonce", "renonce à sa demande")
@@ -181,6 +189,8 @@ def repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, rng: np.random.Gene
 
 def apres_tentative(m, i, b, etape, rng, exclure=None):
     """Dépose les dossiers complets ; replie les autres (tentative comptée)."""
+    if i.size == 0:
+        return
     M = m.menages
     fini = etape >= 5
     deposer(m, i[fini], b[fini], rng)

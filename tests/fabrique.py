@@ -65,10 +65,7 @@ def vider(m: ModeleNonRecours, t: int = 0) -> None:
     M.autonomie[:] = 0
     for a in m.acteurs:
         a.garder(np.zeros(a.longueur_file, dtype=bool))
-    for g in m.guichets:
-        g.demandes_menage.clear()
-        g.demandes_prestation.clear()
-        g.garder(np.zeros(g.longueur_file, dtype=bool))
+    m.files_guichets.vider()
     m.contacts = []
     m.compteurs.remettre()
     m.t = t

@@ -40,3 +40,16 @@ def test_modele_en_mode_verification(monkeypatch):
     m = ModeleNonRecours(menages=600, graine=3, debut="2021-06", fin="2022-06")
     m.lancer()
     assert m.t == m.calendrier.n_pas
+
+
+def test_tirage_unique_meme_resultat_par_tri_et_par_masque_de_part_et_d_autre_du_seuil():
+    # Le choix de l'algorithme de dédoublonnage (tri sous n / FILTRE_TRI candidats, masque au-delà) ne change ni les
+    # tirages ni le résultat : = np.unique des tirages filtrés, pour des nombres de candidats des deux côtés du seuil.
+    from modele.evenements import FILTRE_TRI, tirage_unique
+    n = 4000
+    for k in (0, 1, n // FILTRE_TRI - 1, n // FILTRE_TRI, 3 * n):
+        for garder in (None, lambda x: x % 3 == 0):
+            attendu = np.random.default_rng(k).integers(0, n, size=k)
+            attendu = np.unique(attendu if garder is None else attendu[garder(attendu)])
+            obtenu = tirage_unique(np.random.default_rng(k), n, k, garder)
+            assert np.array_equal(obtenu, attendu), (k, garder)

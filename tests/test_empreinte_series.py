@@ -10,7 +10,9 @@ typologie ODENORE, non-proposition comme acte de l'agent, comptes d'heures par g
 files persistantes des guichets, flux mensuels en moyenne hebdomadaire × 52/12 et semaines_releve, issue 13 ;
 puis déclarations erronées de l'aidant qui garde les identifiants, indus, n_indus et n_declarations_aidant,
 issue 14 ; puis indicateurs des cibles C8 et C9, issue 15 ; puis aidants individuels, postures, rendez-vous,
-tension et départs, habilitation Aidants Connect partielle dans la référence, issue 14) :
+tension et départs, habilitation Aidants Connect partielle dans la référence, issue 14 ; puis files des guichets
+servies en une passe vectorisée, issue 19 : autre ordre des tirages du flux `guichets`, équivalence statistique
+dans docs/performance.md) :
 elle est la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
@@ -22,7 +24,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "11ea99462c95176f1d3e714e3819bba848ce1bba0efbf96cd97e91af62522313"
+EMPREINTE = "feb1c0632e522d636cb5ef8783c2211560a076d82a0b9411f665ebdb4a0b73ca"
 
 
 def empreinte(series) -> str:

@@ -218,3 +218,47 @@ def test_comptes_des_files_sur_une_execution():
     caf = t.loc["operateur=caf"]
     assert caf["file_attente_guichet"].max() > 0 and caf["attente_guichet"].mean() > 0
     assert caf["n_refus_guichet"].sum() > 0 and caf["n_servis_guichet"].sum() > 0
+
+
+
+def test_plusieurs_guichets_servis_dans_la_meme_passe_chacun_dans_sa_capacite(tmp_path):
+    # Passe vectorisée (issue 19) : trois guichets (CAF urbain k = 2, CAF rural k = 1, CPAM urbain k = 3) servis
+    # ensemble ; chacun sert exactement sa capacité, garde le reste dans l'ordre d'arrivée, et sa pression est la
+    # part de sa file non servie ; les autres guichets n'ont rien.
+    m, g_caf = _modele(tmp_path, k=2)
+    CPAM, RURAL = ORGANISMES.index("cpam"), TERRITOIRES.index("rural")
+    g_rural, g_cpam = m.guichet(CAF, RURAL), m.guichet(CPAM, Z)
+    # Visites CAF : 1 au rural (toute la part ouverte), 2 en ville (part ouverte réduite en conséquence).
+    part_urbaine = 2 * g_rural.n_menages_territoire / g_caf.n_menages_territoire
+    assert 0 < part_urbaine <= 1
+    m.p = m.p.avec({"guichets.caf.visites_pour_10000": 10000.0 / g_rural.n_menages_territoire,
+                    "guichets.caf.part_ouverte": [part_urbaine, 1.0, 1.0, 1.0],
+                    "guichets.cpam.visites_pour_10000": 3 * 10000.0 / g_cpam.n_menages_territoire,
+                    "guichets.cpam.capacite_agent": 1.0})
+    m.parametres_changes()
+    assert (g_caf.capacite, g_rural.capacite, g_cpam.capacite) == pytest.approx((2, 1, 3), abs=1e-9)
+    M, rsa, css = m.menages, prestation(m, "rsa"), prestation(m, "css_gratuite")
+    lots = ((np.arange(5), rsa, Z), (np.arange(5, 10), css, Z), (np.arange(10, 14), rsa, RURAL))
+    for i, b, z in lots:
+        capable(m, i, 0.0, aidant=True)
+        M.territoire[i] = z
+        M.eligible[i, b] = True
+        M.connait[i, b] = True
+        M.statut[i, b] = DEMARCHE
+        M.t_prochain[i, b] = m.t
+    m.demander_guichet(np.concatenate([x[0] for x in lots]), np.concatenate([np.full(x[0].size, x[1]) for x in lots]))
+    guichets.appliquer(m)
+    assert (g_caf.longueur_file, g_rural.longueur_file, g_cpam.longueur_file) == (3, 3, 2)
+    assert m.compteurs.guichet_servis_zone[CAF, Z] == 2 and m.compteurs.guichet_servis_zone[CAF, RURAL] == 1
+    assert m.compteurs.guichet_servis_zone[CPAM, Z] == 3 and m.compteurs.guichet_servis.sum() == 6
+    assert (g_caf.pression, g_rural.pression, g_cpam.pression) == pytest.approx((3 / 5, 3 / 4, 2 / 5))
+    assert sum(g.longueur_file for g in m.guichets) == 8 == m.files_guichets.longueur
+    assert set(g_rural.file["menage"].tolist()) < set(lots[2][0].tolist())
+    assert (M.statut[g_caf.file["menage"], rsa] == ATTENTE).all()
+    # Semaine suivante, sans nouvelle demande : chaque file sert ses plus anciens, dans l'ordre.
+    restants = {g.k: g.file["menage"].copy() for g in (g_caf, g_rural, g_cpam)}
+    _semaine_suivante(m)
+    guichets.appliquer(m)
+    assert list(g_caf.file["menage"]) == list(restants[g_caf.k][2:])
+    assert list(g_rural.file["menage"]) == list(restants[g_rural.k][1:])
+    assert g_cpam.longueur_file == 0
