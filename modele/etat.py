@@ -54,6 +54,8 @@ SITUATIONS = ("non_eligible", "percoit", "non_connaissance", "non_demande", "non
 
 JAMAIS = np.int32(-(10**6))  # date « jamais » pour les dates d'événements passés
 PLUS_TARD = np.int32(10**6)  # date « pas prévu » pour les événements futurs
+# Détenteur des identifiants (Menages.detenteur) : un proche de l'entourage (ni acteur ni unique_id Mesa).
+DETENTEUR_ENTOURAGE = -2
 
 
 @dataclass
@@ -87,6 +89,9 @@ class Menages:
     confiance: np.ndarray      # float32 0-1
     aidant: np.ndarray         # bool, un proche peut aider
     capacite_aidant: np.ndarray  # float32 0-1
+    heures_entourage: np.ndarray  # float32, heures par mois que l'entourage peut donner (0 : pas d'entourage)
+    reserve_entourage: np.ndarray  # float32, heures de l'entourage disponibles (reconstituées, plafond : un mois)
+    fatigue_entourage: np.ndarray  # float32, sollicitations récentes de l'entourage (décroissance exponentielle)
     autonomie: np.ndarray      # float32, compétence gagnée (ajoutée à numerique)
     # Historique par ménage (N,), pour les fenêtres de 12 mois
     t_en_ligne: np.ndarray     # int32, dernière démarche tentée seul en ligne
@@ -113,7 +118,7 @@ class Menages:
     issue_demande: np.ndarray  # int8, issue de la dernière demande non aboutie (index dans ISSUES_DEMANDE)
     t_issue_demande: np.ndarray  # int32, date de cette issue (abandon, rejet, fermeture du droit)
     perception: np.ndarray     # float32, réussite perçue d'une demande
-    detenteur: np.ndarray      # int16, acteur qui garde les identifiants (-1 : aucun)
+    detenteur: np.ndarray      # int16, acteur qui garde les identifiants (-1 : aucun, DETENTEUR_ENTOURAGE : un proche)
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
     trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
     a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité
