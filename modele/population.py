@@ -367,8 +367,11 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
     m, k = p["population.capacite_aidant_moyenne"], p["population.concentration_capacite_aidant"]
     capacite_aidant = np.where(aidant, rng.beta(k * m, k * (1 - m), n), 0.0).astype(np.float32)
     # Temps de l'entourage (heures par mois), loi gamma de moyenne entourage.heures_mois ; réserve pleine au départ.
+    # Tiré d'un flux enfant (`SeedSequence.spawn`) : les tirages suivants de `rng` restent ceux d'avant ce tirage.
     forme = p["entourage.forme_heures"]
-    heures_entourage = np.where(aidant, rng.gamma(forme, p["entourage.heures_mois"] / forme, n),
+    graine = getattr(rng.bit_generator, "seed_seq", None)
+    flux = np.random.default_rng(graine.spawn(1)[0]) if graine is not None else rng
+    heures_entourage = np.where(aidant, flux.gamma(forme, p["entourage.heures_mois"] / forme, n),
                                 0.0).astype(np.float32)
 
     n_p = len(Catalogue.depuis(p).noms)
