@@ -1,24 +1,25 @@
-"""Aidants individuels : chaque professionnel ou bénévole d'une structure d'accompagnement est une case de
-tableaux numpy (`Aidants`), et leur évolution (tension, départs, remplacements) se calcule sans boucle sur eux.
+"""Aidants individuels : chaque professionnel ou bénévole d'une structure d'accompagnement est une case de tableaux
+numpy (`Aidants`), et leur évolution (tension, départs, remplacements) se calcule sans boucle sur eux.
 
-Une structure est un genre d'acteur dans un territoire (`modele.agents.ActeurAccompagnement`, quelques dizaines
-de `mesa.Agent`) ; ses heures hebdomadaires (`acteurs.<genre>.heures_pour_10000` × ménages du territoire ×
-densité) sont réparties entre n = max(1, arrondi(heures / `acteurs.<genre>.heures_par_aidant`)) aidants. Chaque
-aidant a : des heures, une formation à la médiation numérique (tirée avec la part formée du genre), une habilitation
-Aidants Connect individuelle (portée à `acteurs.<genre>.part_aidants_connect` quand une politique la relève ; un
-remplaçant ne l'a pas), une disposition envers l'aide numérique tirée de `aidants.parts_dispositions` (prend en charge, réoriente, refuse :
-« des compétences attendues qui reposent sur des dispositions individuelles », [sorin_diaporama] « Une pratique
-des professionnels mais pas une pratique professionnelle »), un mandat pour l'aide numérique (explicite si le
+Une structure est un genre d'acteur dans un territoire (`modele.agents.ActeurAccompagnement`, quelques dizaines de
+`mesa.Agent`) ; ses heures hebdomadaires (`acteurs.<genre>.heures_pour_10000` × ménages du territoire × densité) sont
+réparties entre n = max(1, arrondi(heures / `acteurs.<genre>.heures_par_aidant`)) aidants. Chaque aidant a : des
+heures, une formation à la médiation numérique (tirée avec la part formée du genre), une habilitation Aidants Connect
+individuelle (portée à `acteurs.<genre>.part_aidants_connect` quand une politique la relève ; un remplaçant ne l'a
+pas), une disposition envers l'aide numérique tirée de `aidants.parts_dispositions` (prend en charge, réoriente,
+refuse : « des compétences attendues qui reposent sur des dispositions individuelles », [sorin_diaporama] « Une
+pratique des professionnels mais pas une pratique professionnelle »), un mandat pour l'aide numérique (explicite si le
 genre l'a, auto-mandat s'il n'en a pas et prend en charge, aucun sinon : « entre auto-mandat et inaction », même
-diapositive), un bureau mal équipé ou non (`acteurs.<genre>.part_bureaux_mal_equipes`), une tension, un report d'heures.
+diapositive), un bureau mal équipé ou non (`acteurs.<genre>.part_bureaux_mal_equipes`), une tension, un report
+d'heures.
 
-Chaque semaine (`evoluer`) : la tension décroît de `aidants.recuperation` et monte avec les heures hors mandat et
-le travail inachevé de sa file (rapportés à ses heures) ; un aidant part avec la probabilité
-`aidants.p_depart_semaine` + `aidants.coef_depart_tension` × max(0, tension − `aidants.seuil_depart_tension`).
-Un départ emporte sa file (les demandes repartent sans aidant, leur épisode est à refaire), son suivi (les ménages
-perdent leur référent) et les identifiants qu'il détenait (incident de confidentialité : identifiants orphelins ;
-le ménage déclare seul ensuite). Le poste est vacant un délai géométrique de moyenne `aidants.delai_remplacement`,
-puis un nouvel aidant arrive, non formé, sans tension, de disposition tirée à nouveau.
+Chaque semaine (`evoluer`) : la tension décroît de `aidants.recuperation` et monte avec les heures hors mandat et le
+travail inachevé de sa file (rapportés à ses heures) ; un aidant part avec la probabilité `aidants.p_depart_semaine` +
+`aidants.coef_depart_tension` × max(0, tension − `aidants.seuil_depart_tension`). Un départ emporte sa file (les
+demandes repartent sans aidant, leur épisode est à refaire), son suivi (les ménages perdent leur référent) et les
+identifiants qu'il détenait (incident de confidentialité : identifiants orphelins ; le ménage déclare seul ensuite).
+Le poste est vacant un délai géométrique de moyenne `aidants.delai_remplacement`, puis un nouvel aidant arrive, non
+formé, sans tension, de disposition tirée à nouveau.
 """
 
 from __future__ import annotations

@@ -6,7 +6,11 @@ guichet, acteur d'accompagnement, service payant. Après un échec (ou une file 
 quittée sans service), le ménage choisit un repli par un logit multinomial : entourage, guichet, acteur, payant,
 réessayer seul plus tard, ou renoncer (abandon pour de bon) ; le recours à un acteur est d'autant plus attractif
 que l'offre locale d'accompagnement est dense, et l'acteur sollicité est choisi selon son attrait, ses heures et
-l'attente annoncée. Les démarches courantes (impôts, titres) suivent
+l'attente annoncée. L'entourage a un temps propre (heures par mois, réserve reconstituée chaque semaine) : épuisé,
+il n'est plus une option ; sollicité, il peut faire défaut (probabilité déclarée, plus forte s'il a été sollicité
+récemment : fatigue), et le ménage se replie ailleurs ; il fait à la place et peut garder les identifiants. Le
+service payant fait à la place au tarif déclaré (euros comptés), d'autant moins choisi que le tarif pèse dans les
+ressources du ménage, et peut garder les identifiants. Les démarches courantes (impôts, titres) suivent
 les mêmes règles sans droit en jeu : elles font l'usage du numérique et une part de la demande d'aide.
 
 La mécanique partagée d'une tentative (capacités, étapes, dépôt, repli, envoi à un acteur) est dans
@@ -20,7 +24,18 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from modele.calendrier import SEMAINES_PAR_AN
-from modele.etat import ACTEUR, DEMARCHE, EN_LIGNE, FAMILLE, GUICHET, PAYANT, PLUS_TARD, REESSAYER, RENONCER
+from modele.etat import (
+    ACTEUR,
+    DEMARCHE,
+    DETENTEUR_ENTOURAGE,
+    EN_LIGNE,
+    FAMILLE,
+    GUICHET,
+    PAYANT,
+    PLUS_TARD,
+    REESSAYER,
+    RENONCER,
+)
 from modele.prestations import GENRES_ACTEURS
 from modele.tentatives import (
     COURANTE,
@@ -29,8 +44,12 @@ from modele.tentatives import (
     choisir,
     compter_payant,
     envoyer_acteur,
+    garder_identifiants,
     heures_famille,
+    reconstituer_entourage,
+    repli,
     sigmoide,
+    solliciter_entourage,
     tenter,
     utilites_repli,
 )
@@ -43,6 +62,7 @@ def appliquer(m: ModeleNonRecours) -> None:
     """Tentatives de la semaine : demandes dont la date est venue, puis démarches courantes."""
     rng = m.aleas["demarches"]
     M, t, p = m.menages, m.t, m.p
+    reconstituer_entourage(m)
     i, b = m.echus(m.agenda_prochain, DEMARCHE)  # = couples où t_prochain == t, sans parcours
     canal = M.canal[i, b]
 
@@ -58,24 +78,30 @@ def appliquer(m: ModeleNonRecours) -> None:
     m.journal.noter(ii, bb, "en_ligne", etape)
     apres_tentative(m, ii, bb, etape, rng)
 
-    # Entourage : le proche fait à la place (sa capacité remplace celle du ménage si elle est meilleure).
+    # Entourage : s'il a le temps et ne fait pas défaut, le proche fait à la place (sa capacité remplace celle du
+    # ménage si elle est meilleure) et peut garder les identifiants ; sinon repli ailleurs, sans tentative comptée.
     s = canal == FAMILLE
     ii, bb = i[s], b[s]
+    aide = solliciter_entourage(m, ii, rng)
+    m.journal.noter(ii[~aide], bb[~aide], "famille_indisponible", "l'entourage ne peut pas aider")
+    repli(m, ii[~aide], bb[~aide], rng, exclure=FAMILLE)
+    ii, bb = ii[aide], bb[aide]
     cap = np.maximum(capacites(m, ii), M.capacite_aidant[ii][:, None])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
     M.t_aide[ii] = t
     heures_famille(m, ii)
     m.contacts.append((ii, 0))
     m.journal.noter(ii, bb, "famille", etape)
+    garder_identifiants(m, ii, bb, etape, p["entourage.p_garde_identifiants"], DETENTEUR_ENTOURAGE, rng)
     apres_tentative(m, ii, bb, etape, rng, exclure=FAMILLE)
 
-    # Service payant : capacité non limitée, fait à la place.
+    # Service payant : capacité non limitée, fait à la place, au tarif déclaré ; peut garder les identifiants.
     s = canal == PAYANT
     ii, bb = i[s], b[s]
     g = GENRES_ACTEURS.index("prestataire_prive")
     cap = np.maximum(capacites(m, ii), p["acteurs.prestataire_prive.capacite"])
     etape = tenter(m, ii, bb, cap, M.etape[ii, bb], p["demarches.bonus_en_ligne"], rng)
-    compter_payant(m, ii)
+    compter_payant(m, ii, bb, etape, rng)
     M.t_aide[ii] = t
     m.contacts.append((ii, 1 + g))
     m.journal.noter(ii, bb, "payant", etape)
@@ -121,6 +147,13 @@ def demarches_courantes(m: ModeleNonRecours, rng: np.random.Generator) -> None:
     u[:, GUICHET] = p["demarches.repli_guichet"]  # une autre voie : papier, accueil d'une autre administration
     u[:, REESSAYER] = -np.inf
     choix = choisir(u, rng)
+    # Entourage indisponible ou qui fait défaut : un autre choix, sans l'entourage.
+    f = np.flatnonzero(choix == FAMILLE)
+    aide = solliciter_entourage(m, jj[f], rng)
+    non = f[~aide]
+    u_non = u[non]
+    u_non[:, FAMILLE] = -np.inf
+    choix[non] = choisir(u_non, rng)
     f = choix == FAMILLE
     M.t_aide[jj[f]] = t
     heures_famille(m, jj[f])

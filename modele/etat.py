@@ -54,6 +54,10 @@ SITUATIONS = ("non_eligible", "percoit", "non_connaissance", "non_demande", "non
 
 JAMAIS = np.int32(-(10**6))  # date « jamais » pour les dates d'événements passés
 PLUS_TARD = np.int32(10**6)  # date « pas prévu » pour les événements futurs
+# Détenteur des identifiants (Menages.detenteur) hors aidants individuels (index ≥ 0 dans Aidants) : un proche de
+# l'entourage, le service payant.
+DETENTEUR_ENTOURAGE = -2
+DETENTEUR_PAYANT = -3
 
 
 @dataclass
@@ -87,6 +91,9 @@ class Menages:
     confiance: np.ndarray      # float32 0-1
     aidant: np.ndarray         # bool, un proche peut aider
     capacite_aidant: np.ndarray  # float32 0-1
+    heures_entourage: np.ndarray  # float32, heures par mois que l'entourage peut donner (0 : pas d'entourage)
+    reserve_entourage: np.ndarray  # float32, heures de l'entourage disponibles (reconstituées, plafond : un mois)
+    fatigue_entourage: np.ndarray  # float32, sollicitations récentes de l'entourage (décroissance exponentielle)
     autonomie: np.ndarray      # float32, compétence gagnée (ajoutée à numerique)
     habitude: np.ndarray       # float32 0-1, habitude d'être aidé « à la place » (« on les a mal habitués »)
     referent: np.ndarray       # int32, aidant individuel qui suit le ménage (index dans Aidants, -1 : aucun)
@@ -115,7 +122,8 @@ class Menages:
     issue_demande: np.ndarray  # int8, issue de la dernière demande non aboutie (index dans ISSUES_DEMANDE)
     t_issue_demande: np.ndarray  # int32, date de cette issue (abandon, rejet, fermeture du droit)
     perception: np.ndarray     # float32, réussite perçue d'une demande
-    detenteur: np.ndarray      # int32, aidant individuel qui garde les identifiants (index dans Aidants, -1 : aucun)
+    detenteur: np.ndarray      # int32, aidant individuel qui garde les identifiants (index dans Aidants), -1 : aucun,
+    #                            DETENTEUR_ENTOURAGE : un proche, DETENTEUR_PAYANT : le service payant
     trimestres_nr: np.ndarray  # int8, relevés trimestriels consécutifs en non-recours
     trimestres_el: np.ndarray  # int8, relevés trimestriels consécutifs éligible
     a_demande: np.ndarray      # bool, a déposé ou engagé une demande depuis son entrée dans l'éligibilité

@@ -39,6 +39,8 @@ from modele.etat import (
     CLASSES,
     CLASSES_NON_RECEPTION,
     CLASSES_NON_RECOURS,
+    DETENTEUR_ENTOURAGE,
+    DETENTEUR_PAYANT,
     EVENEMENTS_VIE,
     PERCOIT,
     TERRITOIRES,
@@ -70,7 +72,7 @@ INDICATEURS_FLUX = frozenset({
     "n_servis_guichet", "n_retraits_file_guichet", "n_demarches_aidants_connect", "heures_faire_a_cote",
     "heures_refus", "n_rendez_vous_aide", "n_refus_aidant", "n_departs_aidants", "n_arrivees_aidants",
     "n_identifiants_orphelins",
-    "n_adresses_circonstance",
+    "n_adresses_circonstance", "montant_depense_payant",
 })
 # États : stocks à la date du relevé, parts, moyennes par événement (`attente_moyenne`, `duree_acces_droit`) ou par
 # semaine (`capacite_guichets`), montants mensuels dus ; `semaines_releve` décrit le relevé (pas comptés).
@@ -134,6 +136,7 @@ class Compteurs:
     arrivees: np.ndarray = field(init=False)              # (G,) arrivées de remplaçants
     orphelins: np.ndarray = field(init=False)             # (G,) identifiants détenus par un aidant parti
     adresses_circonstance: np.ndarray = field(init=False)  # (G,) comptes créés avec une adresse de l'aidant
+    euros_payant: np.ndarray = field(init=False)          # (Z,) euros payés au service payant, par territoire
     semaines: int = 0
     dernier_service: np.ndarray | None = None  # (genres, N) int32 : dernière semaine servie (jamais remis à zéro)
 
@@ -168,6 +171,7 @@ class Compteurs:
         self.aidants_connect = np.zeros(g)
         self.rendez_vous, self.refus_aidant, self.departs, self.arrivees, self.orphelins, self.adresses_circonstance = (
             np.zeros(g) for _ in range(6))
+        self.euros_payant = np.zeros(len(TERRITOIRES))
         self.semaines = 0
 
     def noter_service(self, code_genre: int, menages: np.ndarray, n_menages: int, t: int,
@@ -342,6 +346,12 @@ def n_demarches_aidants_connect(episodes_place_habilites):
     """Démarches faites sous Aidants Connect dans le mois : épisodes « faire à la place » servis par un acteur
     habilité (`acteurs.<genre>.aidants_connect`), par genre d'acteur (cible C8)."""
     return episodes_place_habilites
+
+
+def montant_depense_payant(euros):
+    """Euros payés par les ménages au service payant dans le mois (`demarches.tarif_payant` par démarche faite),
+    en tout (`ensemble`) et par territoire du ménage (`territoire=…`)."""
+    return np.asarray(euros, dtype=float)
 
 
 def n_personnes_accompagnees(servis_depuis_janvier):
@@ -567,9 +577,9 @@ class Releve:
                                  "heures_faire_a_cote", "heures_refus")):
             self._bloc(date, nom, ["toutes"], acteurs, c.heures[:, k][None, :])
         # Compte des heures par genre d'aide et par (genre, territoire) : offertes = servies + inutilisées +
-        # reportées (variation du report, dette des déclarations comprise) ; sans capacité déclarée (entourage,
-        # service payant) : offertes, inutilisées et reportées sans objet (NaN).
-        sans_capacite = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
+        # reportées (variation du report, dette des déclarations comprise ; pour l'entourage, de sa réserve) ; sans
+        # capacité déclarée (service payant) : offertes, inutilisées et reportées sans objet (NaN).
+        sans_capacite = np.array([g == "prestataire_prive" for g in GENRES_AIDE])
         noms_gz = acteurs + noms_acteur_territoire()
         for nom, tab, capacite in (("heures_offertes", c.offertes, True), ("heures_servies", c.servies, False),
                                    ("heures_inutilisees", c.inutilisees, True),
@@ -587,8 +597,9 @@ class Releve:
         self._bloc(date, "file_attente", ["toutes"], acteurs, files[None, :])
         self._bloc(date, "file_attente_heures", ["toutes"], acteurs, (files * charge_attendue(m.p))[None, :])
         det = M.detenteur.reshape(-1)[idx]
-        det = det[det >= 0]
-        n_det = np.bincount(1 + m.aidants.genre()[det], minlength=len(GENRES_AIDE)).astype(float)
+        n_det = np.bincount(1 + m.aidants.genre()[det[det >= 0]], minlength=len(GENRES_AIDE)).astype(float)
+        n_det[GENRES_AIDE.index("famille")] += int((det == DETENTEUR_ENTOURAGE).sum())  # gardés par un proche
+        n_det[GENRES_AIDE.index("prestataire_prive")] += int((det == DETENTEUR_PAYANT).sum())  # service payant
         self._bloc(date, "n_identifiants_detenus", ["toutes"], acteurs, n_det[None, :])
         self.relever_aidants(date, n_det)
         sans_file = np.array([g in ("famille", "prestataire_prive") for g in GENRES_AIDE])
@@ -621,6 +632,8 @@ class Releve:
                             attente_file.sum(axis=1), n_file.sum(axis=1)),
             attente_guichet(c.guichet_attente.ravel(), c.guichet_servis_zone.ravel(), attente_file.ravel(),
                             n_file.ravel())]))
+        self._bloc(date, "montant_depense_payant", ["toutes"], ["ensemble"] + [f"territoire={z}" for z in TERRITOIRES],
+                   montant_depense_payant(np.concatenate([[c.euros_payant.sum()], c.euros_payant]))[None, :])
         self._bloc(date, "semaines_releve", ["toutes"], ["ensemble"], [c.semaines])
         c.remettre()
 

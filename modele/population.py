@@ -8,7 +8,8 @@ décalées par diplôme, âge et territoire ; statut de logement et loyer selon 
 Le niveau de vie (ressources / unités de consommation) donne le quintile. L'illectronisme suit un logit
 (âge + diplôme + revenu) dont les décalages sont CENTRÉS par ajustement itératif des marges (raking) : les
 parts publiées par âge, par diplôme et par quintile tiennent ensemble. Compétences, équipement, littératie,
-français, confiance et aidant informel en découlent ; tous les nombres sont des paramètres déclarés.
+français, confiance et aidant informel en découlent (un entourage a un temps propre, heures par mois tirées
+d'une loi gamma) ; tous les nombres sont des paramètres déclarés.
 Au départ, chaque ménage éligible (montant dû > 0, `modele/droits.py`, ou part stationnaire) connaît son droit
 avec `connaissance_initiale` et le perçoit s'il le connaît et qu'il le demanderait.
 """
@@ -365,6 +366,13 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
     aidant = rng.random(n) < p_aidant
     m, k = p["population.capacite_aidant_moyenne"], p["population.concentration_capacite_aidant"]
     capacite_aidant = np.where(aidant, rng.beta(k * m, k * (1 - m), n), 0.0).astype(np.float32)
+    # Temps de l'entourage (heures par mois), loi gamma de moyenne entourage.heures_mois ; réserve pleine au départ.
+    # Tiré d'un flux enfant (`SeedSequence.spawn`) : les tirages suivants de `rng` restent ceux d'avant ce tirage.
+    forme = p["entourage.forme_heures"]
+    graine = getattr(rng.bit_generator, "seed_seq", None)
+    flux = np.random.default_rng(graine.spawn(1)[0]) if graine is not None else rng
+    heures_entourage = np.where(aidant, flux.gamma(forme, p["entourage.heures_mois"] / forme, n),
+                                0.0).astype(np.float32)
 
     n_p = len(Catalogue.depuis(p).noms)
     z = np.zeros((n, n_p), dtype=bool)
@@ -379,7 +387,8 @@ def creer_menages(p: Parametres, n: int, rng: np.random.Generator, annee: int, a
         revenus_conjoint=r_conj[0], pension_conjoint=r_conj[1], autres_conjoint=r_conj[2],
         logement=logement, loyer=loyer, quintile=quintile, diplome=diplome, territoire=territoire,
         equipement=equipement, numerique=numerique, litteratie=litteratie, francais=francais,
-        confiance=confiance, aidant=aidant, capacite_aidant=capacite_aidant,
+        confiance=confiance, aidant=aidant, capacite_aidant=capacite_aidant, heures_entourage=heures_entourage,
+        reserve_entourage=heures_entourage.copy(), fatigue_entourage=np.zeros(n, np.float32),
         autonomie=np.zeros(n, np.float32), habitude=np.zeros(n, np.float32), referent=np.full(n, -1, np.int32),
         t_en_ligne=np.full(n, JAMAIS, np.int32), t_abandon=np.full(n, JAMAIS, np.int32),
         t_abandon_def=np.full(n, JAMAIS, np.int32), t_aide=np.full(n, JAMAIS, np.int32),

@@ -1,16 +1,17 @@
 """Renouvellements : déclarations périodiques ; une déclaration manquée suspend le droit (rupture).
 
-Règle : à l'échéance, la déclaration réussit avec sigmoïde(pente × (capacité de suivi − difficulté) + bonus),
-où la difficulté est celle d'une déclaration pré-remplie si la politique l'a instaurée. Si un aidant garde
-les identifiants, c'est lui qui déclare (sa capacité, son temps pris sur ses heures de la semaine : la
-dépendance créée par « faire à la place ») tant que sa dette d'heures le permet. Sinon le ménage déclare, avec
-son entourage s'il en a un. Une déclaration faite par l'aidant (avec les identifiants gardés) peut être erronée,
-avec P = `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de
-sa structure (surcharge de la file) + `aidants.coef_tension_erreur` × tension de l'aidant, bornée à [0, 1] :
-l'erreur crée un indu (trop-perçu à rembourser) et le droit est suspendu comme après une déclaration manquée.
-Échec ou indu : droit suspendu (rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité
-relative, sinon fermé. Avec Aidants Connect, l'aidant ne garde pas les identifiants : ni déclaration par
-l'aidant, ni erreur de sa part.
+Règle : à l'échéance, la déclaration réussit avec sigmoïde(pente × (capacité de suivi − difficulté) + bonus), où la
+difficulté est celle d'une déclaration pré-remplie si la politique l'a instaurée. Si un aidant garde les identifiants,
+c'est lui qui déclare (sa capacité, son temps pris sur ses heures de la semaine : la dépendance créée par « faire à la
+place ») tant que sa dette d'heures le permet. Sinon le ménage déclare, avec son entourage s'il en a un. Une
+déclaration faite par l'aidant (avec les identifiants gardés) peut être erronée, avec P =
+`accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de sa structure
+(surcharge de la file) + `aidants.coef_tension_erreur` × tension de l'aidant, bornée à [0, 1] : l'erreur crée un indu
+(trop-perçu à rembourser) et le droit est suspendu comme après une déclaration manquée. Échec ou indu : droit suspendu
+(rupture) ; au bout du délai de régularisation, le droit est rétabli avec `p_regularisation` × capacité relative,
+sinon fermé. Avec Aidants Connect, l'aidant ne garde pas les identifiants : ni déclaration par l'aidant, ni erreur de
+sa part. Un proche ou le service payant qui garde les identifiants déclare aussi (`declarations_entourage_payant`),
+avec l'erreur de base `accompagnement.p_erreur_declaration_aidant`.
 """
 
 from __future__ import annotations
@@ -19,8 +20,9 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from modele.etat import FERMETURE, PERCOIT, PLUS_TARD, SUSPENDU
-from modele.tentatives import capacites, decourager, sigmoide
+from modele.etat import DETENTEUR_ENTOURAGE, DETENTEUR_PAYANT, FERMETURE, PERCOIT, PLUS_TARD, SUSPENDU
+from modele.prestations import GENRES_AIDE
+from modele.tentatives import capacites, decourager, mandat_payant, sigmoide
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -62,6 +64,32 @@ def declarations_par_aidant(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.n
     return fait
 
 
+def declarations_entourage_payant(m: ModeleNonRecours, i: np.ndarray, detenteurs: np.ndarray) -> np.ndarray:
+    """Déclarations échues des ménages `i` dont un proche (DETENTEUR_ENTOURAGE) ou le service payant
+    (DETENTEUR_PAYANT) garde les identifiants : le proche déclare s'il lui reste `accompagnement.heures_declaration`
+    heures dans la réserve de l'entourage (retirées et comptées ; sinon le ménage déclare seul, avec son entourage) ;
+    le service payant déclare toujours (capacité non limitée), au tarif `demarches.tarif_payant` par déclaration
+    (`montant_depense_payant`). Rend le masque des déclarations faites par l'un ou l'autre."""
+    M, p, c = m.menages, m.p, m.compteurs
+    h = float(p["accompagnement.heures_declaration"])
+    fam = (detenteurs == DETENTEUR_ENTOURAGE) & (M.reserve_entourage[i] >= h)
+    pay = detenteurs == DETENTEUR_PAYANT
+    n_z = c.euros_payant.size
+    if fam.any():
+        g = GENRES_AIDE.index("famille")
+        z = M.territoire[i[fam]]
+        np.subtract.at(M.reserve_entourage, i[fam], np.float32(h))
+        M.reserve_entourage[i[fam]] = np.maximum(M.reserve_entourage[i[fam]], np.float32(0.0))
+        c.ajouter_heures(g, h, "place", hors_mandat=False, finance=False, territoires_menages=z)
+        c.reportees[g] -= np.bincount(z, minlength=n_z) * h
+    if pay.any():
+        g = GENRES_AIDE.index("prestataire_prive")
+        z = M.territoire[i[pay]]
+        c.ajouter_heures(g, h, "place", **mandat_payant(p), territoires_menages=z)
+        c.euros_payant += np.bincount(z, minlength=n_z) * float(p["demarches.tarif_payant"])
+    return fam | pay
+
+
 def probabilite_erreur(m: ModeleNonRecours, detenteurs: np.ndarray) -> np.ndarray:
     """Probabilité qu'une déclaration faite par l'aidant `detenteurs` (index dans `m.aidants`, tous ≥ 0) soit
     erronée : `accompagnement.p_erreur_declaration_aidant` + `accompagnement.coef_pression_erreur` × pression de sa
@@ -81,15 +109,22 @@ def appliquer(m: ModeleNonRecours) -> None:
     diff = np.where(cat.preremplie[b], p["renouvellements.difficulte_preremplie"],
                     p["renouvellements.difficulte_declaration"])
     cap = np.maximum(capacites(m, i)[:, 4], M.capacite_aidant[i])
-    par_aidant = declarations_par_aidant(m, M.detenteur[i, b])
+    det = M.detenteur[i, b]
+    par_aidant = declarations_par_aidant(m, det)
     if par_aidant.any():
-        cap[par_aidant] = m.genres_aidants["capacite"][m.aidants.genre()[M.detenteur[i, b][par_aidant]]]
+        cap[par_aidant] = m.genres_aidants["capacite"][m.aidants.genre()[det[par_aidant]]]
+    par_tiers = par_aidant | declarations_entourage_payant(m, i, det)
+    cap[det == DETENTEUR_PAYANT] = p["acteurs.prestataire_prive.capacite"]
     ok = rng.random(i.size) < sigmoide(p["demarches.pente"] * (cap - diff) + p["demarches.bonus_en_ligne"])
-    # Déclarations de l'aidant : une déclaration faite peut être erronée (indu à rembourser, droit suspendu).
+    # Déclarations d'un tiers qui garde les identifiants (aidant, proche, service payant) : une déclaration faite
+    # peut être erronée (indu à rembourser, droit suspendu).
     errone = np.zeros(i.size, dtype=bool)
-    k = np.flatnonzero(par_aidant)
+    k = np.flatnonzero(par_tiers)
     if k.size:
-        errone[k] = ok[k] & (rng.random(k.size) < probabilite_erreur(m, M.detenteur[i[k], b[k]]))
+        p_err = np.full(k.size, float(p["accompagnement.p_erreur_declaration_aidant"]))
+        a = par_aidant[k]
+        p_err[a] = probabilite_erreur(m, det[k[a]])
+        errone[k] = ok[k] & (rng.random(k.size) < p_err)
         np.add.at(m.compteurs.declarations_aidant, b[k], 1)
         np.add.at(m.compteurs.indus, b[errone], 1)
     ok &= ~errone

@@ -4,7 +4,8 @@
 Capacités d'un ménage par étape et difficultés des étapes ; tentative des étapes restantes (chaque étape réussit
 avec p = sigmoïde(pente × (capacité − difficulté) + bonus), arrêt à la première manquée) ; dépôt d'un dossier
 complet ; utilités et choix du repli après un échec (logit multinomial) ; renoncement et découragement ; envoi
-d'une demande dans la file d'un acteur d'accompagnement ; comptes du travail de l'entourage et du service payant.
+d'une demande dans la file d'un acteur d'accompagnement ; temps limité et échecs de l'entourage, tarif du service
+payant ; comptes du travail de l'entourage et du service payant (heures, euros, identifiants gardés).
 """
 
 from __future__ import annotations
@@ -13,22 +14,27 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
 from modele.etat import (
     ABANDON,
     ACTEUR,
     ATTENTE,
     AUCUN,
     DEMARCHE,
+    DETENTEUR_ENTOURAGE,
+    DETENTEUR_PAYANT,
     EN_LIGNE,
     FAMILLE,
     GUICHET,
     INSTRUCTION,
     PAYANT,
+    PERCOIT,
     PLUS_TARD,
     REESSAYER,
     RENONCER,
     TERRITOIRES,
 )
+from modele.population import unites_consommation
 from modele.prestations import GENRES_ACTEURS, GENRES_AIDE
 
 if TYPE_CHECKING:
@@ -97,7 +103,8 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     n = i.size
     u = np.full((n, 7), -np.inf)
     z = M.territoire[i]
-    u[:, FAMILLE] = np.where(M.aidant[i], p["demarches.repli_famille"], -np.inf)
+    # Entourage : seulement s'il existe et qu'il lui reste le temps d'une démarche ce mois-ci.
+    u[:, FAMILLE] = np.where(entourage_disponible(m, i), p["demarches.repli_famille"], -np.inf)
     acces = m.acces_guichet(i, b)
     u[:, GUICHET] = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
                              - np.asarray(p["decision.cout_distance"])[z], -np.inf)
@@ -107,7 +114,8 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
                             * np.log(densite) - p["demarches.part_cout_distance_acteur"]
                             * np.asarray(p["decision.cout_distance"])[z], -np.inf)
-    u[:, PAYANT] = p["demarches.repli_payant"]
+    # Service payant : le tarif pèse d'autant plus que les ressources du ménage sont faibles.
+    u[:, PAYANT] = p["demarches.repli_payant"] - p["demarches.sensibilite_tarif_payant"] * part_tarif_payant(m, i)
     u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
     u[:, RENONCER] = p["demarches.repli_renoncer"] + p["demarches.renoncement_par_echec"] * tentatives
     return u
@@ -214,24 +222,104 @@ def charge_attendue(p) -> float:
     return q * p["accompagnement.heures_faire_a_la_place"] + (1.0 - q) * p["accompagnement.heures_faire_avec"]
 
 
-def heures_famille(m: ModeleNonRecours, i: np.ndarray) -> None:
-    """Compte le travail transféré à l'entourage des ménages `i` (une demande et un épisode chacun, « à la place »,
-    non financé), par territoire ; l'entourage n'a pas de capacité déclarée (pas d'heures offertes)."""
+def entourage_disponible(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
+    """Masque : les ménages `i` ont un entourage à qui il reste le temps d'une démarche (`demarches.heures_famille`)
+    sur sa réserve du mois (`Menages.reserve_entourage`)."""
+    M = m.menages
+    return M.aidant[i] & (M.reserve_entourage[i] >= np.float32(m.p["demarches.heures_famille"]))
+
+
+def reconstituer_entourage(m: ModeleNonRecours) -> None:
+    """Début de semaine : la réserve de chaque entourage gagne une semaine de son temps (heures par mois / 52 × 12),
+    plafonnée à un mois ; les sollicitations récentes s'oublient (× exp(−1 / `entourage.memoire_fatigue`)). Compte
+    des heures de l'entourage par territoire : offertes (la semaine de temps) = servies + inutilisées (au-delà du
+    plafond) + reportées (variation de la réserve ; les heures servies la retirent, `heures_famille`)."""
+    M, c = m.menages, m.compteurs
     g = GENRES_AIDE.index("famille")
-    m.compteurs.ajouter_heures(g, m.p["demarches.heures_famille"], "place", hors_mandat=False, finance=False,
-                               territoires_menages=m.menages.territoire[i])
-    m.compteurs.episodes[g] += i.size
+    hebdo = M.heures_entourage / np.float32(SEMAINES_PAR_MOIS_RELEVE)
+    nouvelle = np.minimum(M.reserve_entourage + hebdo, M.heures_entourage)
+    gain = nouvelle - M.reserve_entourage
+    M.reserve_entourage[:] = nouvelle
+    z = M.territoire
+    offertes = np.bincount(z, weights=hebdo, minlength=c.offertes.shape[1])
+    reportees = np.bincount(z, weights=gain, minlength=c.offertes.shape[1])
+    c.offertes[g] += offertes
+    c.reportees[g] += reportees
+    c.inutilisees[g] += offertes - reportees
+    M.fatigue_entourage *= np.float32(np.exp(-1.0 / m.p["entourage.memoire_fatigue"]))
+
+
+def solliciter_entourage(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:
+    """Les ménages `i` demandent à leur entourage (une demande comptée chacun, une sollicitation de plus) ; rend le
+    masque de ceux qui sont aidés : entourage disponible (`entourage_disponible`) et pas d'échec, de probabilité
+    `entourage.p_echec` + `entourage.coef_fatigue` × sollicitations récentes (avant celle-ci), bornée à [0, 1]. Une
+    demande non aidée est comptée en heures attendues non servies (`demarches.heures_famille`)."""
+    M, p = m.menages, m.p
+    g = GENRES_AIDE.index("famille")
+    p_echec = np.clip(p["entourage.p_echec"] + p["entourage.coef_fatigue"] * M.fatigue_entourage[i], 0.0, 1.0)
+    aide = entourage_disponible(m, i) & (rng.random(i.size) >= p_echec)
+    M.fatigue_entourage[i] += np.float32(1.0)
     m.compteurs.demandes_aide[g] += i.size
+    non = np.bincount(M.territoire[i[~aide]], minlength=m.compteurs.non_servie.shape[1])
+    m.compteurs.non_servie[g] += non * p["demarches.heures_famille"]
+    return aide
 
 
-def compter_payant(m: ModeleNonRecours, i: np.ndarray) -> None:
+def heures_famille(m: ModeleNonRecours, i: np.ndarray) -> None:
+    """Compte le travail fait par l'entourage des ménages `i` (un épisode chacun, « à la place », non financé), par
+    territoire, et le retire de la réserve de chaque entourage (la demande est comptée par `solliciter_entourage`)."""
+    g = GENRES_AIDE.index("famille")
+    h = m.p["demarches.heures_famille"]
+    M = m.menages
+    m.compteurs.ajouter_heures(g, h, "place", hors_mandat=False, finance=False, territoires_menages=M.territoire[i])
+    M.reserve_entourage[i] = np.maximum(M.reserve_entourage[i] - np.float32(h), np.float32(0.0))
+    m.compteurs.reportees[g] -= np.bincount(M.territoire[i], minlength=m.compteurs.reportees.shape[1]) * h
+    m.compteurs.episodes[g] += i.size
+
+
+def garder_identifiants(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, etape: np.ndarray, p_garde: float,
+                        detenteur: np.ndarray | int, rng: np.random.Generator) -> None:
+    """Après une demande de prestation faite à la place du ménage par l'entourage ou le service payant : si le
+    dossier est déposé, l'aidant garde les identifiants avec `p_garde` (`detenteur` : DETENTEUR_ENTOURAGE ou
+    DETENTEUR_PAYANT)."""
+    pres = b >= 0
+    i, b, etape = i[pres], b[pres], etape[pres]
+    detenteur = np.broadcast_to(np.asarray(detenteur), pres.shape)[pres]
+    garde = (etape >= 5) & (rng.random(i.size) < p_garde)
+    m.menages.detenteur[i[garde], b[garde]] = detenteur[garde]
+    m.journal.noter(i[garde], b[garde], "identifiants", np.where(detenteur[garde] == DETENTEUR_ENTOURAGE,
+                                                                  "famille", "prestataire_prive"))
+
+
+def part_tarif_payant(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
+    """Part du tarif du service payant (`demarches.tarif_payant`, euros par démarche) dans les ressources des
+    ménages `i` : tarif / (ressources mensuelles par unité de consommation + tarif), dans [0, 1] (1 sans
+    ressources). Ressources : revenus d'activité, pensions, autres ressources et prestations perçues."""
+    M, p = m.menages, m.p
+    tarif = float(p["demarches.tarif_payant"])
+    prest = (M.montant_du[i] * (M.statut[i] == PERCOIT)).sum(axis=1)
+    uc = unites_consommation(p, M.couple[i], M.enfants[i])
+    ressources = (M.revenus_activite[i] + M.pensions[i] + M.autres_ressources[i] + prest) / uc
+    return tarif / np.maximum(ressources + tarif, 1e-9)
+
+
+def compter_payant(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray | None = None, etape: np.ndarray | None = None,
+                   rng: np.random.Generator | None = None) -> None:
     """Compte le service payant fait pour les ménages `i` (une demande et un épisode « à la place » chacun), par
-    territoire ; capacité non limitée (pas d'heures offertes)."""
+    territoire, et son prix (`demarches.tarif_payant` par démarche, `montant_depense_payant`) ; capacité non
+    limitée. Pour une demande de prestation (`b`, `etape` atteinte), le service garde les identifiants avec
+    `demarches.p_garde_identifiants_payant` (sauf habilitation Aidants Connect)."""
     g = 1 + GENRES_ACTEURS.index("prestataire_prive")
-    m.compteurs.ajouter_heures(g, m.p["accompagnement.heures_faire_a_la_place"], "place", **mandat_payant(m.p),
-                               territoires_menages=m.menages.territoire[i])
+    M, p = m.menages, m.p
+    z = M.territoire[i]
+    m.compteurs.ajouter_heures(g, p["accompagnement.heures_faire_a_la_place"], "place", **mandat_payant(p),
+                               territoires_menages=z)
     m.compteurs.episodes[g] += i.size
     m.compteurs.demandes_aide[g] += i.size
+    n_z = m.compteurs.euros_payant.size
+    m.compteurs.euros_payant += np.bincount(z, minlength=n_z) * float(p["demarches.tarif_payant"])
+    if b is not None and not p["acteurs.prestataire_prive.aidants_connect"]:
+        garder_identifiants(m, i, b, etape, p["demarches.p_garde_identifiants_payant"], DETENTEUR_PAYANT, rng)
 
 
 def choisir_acteur(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Generator) -> np.ndarray:

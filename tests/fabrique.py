@@ -26,6 +26,9 @@ REUSSITE_CERTAINE = {"demarches.pente": 40.0, "demarches.bonus_en_ligne": 10.0}
 ECHEC_CERTAIN = {"demarches.pente": 40.0, "demarches.bonus_en_ligne": -5.0}
 
 
+TEMPS_ENTOURAGE = 1000.0  # heures par mois de l'entourage d'un ménage rendu `capable(..., aidant=True)`
+
+
 def chemin_scenario_neutre(dossier) -> str:
     """Écrit le scénario neutre dans `dossier` et rend son chemin."""
     f = dossier / "neutre.toml"
@@ -83,6 +86,9 @@ def capable(m: ModeleNonRecours, i, niveau: float = 1.0, aidant: bool = False) -
     M.autonomie[i] = 0
     M.aidant[i] = aidant
     M.capacite_aidant[i] = niveau if aidant else 0.0
+    # Entourage : assez de temps pour ne jamais manquer dans un test (un mois entier de temps en réserve).
+    M.heures_entourage[i] = M.reserve_entourage[i] = TEMPS_ENTOURAGE if aidant else 0.0
+    M.fatigue_entourage[i] = 0.0
 
 
 def prestation(m: ModeleNonRecours, nom: str) -> int:

@@ -31,8 +31,9 @@ CONTEXTES = {
     "decision.cout_numerique": {"guichets.caf.part_ouverte": [0.5] * 4},
     # Conseillers numériques : aucune heure avant 2021 dans les défauts.
     "acteurs.conseiller_numerique.": {"acteurs.conseiller_numerique.heures_pour_10000": 14.0},
-    # Service payant : rarement choisi avec les défauts.
+    # Service payant : rarement choisi avec les défauts (les identifiants qu'il garde aussi).
     "acteurs.prestataire_prive.": {"demarches.repli_payant": 2.0},
+    "demarches.p_garde_identifiants_payant": {"demarches.repli_payant": 2.0},
     "renouvellements.difficulte_preremplie": {"prestations.rsa.declaration_preremplie": True,
                                               "prestations.prime_activite.declaration_preremplie": True},
     # L'ASPA n'a pas de déclaration périodique ; les bénéficiaires du RSA ont moins de 65 ans.

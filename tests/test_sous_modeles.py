@@ -443,7 +443,9 @@ def test_demarches_echec_repli_vers_entourage(tmp_path):
 
 
 def test_demarches_entourage_capable_fait_aboutir_et_compte_ses_heures(tmp_path):
-    m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "demarches.heures_famille": 2.0})
+    # Un entourage qui ne fait jamais défaut (tests/test_entourage_payant.py : ses échecs et son temps limité).
+    m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "demarches.heures_famille": 2.0, "entourage.p_echec": 0.0,
+                                "entourage.coef_fatigue": 0.0})
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 1.0
