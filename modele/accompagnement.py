@@ -3,7 +3,8 @@
 Chaque semaine, pour toutes les structures à la fois (`modele.agents.FileAide`, `modele.aidants.Aidants`) :
 1. les demandes devenues sans objet sortent ; celles dont la patience est épuisée quittent la file (repli) ;
 2. chaque demande sans aidant en reçoit un : son référent s'il en a un en poste dans la structure (le ménage
-   revient vers qui l'a déjà aidé), sinon un aidant en poste tiré au prorata de ses heures (aucun : elle attend) ;
+   revient vers qui l'a déjà aidé), sinon un aidant en poste tiré au prorata de ses heures libres (heures moins le
+   travail déjà en file, au moins une petite part de ses heures ; aucun en poste : elle attend) ;
 3. une demande qui n'a pas encore de posture en reçoit une, selon l'aidant et le ménage : refuser (logit de base
    + disposition « refuse » + sans mandat + tension), sinon orienter (`p_orienter` du genre, plus si l'aidant est
    de disposition « réoriente »), sinon un choix logit entre « faire avec » (référence), « faire à la place »
@@ -125,7 +126,7 @@ def servir(m: ModeleNonRecours, budget: np.ndarray, rng: np.random.Generator) ->
         ok[ok] = A.actif[ref[ok]] & (A.structure[ref[ok]] == f.structure[k[ok]])
         f.aidant[k[ok]] = ref[ok]
         k = k[~ok]
-        f.aidant[k] = aidants.tirer_aidant(m, f.structure[k], rng)
+        f.aidant[k] = aidants.tirer_aidant(m, f.structure[k], rng, inacheve(m))
     # Pression du temps : charge attendue de la file / heures, par structure (information) et par aidant.
     charge = charge_attendue(p)
     h_s = np.bincount(A.structure, weights=np.maximum(budget, 0.0), minlength=len(m.acteurs))

@@ -260,12 +260,17 @@ def evoluer(m: ModeleNonRecours, hors_mandat: np.ndarray, inacheve: np.ndarray) 
         np.add.at(m.compteurs.arrivees, 1 + A.genre()[arrive], 1)
 
 
-def tirer_aidant(m: ModeleNonRecours, structures: np.ndarray, rng: np.random.Generator) -> np.ndarray:
-    """Un aidant en poste de chaque structure demandée, tiré au prorata de ses heures (-1 : aucun en poste)."""
+def tirer_aidant(m: ModeleNonRecours, structures: np.ndarray, rng: np.random.Generator,
+                 charge: np.ndarray | None = None) -> np.ndarray:
+    """Un aidant en poste de chaque structure demandée (-1 : aucun en poste), tiré au prorata de ses heures libres :
+    max(heures − `charge` (heures déjà attribuées dans sa file), `aidants.part_heures_tirage_minimale` × heures) ; la
+    structure répartit les nouvelles demandes vers les aidants les moins chargés."""
     A = m.aidants
     if structures.size == 0:
         return np.zeros(0, np.int64)
-    poids = np.where(A.actif, A.heures, 0.0)
+    libres = A.heures if charge is None else np.maximum(A.heures - charge,
+                                                          m.p["aidants.part_heures_tirage_minimale"] * A.heures)
+    poids = np.where(A.actif, libres, 0.0)
     ordre = np.argsort(A.structure, kind="stable")
     cum = np.cumsum(poids[ordre])
     n_s = len(m.acteurs)

@@ -139,6 +139,10 @@ CONTEXTES["apprentissage.perte_autonomie_place"] = REPETITION
 for _g, _h in (("travailleur_social", 300.0), ("association", 300.0), ("france_services", 2000.0),
                ("conseiller_numerique", 2000.0)):
     CONTEXTES[f"acteurs.{_g}.heures_par_aidant"] = {**FILES_PLEINES, f"acteurs.{_g}.heures_pour_10000": _h}
+# Répartition des demandes entre les aidants d'une structure : plusieurs travailleurs sociaux, des files pleines.
+CONTEXTES["aidants.part_heures_tirage_minimale"] = {**FILES_PLEINES,
+                                                    "acteurs.travailleur_social.heures_pour_10000": 300.0}
+
 # Français faible : une part de ménages concernés assez grande pour que leurs démarches tombent dans la fenêtre.
 CONTEXTES["population.francais_faible_max"] = {"population.part_francais_faible": 0.5}
 

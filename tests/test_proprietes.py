@@ -132,9 +132,10 @@ def test_identite_des_heures_sur_chaque_ligne(series_ref):
     ref = genre.reset_index().set_index(["date", "groupe"])[["heures_servies", "heures_demande_non_servie"]]
     ref.index.names = ["date", "acteur"]
     pd.testing.assert_frame_equal(tot.sort_index(), ref.sort_index(), check_exact=False, atol=1e-6)
-    # Entourage et service payant : heures et demandes comptées, pas de capacité déclarée.
-    sans = w.xs("acteur=famille", level="groupe")
-    assert sans["heures_offertes"].isna().all() and (sans["heures_servies"] > 0).any()
+    # Entourage : un temps propre à chaque ménage, compté comme une capacité ; service payant : pas de capacité.
+    fam = w.xs("acteur=famille", level="groupe")
+    assert fam["heures_offertes"].notna().all() and (fam["heures_servies"] > 0).any()
+    assert w.xs("acteur=prestataire_prive", level="groupe")["heures_offertes"].isna().all()
     dem = series_ref[(series_ref["indicateur"] == "n_demandes_aide") & (series_ref["groupe"] == "acteur=famille")]
     assert (dem["valeur"] > 0).any()
 

@@ -33,7 +33,7 @@ NOMS_PRESTATIONS = {
 NOMS_ACTEURS = {
     "travailleur_social": "une travailleuse sociale", "france_services": "France Services",
     "conseiller_numerique": "un conseiller numérique", "association": "une association",
-    "prestataire_prive": "un service payant",
+    "prestataire_prive": "un service payant", "famille": "un proche",
 }
 NOMS_CANAUX = {"en_ligne": "seul en ligne", "famille": "avec un proche", "guichet": "au guichet",
                "acteur": "auprès d'un acteur d'accompagnement", "payant": "par un service payant",
