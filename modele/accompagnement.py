@@ -1,7 +1,8 @@
 """Accompagnement : les aidants individuels servent la file commune, en une passe vectorisée (ODD §7, ODD+D).
 
 Chaque semaine, pour toutes les structures à la fois (`modele.agents.FileAide`, `modele.aidants.Aidants`) :
-1. les demandes devenues sans objet sortent ; celles dont la patience est épuisée quittent la file (repli) ;
+1. les demandes devenues sans objet sortent ; celles dont la patience est épuisée quittent la file (repli), sauf un
+   épisode commencé, qui va à son terme ;
 2. chaque demande sans aidant en reçoit un : son référent s'il en a un en poste dans la structure (le ménage
    revient vers qui l'a déjà aidé), sinon un aidant en poste tiré au prorata de ses heures libres (heures moins le
    travail déjà en file, au moins une petite part de ses heures ; aucun en poste : elle attend) ;
@@ -103,8 +104,9 @@ def servir(m: ModeleNonRecours, budget: np.ndarray, rng: np.random.Generator) ->
     # 1. Demandes devenues sans objet (droit perdu, demande close ailleurs) : retirées sans bruit.
     valide = (f.prestation == COURANTE) | (M.statut[f.menage, np.maximum(f.prestation, 0)] == ATTENTE)
     f.garder(valide)
-    # Abandons de file : patience épuisée (demande non servie, comptée aussi en heures attendues).
-    parti = f.limite < t
+    # Abandons de file : patience épuisée (demande non servie, comptée aussi en heures attendues) ; un épisode
+    # commencé (au moins un rendez-vous) va à son terme.
+    parti = (f.limite < t) & ((f.posture < 0) | (f.reste >= f.duree - 1e-9))
     if parti.any():
         gs, zs = 1 + f.structure[parti] // n_z, f.structure[parti] % n_z
         np.add.at(c.abandons_file, gs, 1)

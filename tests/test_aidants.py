@@ -299,3 +299,21 @@ def test_orienter_renvoie_vers_un_autre_acteur(tmp_path):
     assert (m.menages.statut[CINQ, b] == DEMARCHE).all()
     assert (m.menages.t_prochain[CINQ, b] == m.t + 1).all()
     assert m.compteurs.heures[1 + TS, 3] == pytest.approx(5 * m.p["accompagnement.heures_orienter"])
+
+
+def test_episode_commence_va_a_son_terme_malgre_la_patience(tmp_path):
+    """Patience épuisée : une demande pas encore servie quitte la file, un épisode commencé reste."""
+    m = _modele(tmp_path, heures=0.0, **{"demarches__repli_renoncer": 10.0, "demarches__repli_famille": -10.0,
+                                         "demarches__repli_guichet": -10.0, "demarches__repli_payant": -10.0,
+                                         "demarches__repli_reessayer": -10.0})
+    b = prestation(m, "prime_activite")
+    m.t = 10
+    _en_file(m, CINQ[:2], b, limite=9)
+    f = m.file_aide
+    f.posture[:] = accompagnement.PLACE
+    f.duree[:] = 3.0
+    f.reste[:] = [3.0, 1.5]  # le second a eu un premier rendez-vous
+    accompagnement.appliquer(m)
+    assert list(f.menage) == [1]
+    assert m.menages.statut[0, b] == AUCUN and m.menages.statut[1, b] == ATTENTE
+    assert m.compteurs.abandons_file[1 + TS] == 1

@@ -13,7 +13,7 @@ issue 14 ; puis indicateurs des cibles C8 et C9, issue 15 ; puis aidants individ
 tension et départs, habilitation Aidants Connect partielle dans la référence, issue 14 ; puis files des guichets
 servies en une passe vectorisée, issue 19 : autre ordre des tirages du flux `guichets`, équivalence statistique
 dans docs/performance.md ; puis entourage au temps limité et service payant au tarif, qui gardent des identifiants et
-déclarent, issue 14) :
+déclarent ; un épisode commencé va à son terme malgré la patience, issue 14) :
 elle est la même avec et sans les optimisations. Si un changement voulu du modèle
 change les tirages ou les règles, recalculer l'empreinte (sur le code sans l'optimisation en cours) et le dire
 dans le message de commit ; une optimisation pure doit la laisser inchangée.
@@ -25,7 +25,7 @@ import hashlib
 
 import numpy as np
 
-EMPREINTE = "740f8178b3c9dcff4944e3aa8e68e53967f604324fa943fcb737b5ced3c4dc09"
+EMPREINTE = "76770e7fd94fd726c1a715960bdaec6e0eb721daf22bce897c88f4f21bb9ba92"
 
 
 def empreinte(series) -> str:
