@@ -1,4 +1,5 @@
-"""Page pédagogique (Solara) : le vrai modèle, des leviers en français, la carte des ménages, « Suivre un ménage ».
+"""Page pédagogique (Solara) : le vrai modèle, des leviers en français, la carte des ménages, « Les aidants »,
+« Suivre un ménage ».
 
 Lancer : `nonrecours visualiser [--scenario S]` (voir `serveur.py` : `solara run` sur ce fichier, tout en local).
 
