@@ -194,6 +194,7 @@ def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
             compteurs = page.locator(".nr-aidants-compteurs").inner_text()
             assert "Travailleurs sociaux" in compteurs and "départs" in compteurs
             assert page.locator(".v-alert.error").count() == 0
+            page.wait_for_timeout(1000)  # fin du glissement de l'onglet avant la capture
             capturer(page, "page-les-aidants.png")
 
             # « Suivre un ménage » : un ménage qui renonce, son histoire en français, citée.

@@ -46,7 +46,7 @@ TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
 .v-application { font-size: 18px; } .nr-texte { font-size: 1.05rem; line-height: 1.45; }
 .nr-levier .v-label, .nr-levier .v-input { font-size: 1rem; }
-.nr-vue-menages img, .nr-graphique img { max-width: 100%; }
+.nr-vue-menages img, .nr-graphique img, .nr-aidants img { max-width: 100%; height: auto; }
 .nr-texte blockquote { border-left: 3px solid #bbb; margin: 2px 0 10px 14px; padding-left: 8px; color: #333; }
 .nr-texte p { margin-bottom: 6px; } .nr-texte strong { font-weight: 700; } .nr-texte h3 { margin: 6px 0; }
 .nr-texte table { border-collapse: collapse; } .nr-texte td, .nr-texte th { border: 1px solid #ccc; padding: 2px 6px; }
@@ -235,7 +235,7 @@ def texte_compteurs_aidants(m) -> str:
                                       "n_refus_aidant")}
     if cumuls["n_departs_aidants"].empty:
         return "*Les compteurs des aidants paraissent à la fin du premier mois simulé.*"
-    lignes = ["| depuis janvier 2014 | départs | remplaçants arrivés | identifiants perdus | refus |",
+    lignes = ["| depuis 2014 | départs | remplaçants | identifiants perdus | refus |",
               "| --- | --- | --- | --- | --- |"]
     for g in GENRES_AIDANTS:
         v = [int(round(float(c.get(g, 0.0)))) for c in cumuls.values()]
@@ -247,8 +247,9 @@ def texte_compteurs_aidants(m) -> str:
 def LesAidants(m):
     """Onglet « Les aidants » : la grille des aidants (redessinée à chaque mois relevé), le texte, les compteurs."""
     update_counter.get()
-    Graphique(m, "aidants")
-    with solara.Columns([3, 2]):
+    with solara.Column(classes=["nr-aidants"]):
+        Graphique(m, "aidants")
+    with solara.Columns([1, 1]):
         with solara.Column(classes=["nr-aidants-texte"]):
             TexteMarkdown(EXPLICATION_AIDANTS)
         with solara.Column(classes=["nr-aidants-compteurs"]):
