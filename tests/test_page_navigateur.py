@@ -6,8 +6,8 @@ Playwright ; chaque requête du navigateur est interceptée et toute adresse non
 serveur, `SOLARA_ASSETS_CDN` pointe vers un port local fermé : une ressource absente du cache
 local donnerait une réponse en erreur, qui fait aussi échouer le test.
 
-Captures : `resultats/visualisation/*.png` (départ, deux ans de fermetures, « Suivre un ménage ») ; avec
-`NONRECOURS_MAJ_CAPTURES=1`, copie dans `docs/enseignement/` (versionnée, donc pas à chaque exécution).
+Captures : `resultats/visualisation/*.png` (départ, deux ans de fermetures, « Les aidants », « Suivre un
+ménage ») ; avec `NONRECOURS_MAJ_CAPTURES=1`, copie dans `docs/enseignement/` (versionnée, donc pas à chaque exécution).
 """
 
 from __future__ import annotations
@@ -184,6 +184,18 @@ def test_page_hors_ligne_vrai_modele_levier_deux_ans_et_recit(adresse):
                 " return m && Number(m[1]) >= 113; }", timeout=DELAI_MS)
             page.locator(".nr-lancer").click()
             page.get_by_role("button", name="▶ Lancer").wait_for(timeout=DELAI_MS)
+
+            # « Les aidants » : la grille des aidants (image PNG), le texte et les compteurs, sans erreur.
+            page.get_by_role("tab", name="Les aidants").click()
+            page.wait_for_selector(".nr-graphique-aidants img", timeout=DELAI_MS)
+            image = page.locator(".nr-graphique-aidants img").first.evaluate(EMPREINTE_IMAGE)
+            assert image["entete"] == PNG and image["largeur"] > 100, image
+            assert "identifiants qu'il gardait sont perdus" in page.locator(".nr-aidants-texte").inner_text()
+            compteurs = page.locator(".nr-aidants-compteurs").inner_text()
+            assert "Travailleurs sociaux" in compteurs and "départs" in compteurs
+            assert page.locator(".v-alert.error").count() == 0
+            page.wait_for_timeout(1000)  # fin du glissement de l'onglet avant la capture
+            capturer(page, "page-les-aidants.png")
 
             # « Suivre un ménage » : un ménage qui renonce, son histoire en français, citée.
             page.get_by_role("tab", name="Suivre un ménage").click()

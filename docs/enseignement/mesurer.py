@@ -4,7 +4,9 @@
 
 À relancer après chaque recalibration ou changement de règle, puis reporter les chiffres dans les fiches
 (fermeture.md, mediation.md, aidants_connect.md, classe_automatique.md). Mêmes réglages que la page :
-3 000 ménages, graines 1 et 2, relevés de l'année (moyenne des 12 mois).
+3 000 ménages, graines 1 et 2, relevés de l'année (moyenne des 12 mois ; somme des 12 mois pour les comptes
+d'événements : départs, refus, identifiants orphelins). Les scénarios des aidants (`vague_departs`,
+`mandat_formation_travailleurs_sociaux`) se comparent à `reference`, leur base.
 """
 
 from __future__ import annotations
@@ -20,7 +22,15 @@ from modele.modele import ModeleNonRecours  # noqa: E402
 
 MENAGES = 3000
 GRAINES = (1, 2)
-SCENARIOS = ("guichets_ouverts", "fermeture", "mediation", "aidants_connect", "classe_automatique")
+SCENARIOS = ("guichets_ouverts", "fermeture", "mediation", "aidants_connect", "classe_automatique", "reference",
+             "vague_departs", "mandat_formation_travailleurs_sociaux")
+POSTURES = {"avec": "heures_faire_avec", "place": "heures_faire_a_la_place", "a_cote": "heures_faire_a_cote",
+            "orienter": "heures_orienter", "refus": "heures_refus"}
+#: Indicateurs des aidants individuels par genre : moyenne (m) ou somme (s) des mois de l'année.
+AIDANTS = {"n_aidants": "m", "n_postes_vacants": "m", "tension_moyenne_aidants": "m", "n_refus_aidant": "s",
+           "n_departs_aidants": "s", "n_identifiants_orphelins": "s", "n_identifiants_detenus": "m"}
+ANNEES_AIDANTS = ("2017", "2018", "2020", "2021", "2023")
+GENRES = ("travailleur_social", "france_services", "conseiller_numerique", "association")
 
 
 def mesurer(args):
@@ -37,7 +47,23 @@ def mesurer(args):
     s = m.series()
     ident = s[(s["indicateur"] == "n_identifiants_detenus") & (s["date"].astype(str).str[:4] == "2020")]
     ident = ident.groupby(ident["groupe"].astype(str))["valeur"].mean()
+    heures = {}
+    for nom, ind in POSTURES.items():
+        tot = h.par_semaine(ind)[[g for g in GENRES if g in h.par_semaine(ind).columns]].sum(axis=1)
+        heures[nom] = {a: round(float(v) * 10000 / menages, 1) for a, v in tot.groupby(tot.index.year).mean().items()
+                       if str(a) in ANNEES_AIDANTS}
+    s["annee"] = s["date"].astype(str).str[:4]
+    s["groupe"] = s["groupe"].astype(str)
+    aidants = {}
+    for ind, agreg in AIDANTS.items():
+        t = s[(s["indicateur"] == ind) & s["annee"].isin(ANNEES_AIDANTS)
+              & s["groupe"].isin([f"acteur={g}" for g in GENRES])]
+        t = t.groupby(["annee", "groupe"])["valeur"].agg("mean" if agreg == "m" else "sum")
+        aidants[ind] = {a: {g.split("=", 1)[1][:6]: round(float(v), 2) for (a2, g), v in t.items() if a2 == a}
+                        for a in ANNEES_AIDANTS}
     return scenario, graine, menages, {
+        "heures_par_posture_h_sem_10000_pros": heures,
+        **aidants,
         "non_recours": {a: round(float(v), 3) for a, v in par_an.items()},
         "faire_avec_h_sem_10000": {a: round(float(v), 1) for a, v in avec.groupby(avec.index.year).mean().items()},
         "faire_a_la_place_h_sem_10000": {a: round(float(v), 1)

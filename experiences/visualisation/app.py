@@ -1,4 +1,5 @@
-"""Page pédagogique (Solara) : le vrai modèle, des leviers en français, la carte des ménages, « Suivre un ménage ».
+"""Page pédagogique (Solara) : le vrai modèle, des leviers en français, la carte des ménages, « Les aidants »,
+« Suivre un ménage ».
 
 Lancer : `nonrecours visualiser [--scenario S]` (voir `serveur.py` : `solara run` sur ce fichier, tout en local).
 
@@ -27,8 +28,11 @@ from mesa.visualization.utils import force_update, update_counter
 from experiences.recit import choisir_menage, decouper_reference, recit, reference_lisible
 from experiences.visualisation import leviers as L
 from experiences.visualisation.figures import (
+    GENRES_AIDANTS,
     LEGENDE_SITUATIONS,
+    NOMS_AIDE,
     Historique,
+    figure_aidants,
     figure_aide,
     figure_causes,
     figure_guichets,
@@ -42,7 +46,7 @@ TITRE = "Non-recours aux droits : la page de la classe"
 STYLE = """
 .v-application { font-size: 18px; } .nr-texte { font-size: 1.05rem; line-height: 1.45; }
 .nr-levier .v-label, .nr-levier .v-input { font-size: 1rem; }
-.nr-vue-menages img, .nr-graphique img { max-width: 100%; }
+.nr-vue-menages img, .nr-graphique img, .nr-aidants img { max-width: 100%; height: auto; }
 .nr-texte blockquote { border-left: 3px solid #bbb; margin: 2px 0 10px 14px; padding-left: 8px; color: #333; }
 .nr-texte p { margin-bottom: 6px; } .nr-texte strong { font-weight: 700; } .nr-texte h3 { margin: 6px 0; }
 .nr-texte table { border-collapse: collapse; } .nr-texte td, .nr-texte th { border: 1px solid #ccc; padding: 2px 6px; }
@@ -200,7 +204,56 @@ GRAPHIQUES = {
     "causes": lambda m: figure_causes(m.historique, L.DEBUT, L.FIN, m.marques),
     "aide": lambda m: figure_aide(m.historique, m.menages.n, L.DEBUT, L.FIN, m.marques),
     "guichets": lambda m: figure_guichets(m.historique, L.DEBUT, L.FIN, m.marques, m.menages.n),
+    "aidants": lambda m: figure_aidants(m, m.historique, m.menages.n),
 }
+
+#: Ce que montre l'onglet « Les aidants » : une phrase par idée (règles de modele/aidants.py et
+#: modele/accompagnement.py, décrites dans docs/ODD.md, modèle ODD+D de l'aidant).
+EXPLICATION_AIDANTS = (
+    "Chaque carré est **un aidant** (un poste) : travailleur social, conseiller France Services, conseiller "
+    "numérique, salarié ou bénévole d'association ; sa couleur dit sa **tension** (clair : reposé, rouge foncé : "
+    "saturé).\n\n"
+    """- La tension **monte avec les heures hors mandat** (faire les démarches en ligne sans que ce soit son travail
+  reconnu) et avec le **travail qui s'accumule** dans sa file ; elle redescend un peu chaque semaine.
+- Plus un aidant est tendu, plus il **refuse** ; au-delà du trait noir (seuil de départ), il risque de **partir**.
+- Un poste **vacant** (gris) attend un remplaçant quelques mois ; le **remplaçant n'est pas formé** (pas de point
+  bleu) et sa disposition envers le numérique est tirée à nouveau.
+- Quand un aidant part, **les identifiants qu'il gardait sont perdus** (« identifiants orphelins ») et les
+  dossiers en cours sont à reprendre : ces ménages recommencent seuls ou ailleurs.
+- Un aidant **habilité Aidants Connect** (losange) fait à la place sans garder les identifiants.
+- À droite, **comment le temps d'aide du dernier mois se répartit** : faire à la place, faire avec (le ménage
+  apprend), faire à côté (laisser faire), orienter ailleurs, refuser.
+""")
+
+
+def texte_compteurs_aidants(m) -> str:
+    """Depuis janvier 2014 : départs, arrivées de remplaçants, identifiants orphelins, refus, par genre d'aidant
+    (flux relevés chaque mois, `Historique.cumul`)."""
+    h = m.historique
+    h.lire(m)
+    cumuls = {k: h.cumul(k) for k in ("n_departs_aidants", "n_arrivees_aidants", "n_identifiants_orphelins",
+                                      "n_refus_aidant")}
+    if cumuls["n_departs_aidants"].empty:
+        return "*Les compteurs des aidants paraissent à la fin du premier mois simulé.*"
+    lignes = ["| depuis 2014 | départs | remplaçants | identifiants perdus | refus |",
+              "| --- | --- | --- | --- | --- |"]
+    for g in GENRES_AIDANTS:
+        v = [int(round(float(c.get(g, 0.0)))) for c in cumuls.values()]
+        lignes.append(f"| {NOMS_AIDE[g]} | " + " | ".join(str(x) for x in v) + " |")
+    return "\n".join(lignes)
+
+
+@solara.component
+def LesAidants(m):
+    """Onglet « Les aidants » : la grille des aidants (redessinée à chaque mois relevé), le texte, les compteurs."""
+    update_counter.get()
+    with solara.Column(classes=["nr-aidants"]):
+        Graphique(m, "aidants")
+    with solara.Columns([1, 1]):
+        with solara.Column(classes=["nr-aidants-texte"]):
+            TexteMarkdown(EXPLICATION_AIDANTS)
+        with solara.Column(classes=["nr-aidants-compteurs"]):
+            TexteMarkdown(texte_compteurs_aidants(m))
 
 
 @solara.component
@@ -371,6 +424,8 @@ def Page():
             with solara.Columns([1, 1]):
                 Graphique(m, "aide")
                 Graphique(m, "guichets")
+        with solara.lab.Tab("Les aidants"):
+            LesAidants(m)
         with solara.lab.Tab("Suivre un ménage"):
             SuivreUnMenage(m, suivi)
         with solara.lab.Tab("Fiche et choses à essayer"):

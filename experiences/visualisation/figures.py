@@ -12,18 +12,24 @@ from __future__ import annotations
 import io
 import math
 import time
+from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
-from matplotlib.colors import BoundaryNorm, ListedColormap
+from matplotlib import colormaps
+from matplotlib.cm import ScalarMappable
+from matplotlib.colors import BoundaryNorm, ListedColormap, Normalize, to_rgba
 from matplotlib.dates import DateFormatter, YearLocator
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
 
+from modele.aidants import JAMAIS as JAMAIS_AIDANT
+from modele.aidants import REFUSE as REFUSE_AIDANT
+from modele.aidants import REORIENTE as REORIENTE_AIDANT
 from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
 from modele.etat import SITUATIONS, TERRITOIRES
-from modele.indicateurs import mois_incomplets
-from modele.prestations import GENRES_AIDE, ORGANISMES
+from modele.indicateurs import mois_incomplets, somme_des_pas
+from modele.prestations import GENRES_ACTEURS, GENRES_AIDE, ORGANISMES
 
 #: Code de situation (index dans `modele.etat.SITUATIONS`) → (libellé affiché, couleur).
 LEGENDE_SITUATIONS: dict[int, tuple[str, str]] = {
@@ -41,9 +47,12 @@ NOMS_AIDE = {"famille": "Entourage", "travailleur_social": "Travailleurs sociaux
              "association": "Associations", "prestataire_prive": "Services payants"}
 COULEURS_AIDE = {"famille": "#bdbdbd", "travailleur_social": "#e41a1c", "france_services": "#377eb8",
                  "conseiller_numerique": "#4daf4a", "association": "#984ea3", "prestataire_prive": "#ff7f00"}
+#: Postures des aidants professionnels (`modele.accompagnement.POSTURES`) : indicateur d'heures → (libellé, couleur).
 POSTURES = {"heures_faire_a_la_place": ("Faire à la place", "#d73027"),
             "heures_faire_avec": ("Faire avec (apprendre)", "#1a9850"),
-            "heures_orienter": ("Orienter ailleurs", "#fee08b")}
+            "heures_faire_a_cote": ("Faire à côté (laisser faire)", "#91cf60"),
+            "heures_orienter": ("Orienter ailleurs", "#fee08b"),
+            "heures_refus": ("Refuser", "#636363")}
 CAUSES = {"taux_non_connaissance": LEGENDE_SITUATIONS[2], "taux_non_demande": LEGENDE_SITUATIONS[3],
           "taux_non_reception": LEGENDE_SITUATIONS[4]}
 NOMS_ORGANISMES = {"caf": "CAF", "cpam": "CPAM", "carsat": "CARSAT"}
@@ -57,6 +66,8 @@ POLICE = {"titre": 13, "axe": 12, "graduation": 11, "legende": 11}
 #: Les volumes de la page (heures, visites possibles aux guichets, files) sont rapportés à 10 000 ménages,
 #: comme les curseurs et les rapports ; les taux sont en %.
 ECHELLE_MENAGES = 10000.0
+MOIS_FR = ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre", "octobre",
+           "novembre", "décembre")
 
 
 def grille_situations(situation: np.ndarray, largeur: int | None = None) -> np.ndarray:
@@ -124,7 +135,8 @@ class Historique:
     """Relevés mensuels utiles aux graphiques, lus au fil de l'eau dans `m.releve.blocs` (sans tout recopier)."""
 
     INDICATEURS = ("n_eligibles", "taux_non_recours", *CAUSES, "heures_accompagnement", *POSTURES,
-                   "attente_moyenne", "file_attente", "capacite_guichets", "semaines_releve")
+                   "attente_moyenne", "file_attente", "capacite_guichets", "semaines_releve", "n_departs_aidants",
+                   "n_arrivees_aidants", "n_identifiants_orphelins", "n_refus_aidant")
 
     def __init__(self):
         self.lus = 0
@@ -186,6 +198,18 @@ class Historique:
         if tab.empty:
             return tab
         return tab / SEMAINES_PAR_MOIS_RELEVE
+
+    def cumul(self, indicateur: str) -> pd.Series:
+        """Total depuis le premier relevé d'un flux mensuel compté par genre (départs, identifiants orphelins…),
+        par groupe sans préfixe : chaque mois ramené à la somme de ses pas (`modele.indicateurs.somme_des_pas`)."""
+        t = self.table
+        semaines = t[t["indicateur"] == "semaines_releve"].set_index("date")["valeur"]
+        t = t[(t["indicateur"] == indicateur) & t["groupe"].str.contains("=")]
+        if t.empty or semaines.empty:
+            return pd.Series(dtype=float)
+        total = somme_des_pas(t["valeur"].to_numpy(), semaines.reindex(t["date"]).to_numpy())
+        out = pd.Series(total, index=[g.split("=", 1)[1] for g in t["groupe"]]).groupby(level=0).sum()
+        return out.round(6)
 
     def causes(self) -> pd.DataFrame:
         """Part des droits non perçus, toutes prestations (pondérée par les éligibles), par cause et au total."""
@@ -325,3 +349,152 @@ def figure_guichets(h: Historique, debut: str, fin: str, marques=(), n_menages: 
     _lisible(fig, (ax1, ax2), ["Guichets ouverts", f"Attente chez les aidants ({en_file:.0f} en file)"],
              [f"visites possibles / semaine ({par})", "semaines d'attente"])
     return fig
+
+
+# --- Les aidants individuels ------------------------------------------------------------------------------------
+
+#: Genres d'acteur qui ont des aidants individuels (le service payant n'en a pas), dans l'ordre des rangées.
+GENRES_AIDANTS = tuple(g for g in GENRES_ACTEURS if g != "prestataire_prive")
+GRIS_VACANT = "#9e9e9e"
+CARTE_TENSION = "YlOrRd"
+#: Repères sur un carré (décalage dans la case, marqueur matplotlib, couleur, libellé de légende).
+REPERES = {"forme": ((-0.27, -0.27), "o", "#08306b", "Formé à la médiation numérique"),
+           "habilite": ((0.27, -0.27), "D", "#2171b5", "Habilité Aidants Connect"),
+           "reoriente": ((-0.27, 0.27), ">", "#000000", "Disposition : réoriente"),
+           "refuse": ((0.27, 0.27), "x", "#000000", "Disposition : refuse l'aide numérique")}
+
+
+@dataclass
+class DonneesAidants:
+    """Grille des postes d'aidants : une ou plusieurs rangées par genre d'acteur, un carré par poste (pourvu ou
+    vacant), rangés par territoire puis par ancienneté du poste. Cases sans poste : `index` = -1, transparentes."""
+
+    index: np.ndarray        # (h, l) index du poste dans `m.aidants`, -1 : case vide
+    vacant: np.ndarray       # (h, l) poste vacant (en attente d'un remplaçant)
+    tension: np.ndarray      # (h, l) tension de l'aidant en poste, NaN sinon
+    forme: np.ndarray        # (h, l) aidant en poste formé
+    habilite: np.ndarray     # (h, l) aidant en poste habilité Aidants Connect à titre individuel
+    disposition: np.ndarray  # (h, l) index dans modele.aidants.DISPOSITIONS, -1 hors aidant en poste
+    couleurs: np.ndarray     # (h, l, 4) RGBA : tension (carte CARTE_TENSION de 0 à `vmax`), gris vacant
+    rangees: np.ndarray      # (n_genres + 1,) première rangée de chaque genre de GENRES_AIDANTS (et fin)
+    n_postes: np.ndarray     # (n_genres,) postes par genre
+    vmax: float              # haut de l'échelle de couleur (2 × seuil de départ)
+    seuil: float             # `aidants.seuil_depart_tension`
+
+
+def donnees_aidants(m, largeur: int | None = None) -> DonneesAidants:
+    """Construit la grille des aidants à partir du modèle (sans le modifier ; sans boucle sur les aidants).
+
+    Postes : pourvus (`actif`) ou vacants en attente d'un remplaçant ; les postes supprimés par une politique
+    n'apparaissent pas. `largeur` : carrés par rangée (défaut : le plus grand genre, de 4 à 24).
+    """
+    A = m.aidants
+    n_z = len(TERRITOIRES)
+    vacant_poste = ~A.actif & (A.t_retour != JAMAIS_AIDANT)
+    genre = A.genre(n_z)
+    gardes = np.flatnonzero((A.actif | vacant_poste) & (genre < len(GENRES_AIDANTS)))
+    gardes = gardes[np.lexsort((gardes, A.structure[gardes]))]  # genre, territoire, puis ordre de création
+    g = genre[gardes]
+    n_postes = np.bincount(g, minlength=len(GENRES_AIDANTS))
+    largeur = largeur or int(np.clip(n_postes.max(initial=0), 4, 24))
+    n_rangees = np.maximum(1, -(-n_postes // largeur))
+    rangees = np.concatenate([[0], np.cumsum(n_rangees)])
+    rang = np.arange(gardes.size) - (np.cumsum(n_postes) - n_postes)[g]  # rang dans son genre
+    ligne, colonne = rangees[g] + rang // largeur, rang % largeur
+    forme_grille = (int(rangees[-1]), largeur)
+    index = np.full(forme_grille, -1, np.int64)
+    index[ligne, colonne] = gardes
+    poste = index >= 0
+    k = np.where(poste, index, 0)
+    vacant = poste & vacant_poste[k]
+    en_poste = poste & ~vacant
+    seuil = float(m.p["aidants.seuil_depart_tension"])
+    vmax = 2.0 * seuil if seuil > 0 else max(float(A.tension.max(initial=0.0)), 1.0)
+    tension = np.where(en_poste, A.tension[k], np.nan)
+    couleurs = np.zeros((*forme_grille, 4))
+    couleurs[en_poste] = colormaps[CARTE_TENSION](Normalize(0.0, vmax)(tension[en_poste]))
+    couleurs[vacant] = to_rgba(GRIS_VACANT)
+    return DonneesAidants(index=index, vacant=vacant, tension=tension, forme=en_poste & A.forme[k],
+                          habilite=en_poste & A.habilite[k],
+                          disposition=np.where(en_poste, A.disposition[k], -1).astype(np.int8),
+                          couleurs=couleurs, rangees=rangees, n_postes=n_postes, vmax=vmax, seuil=seuil)
+
+
+def heures_par_posture(h: Historique) -> tuple[str | None, pd.DataFrame]:
+    """Heures du dernier mois complet relevé, par genre d'aidant (lignes, GENRES_AIDANTS) et par posture
+    (colonnes, clés de POSTURES), en heures par semaine ; (None, vide) avant le premier mois."""
+    series = {k: h.par_semaine(k) for k in POSTURES}
+    if any(s.empty for s in series.values()):
+        return None, pd.DataFrame()
+    date = min(s.index.max() for s in series.values())
+    tab = pd.DataFrame({k: s.loc[date].reindex(list(GENRES_AIDANTS)).fillna(0.0) for k, s in series.items()})
+    return f"{MOIS_FR[date.month - 1]} {date.year}", tab
+
+
+def figure_aidants(m, h: Historique, n_menages: int) -> Figure:
+    """Les aidants individuels : un carré par poste coloré selon la tension (gris : vacant), repères formé /
+    habilité / disposition (gauche) ; heures du dernier mois par posture et par genre, en part (droite)."""
+    d = donnees_aidants(m)
+    fig = Figure(figsize=(12, 5.6), layout="constrained")
+    ax, ax2 = fig.subplots(1, 2, width_ratios=[1.4, 1])
+    ax.imshow(d.couleurs, interpolation="nearest", aspect="equal")
+    haut, larg = d.index.shape
+    ax.set_xlim(-0.5, larg - 0.5)
+    ax.set_ylim(haut - 0.5, -0.5)
+    ax.set_xticks(np.arange(larg + 1) - 0.5, minor=True)
+    ax.set_yticks(np.arange(haut + 1) - 0.5, minor=True)
+    ax.grid(which="minor", color="white", lw=2)
+    ax.tick_params(which="minor", length=0)
+    ax.set_xticks([])
+    ax.set_yticks((d.rangees[:-1] + d.rangees[1:] - 1) / 2,
+                  [f"{NOMS_AIDE[g]} ({n})" for g, n in zip(GENRES_AIDANTS, d.n_postes)])
+    for r in d.rangees[1:-1]:
+        ax.axhline(r - 0.5, color="#444444", lw=1.2)
+    masques = {"forme": d.forme, "habilite": d.habilite, "reoriente": d.disposition == REORIENTE_AIDANT,
+               "refuse": d.disposition == REFUSE_AIDANT}
+    poignees = [Patch(facecolor=GRIS_VACANT, edgecolor="#555555", label=f"Poste vacant ({int(d.vacant.sum())})")]
+    taille = 40 if larg <= 8 else 16
+    for nom, ((dx, dy), marqueur, couleur, libelle) in REPERES.items():
+        y, x = np.nonzero(masques[nom])
+        poignees.append(ax.scatter(x + dx, y + dy, s=taille, marker=marqueur, color=couleur,
+                                   label=f"{libelle} ({y.size})"))
+    cb = fig.colorbar(ScalarMappable(Normalize(0.0, d.vmax), colormaps[CARTE_TENSION]), ax=ax, shrink=0.9,
+                      extend="max", pad=0.02)
+    cb.ax.axhline(d.seuil, color="black", lw=2)
+    cb.ax.set_title("", fontsize=POLICE["titre"])
+    cb.ax.set_ylabel("tension (trait noir : seuil de départ)", fontsize=POLICE["axe"])
+    cb.ax.tick_params(labelsize=POLICE["graduation"])
+    mois, tab = heures_par_posture(h)
+    if tab.empty:
+        _vide(ax2, "Heures : dès la fin\ndu premier mois simulé")
+    else:
+        totaux = tab.sum(axis=1)
+        parts = tab.div(totaux.replace(0, np.nan), axis=0).fillna(0.0)
+        gauche = np.zeros(len(parts))
+        y = np.arange(len(parts))
+        for k, (libelle, couleur) in POSTURES.items():
+            ax2.barh(y, parts[k], left=gauche, color=couleur, label=libelle, edgecolor="white", height=0.7)
+            gauche += parts[k].to_numpy()
+        echelle = ECHELLE_MENAGES / max(n_menages, 1)
+        ax2.set_yticks(y, [f"{NOMS_AIDE[g]}\n{t * echelle:.0f} h / sem." if t > 0 else
+                           f"{NOMS_AIDE[g]}\n(aucune heure)" for g, t in zip(GENRES_AIDANTS, totaux)])
+        ax2.set_ylim(len(parts) - 0.5, -0.5)
+        ax2.set_xlim(0, 1)
+        _pourcent_x(ax2)
+    ax2.set_xlabel("part des heures du mois", fontsize=POLICE["axe"])
+    for a, titre in ((ax, "Chaque aidant : sa tension"), (ax2, f"Postures ({mois})" if mois else "Postures")):
+        a.set_title(titre, fontsize=POLICE["titre"])
+        a.set_ylabel("", fontsize=POLICE["axe"])
+        a.tick_params(labelsize=POLICE["graduation"])
+    # Légendes de la figure, sous les deux graphiques (hors des axes : la mise en page leur fait de la place).
+    fig.legend(handles=poignees, loc="outside lower left", ncol=2, frameon=False, fontsize=POLICE["legende"])
+    if not tab.empty:
+        fig.legend(*ax2.get_legend_handles_labels(), loc="outside lower right", ncol=2, frameon=False,
+                   fontsize=POLICE["legende"])
+    return fig
+
+
+def _pourcent_x(ax) -> None:
+    from matplotlib.ticker import FuncFormatter
+
+    ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _p: f"{100 * x:.0f}\u00a0%"))
