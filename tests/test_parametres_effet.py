@@ -120,8 +120,12 @@ for _c in ("accompagnement.apport_a_cote", "accompagnement.coef_habitude_place",
            "accompagnement.p_adresse_circonstance",
            "accompagnement.p_erreur_declaration_aidant", "accompagnement.p_garde_identifiants",
            "acteurs.conseiller_numerique.formation", "aidants.coef_tension_erreur", "aidants.usage_aidants_connect",
-           "apprentissage.gain_habitude_place"):
+           "apprentissage.gain_habitude_place", "acteurs.conseiller_numerique.aidants_connect"):
     CONTEXTES[_c] = AIDE
+# Démarches d'ASPA : rares en six mois sans le contexte des pièces manquantes (demandes nombreuses et rapides).
+CONTEXTES["prestations.aspa.difficulte_etapes"] = CONTEXTES["prestations.aspa.p_pieces_manquantes"]
+# Le retour de la perception n'agit qu'aux reconsidérations : rapprochées pour tomber dans la fenêtre.
+CONTEXTES["decision.retour_perception"] = {"decision.reconsideration": 2.0}
 # L'habitude perdue après « avec » et l'autonomie perdue après « à la place » ne pèsent qu'au deuxième épisode d'un
 # même ménage : des démarches courantes fréquentes, de l'autonomie gagnée vite, des structures très dotées.
 REPETITION = {**FILES_PLEINES, "accompagnement.p_garde_identifiants": 1.0, "accompagnement.logit_a_cote": 0.0,
