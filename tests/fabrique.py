@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from modele.etat import AUCUN, JAMAIS, PLUS_TARD
+from modele.etat import AUCUN, DEMARCHE, JAMAIS, PLUS_TARD
 from modele.modele import ModeleNonRecours
 from modele.parametres import RACINE
 
@@ -97,3 +97,14 @@ def prestation(m: ModeleNonRecours, nom: str) -> int:
 
 
 __all__ = ["RACINE", "petit_modele", "vider", "capable", "prestation", "REUSSITE_CERTAINE", "ECHEC_CERTAIN"]
+
+
+def en_demarche(m: ModeleNonRecours, b: int, canal: int, i=np.arange(5)) -> None:
+    """Met les ménages `i` (les cinq premiers par défaut) en démarche pour la prestation `b` par le canal donné,
+    tentative cette semaine (éligibles, connaissant leur droit)."""
+    M = m.menages
+    M.eligible[i, b] = True
+    M.connait[i, b] = True
+    M.statut[i, b] = DEMARCHE
+    M.canal[i, b] = canal
+    M.t_prochain[i, b] = m.t

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fabrique import REUSSITE_CERTAINE, capable, petit_modele, prestation
+from fabrique import REUSSITE_CERTAINE, capable, en_demarche, petit_modele, prestation
 
 from modele import demarches
 from modele.calendrier import SEMAINES_PAR_MOIS_RELEVE
@@ -41,14 +41,6 @@ SEUL_ENTOURAGE = {"demarches.repli_famille": 10.0, "demarches.repli_guichet": -1
 FIABLE = {"entourage.p_echec": 0.0, "entourage.coef_fatigue": 0.0}
 
 
-def _en_demarche(m, b, canal, i=CINQ):
-    M = m.menages
-    M.eligible[i, b] = True
-    M.connait[i, b] = True
-    M.statut[i, b] = DEMARCHE
-    M.canal[i, b] = canal
-    M.t_prochain[i, b] = m.t
-
 
 def _ressources(M, i, revenus):
     """Personne seule sans enfant (1 unité de consommation), ressources = revenus d'activité seulement."""
@@ -70,7 +62,7 @@ def test_sans_entourage_pas_de_repli_famille(tmp_path):
     assert np.isinf(u[2:, FAMILLE]).all() and (u[2:, FAMILLE] < 0).all()
     assert u[:2, FAMILLE] == pytest.approx([10.0, 10.0])
     # Même quand l'entourage serait de loin le meilleur repli, un ménage sans entourage ne le choisit jamais.
-    _en_demarche(m, b, EN_LIGNE)
+    en_demarche(m, b, EN_LIGNE)
     M.tentatives[CINQ, b] = 1
     repli(m, CINQ, np.full(5, b), np.random.default_rng(0))
     assert (M.canal[CINQ[:2], b] == FAMILLE).all()
@@ -87,7 +79,7 @@ def test_entourage_epuise_plus_une_option_et_repli_ailleurs(tmp_path):
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 1.0
     M.heures_entourage[CINQ] = M.reserve_entourage[CINQ] = 1.5
-    _en_demarche(m, b, FAMILLE)
+    en_demarche(m, b, FAMILLE)
     demarches.appliquer(m)
     assert (M.statut[CINQ, b] == INSTRUCTION).all()
     assert M.reserve_entourage[CINQ] == pytest.approx([0.5] * 5)
@@ -96,7 +88,7 @@ def test_entourage_epuise_plus_une_option_et_repli_ailleurs(tmp_path):
     c = m.compteurs
     c.remettre()
     m.t += 1
-    _en_demarche(m, a, FAMILLE)
+    en_demarche(m, a, FAMILLE)
     demarches.appliquer(m)  # la réserve gagne 1,5 / (52/12) ≈ 0,35 h : 0,85 h < 1 h
     assert (M.canal[CINQ, a] != FAMILLE).all() and (M.statut[CINQ, a] == DEMARCHE).all()
     assert (M.tentatives[CINQ, a] == 0).all() and (M.etape[CINQ, a] == 0).all()
@@ -116,7 +108,7 @@ def test_entourage_fait_defaut_avec_la_probabilite_et_la_fatigue(tmp_path, p_ech
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 1.0
     M.fatigue_entourage[CINQ] = fatigue
-    _en_demarche(m, b, FAMILLE)
+    en_demarche(m, b, FAMILLE)
     demarches.appliquer(m)
     assert m.compteurs.episodes[FAM] == aides and m.compteurs.demandes_aide[FAM] == 5
     assert int((M.statut[CINQ, b] == INSTRUCTION).sum()) == aides
@@ -132,7 +124,7 @@ def test_entourage_comptes_d_heures_et_oubli_de_la_fatigue(tmp_path):
     M.heures_entourage[CINQ] = 3.0
     M.reserve_entourage[CINQ] = [0.0, 1.5, 2.0, 3.0, 3.0]
     M.fatigue_entourage[CINQ] = 2.0
-    _en_demarche(m, b, FAMILLE)
+    en_demarche(m, b, FAMILLE)
     demarches.appliquer(m)
     c = m.compteurs
     assert c.offertes[FAM] == pytest.approx(c.servies[FAM] + c.inutilisees[FAM] + c.reportees[FAM])
@@ -149,7 +141,7 @@ def test_entourage_garde_les_identifiants(tmp_path):
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 1.0
-    _en_demarche(m, b, FAMILLE)
+    en_demarche(m, b, FAMILLE)
     demarches.appliquer(m)
     assert (M.detenteur[CINQ, b] == DETENTEUR_ENTOURAGE).all()
     m.releve.relever()
@@ -222,7 +214,7 @@ def test_payant_euros_comptes_et_identifiants(tmp_path, aidants_connect):
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0)
     M.territoire[CINQ] = [0, 0, 1, 3, 3]
-    _en_demarche(m, b, PAYANT)
+    en_demarche(m, b, PAYANT)
     demarches.appliquer(m)
     c = m.compteurs
     assert (M.statut[CINQ, b] == INSTRUCTION).all()

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from fabrique import ECHEC_CERTAIN, REUSSITE_CERTAINE, capable, petit_modele, prestation
+from fabrique import ECHEC_CERTAIN, REUSSITE_CERTAINE, capable, en_demarche, petit_modele, prestation
 
 from modele import (
     accompagnement,
@@ -387,20 +387,12 @@ def test_decision_utilite_faible_non_demande(tmp_path):
 
 # --- demarches ------------------------------------------------------------------------------------------
 
-def _en_demarche(m, b, canal, i=CINQ):
-    M = m.menages
-    M.eligible[i, b] = True
-    M.connait[i, b] = True
-    M.statut[i, b] = DEMARCHE
-    M.canal[i, b] = canal
-    M.t_prochain[i, b] = m.t
-
 
 def test_demarches_reussite_certaine_en_instruction(tmp_path):
     m = petit_modele(tmp_path, {**REUSSITE_CERTAINE, "prestations.rsa.delai_instruction": 0.0})
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 1.0)
-    _en_demarche(m, b, EN_LIGNE)
+    en_demarche(m, b, EN_LIGNE)
     demarches.appliquer(m)
     assert (M.statut[CINQ, b] == INSTRUCTION).all()
     assert (M.etape[CINQ, b] == 5).all()
@@ -413,7 +405,7 @@ def test_demarches_echec_certain_renonce_apres_tentatives_max(tmp_path):
                                 "decision.perte_perception_echec": 0.5})
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0)
-    _en_demarche(m, b, EN_LIGNE)
+    en_demarche(m, b, EN_LIGNE)
     M.tentatives[CINQ, b] = 2  # la tentative de la semaine est la 3e : au-delà, on renonce
     p0 = M.perception[CINQ, b].copy()
     demarches.appliquer(m)
@@ -434,7 +426,7 @@ def test_demarches_echec_repli_vers_entourage(tmp_path):
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 0.0
-    _en_demarche(m, b, EN_LIGNE)
+    en_demarche(m, b, EN_LIGNE)
     demarches.appliquer(m)
     assert (M.statut[CINQ, b] == DEMARCHE).all()
     assert (M.canal[CINQ, b] == FAMILLE).all()
@@ -449,7 +441,7 @@ def test_demarches_entourage_capable_fait_aboutir_et_compte_ses_heures(tmp_path)
     M, b = m.menages, prestation(m, "rsa")
     capable(m, CINQ, 0.0, aidant=True)
     M.capacite_aidant[CINQ] = 1.0
-    _en_demarche(m, b, FAMILLE)
+    en_demarche(m, b, FAMILLE)
     demarches.appliquer(m)
     assert (M.statut[CINQ, b] == INSTRUCTION).all()
     famille = GENRES_AIDE.index("famille")
@@ -461,8 +453,8 @@ def test_demarches_entourage_capable_fait_aboutir_et_compte_ses_heures(tmp_path)
 def test_demarches_guichet_et_acteur_mettent_en_attente(tmp_path):
     m = petit_modele(tmp_path)
     M, b = m.menages, prestation(m, "rsa")
-    _en_demarche(m, b, GUICHET, CINQ[:2])
-    _en_demarche(m, b, ACTEUR, CINQ[2:])
+    en_demarche(m, b, GUICHET, CINQ[:2])
+    en_demarche(m, b, ACTEUR, CINQ[2:])
     demarches.appliquer(m)
     assert (M.statut[CINQ, b] == ATTENTE).all()
     en_guichet = np.concatenate([x for g in m.guichets for x in g.demandes_menage])
