@@ -136,17 +136,11 @@ class ActeurAccompagnement(mesa.Agent):
                                      np.full(np.asarray(menages).size, self.s))
 
     def garder(self, masque: np.ndarray) -> None:
-        """Ne garde dans la file de la structure que les demandes du masque (ou des index, dans leur ordre)."""
+        """Ne garde dans la file de la structure que les demandes du masque booléen (sur `file`, dans son ordre) ;
+        les autres structures ne changent pas."""
         f = self.model.file_aide
-        k = np.flatnonzero(f.structure == self.s)
-        garde = np.ones(f.n, bool)
-        garde[k] = False
-        masque = np.asarray(masque)
-        garde[k[masque]] = True
-        if masque.dtype != bool:  # index : l'ordre donné, placé en fin de file
-            reste = np.flatnonzero(garde & (f.structure != self.s))
-            f.garder(np.concatenate([reste, k[masque]]))
-            return
+        garde = f.structure != self.s
+        garde[np.flatnonzero(~garde)[np.asarray(masque, dtype=bool)]] = True
         f.garder(garde)
 
 

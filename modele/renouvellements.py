@@ -22,7 +22,7 @@ import numpy as np
 
 from modele.etat import DETENTEUR_ENTOURAGE, DETENTEUR_PAYANT, FERMETURE, PERCOIT, PLUS_TARD, SUSPENDU
 from modele.prestations import GENRES_AIDE
-from modele.tentatives import capacites, decourager, mandat_payant, sigmoide
+from modele.tentatives import capacites, decourager, mandat_payant, prendre_temps_entourage, sigmoide
 
 if TYPE_CHECKING:
     from modele.modele import ModeleNonRecours
@@ -76,12 +76,7 @@ def declarations_entourage_payant(m: ModeleNonRecours, i: np.ndarray, detenteurs
     pay = detenteurs == DETENTEUR_PAYANT
     n_z = c.euros_payant.size
     if fam.any():
-        g = GENRES_AIDE.index("famille")
-        z = M.territoire[i[fam]]
-        np.subtract.at(M.reserve_entourage, i[fam], np.float32(h))
-        M.reserve_entourage[i[fam]] = np.maximum(M.reserve_entourage[i[fam]], np.float32(0.0))
-        c.ajouter_heures(g, h, "place", hors_mandat=False, finance=False, territoires_menages=z)
-        c.reportees[g] -= np.bincount(z, minlength=n_z) * h
+        prendre_temps_entourage(m, i[fam], h)
     if pay.any():
         g = GENRES_AIDE.index("prestataire_prive")
         z = M.territoire[i[pay]]

@@ -268,13 +268,18 @@ def solliciter_entourage(m: ModeleNonRecours, i: np.ndarray, rng: np.random.Gene
 def heures_famille(m: ModeleNonRecours, i: np.ndarray) -> None:
     """Compte le travail fait par l'entourage des ménages `i` (un épisode chacun, « à la place », non financé), par
     territoire, et le retire de la réserve de chaque entourage (la demande est comptée par `solliciter_entourage`)."""
+    prendre_temps_entourage(m, i, m.p["demarches.heures_famille"])
+    m.compteurs.episodes[GENRES_AIDE.index("famille")] += i.size
+
+
+def prendre_temps_entourage(m: ModeleNonRecours, i: np.ndarray, h: float) -> None:
+    """`h` heures de l'entourage de chacun des ménages `i` (« à la place », non financées) : comptées servies par
+    territoire et retirées de la réserve de l'entourage (bornée à 0 ; compte des heures : le report baisse d'autant)."""
     g = GENRES_AIDE.index("famille")
-    h = m.p["demarches.heures_famille"]
     M = m.menages
     m.compteurs.ajouter_heures(g, h, "place", hors_mandat=False, finance=False, territoires_menages=M.territoire[i])
     M.reserve_entourage[i] = np.maximum(M.reserve_entourage[i] - np.float32(h), np.float32(0.0))
     m.compteurs.reportees[g] -= np.bincount(M.territoire[i], minlength=m.compteurs.reportees.shape[1]) * h
-    m.compteurs.episodes[g] += i.size
 
 
 def garder_identifiants(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, etape: np.ndarray, p_garde: float,
