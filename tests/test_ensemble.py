@@ -138,6 +138,37 @@ def test_reprise_ne_refait_pas_les_runs(tmp_path):
         ens.construire_ensemble(autre, d, travailleurs=1, barre=False, ecrire=False)
 
 
+def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
+    """L'ensemble hors échantillon reprend la vague 1 de l'ensemble complet du même plan : aucun run refait, mêmes
+    valeurs de run ; le même ensemble calculé sans reprise donne les mêmes jeux acceptés. Une source aux autres
+    réglages (runs par vague), inachevée ou absente est refusée (ErreurEntree, code 2) et rien n'est copié."""
+    chemin = ecrire_plan(tmp_path, runs_par_vague=10, candidats=2000)
+    complet = ens.lire_plan_ensemble(chemin, fonction_run="jouet_ensemble")
+    src = tmp_path / "complet"
+    ens.construire_ensemble(complet, src, travailleurs=1, barre=False, ecrire=False)
+    hors = ens.lire_plan_ensemble(chemin, fonction_run="jouet_ensemble", annee_max_cibles=2019, vagues=1)
+    d = tmp_path / "hors"
+    r = ens.construire_ensemble(hors, d, travailleurs=1, barre=False, ecrire=False, vague1_de=src)
+    journal = (d / "vague_01" / "journal.jsonl").read_text().splitlines()
+    assert journal == (src / "vague_01" / "journal.jsonl").read_text().splitlines()  # rien de refait
+    assert r.meta["vague"][0]["copiee_de"].endswith("complet")
+    seul = ens.construire_ensemble(hors, tmp_path / "seul", travailleurs=1, barre=False, ecrire=False)
+    cols = ["point", "replicat", "graine", "cible_C1", "cible_C2"]
+    pd.testing.assert_frame_equal(r.runs[cols].reset_index(drop=True), seul.runs[cols].reset_index(drop=True))
+    pd.testing.assert_frame_equal(r.acceptes.reset_index(drop=True), seul.acceptes.reset_index(drop=True))
+    autre = ens.lire_plan_ensemble(ecrire_plan(tmp_path, runs_par_vague=12, candidats=2000),
+                                   fonction_run="jouet_ensemble", annee_max_cibles=2019, vagues=1)
+    with pytest.raises(ens.ErreurEntree, match="points de ce plan"):
+        ens.construire_ensemble(autre, tmp_path / "x", travailleurs=1, barre=False, ecrire=False, vague1_de=src)
+    assert not (tmp_path / "x" / "vague_01").exists()
+    (src / "vague_01" / "resume" / "p000002_r000.parquet").unlink()
+    with pytest.raises(ens.ErreurEntree, match="pas terminée"):
+        ens.construire_ensemble(hors, tmp_path / "y", travailleurs=1, barre=False, ecrire=False, vague1_de=src)
+    with pytest.raises(ens.ErreurEntree, match="Pas de vague 1"):
+        ens.construire_ensemble(hors, tmp_path / "z", travailleurs=1, barre=False, ecrire=False,
+                                vague1_de=tmp_path / "absent")
+
+
 @pytest.mark.parametrize("champ, valeur, motif", [
     ("seuil_implausibilite", "-1.0", "ensemble.seuil_implausibilite"),
     ("replicats", "1", "ensemble.replicats"),

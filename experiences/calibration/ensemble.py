@@ -26,6 +26,9 @@ Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
    graines FRAÎCHES (`graine_verification`, disjointes des graines des vagues) ; un jeu est **accepté** si la
    moyenne de ses réplicats tombe dans la tolérance de CHAQUE cible ajustée.
 
+Hors échantillon (`annee_max_cibles`) : la vague 1 ne dépend pas des cibles ; `--vague1-de DIR` la reprend d'un
+ensemble du même plan (`copier_vague1`, vérifiée run par run) au lieu de la refaire.
+
 Sortie : `parametres/ensemble_calibration.toml` (ou `…_jusqu_AAAA.toml` avec `annee_max_cibles`) : [meta]
 (provenance : vagues, runs, diagnostics de l'émulateur, graines, date, commit), [meta.cibles] (médiane, intervalle
 5-95 % et part des jeux dans la tolérance pour CHAQUE cible calculable, ajustée ou prédite) et un [[jeu]] par jeu
@@ -543,10 +546,71 @@ def _ouvrir(dossier: Path, pe: PlanEnsemble) -> None:
         "cree_le": dt.datetime.now().isoformat(timespec="seconds"), "commit": commit_git()}))
 
 
+def _cle_tache(t: Tache) -> tuple:
+    """Ce qui détermine le résultat d'un run (hors identifiant) : deux tâches de même clé donnent le même run."""
+    return (t.run, t.graine, t.scenario, t.menages, t.debut, t.fin, json.dumps(t.surcharges, sort_keys=True),
+            t.fonction_run)
+
+
+def copier_vague1(pe: PlanEnsemble, source: Path, dv: Path) -> dict[str, Any]:
+    """Reprend la vague 1 d'un autre ensemble (`--vague1-de`) au lieu de la refaire.
+
+    Permis seulement si les runs sont les mêmes : la vague 1 ne dépend pas des cibles (hypercube latin dans les
+    mêmes bornes, même graine, même nombre de jeux), donc un ensemble hors échantillon (`--annee-max-cibles`) et
+    l'ensemble complet du même plan la partagent. Vérifié run par run : points identiques au tirage de CE plan, et
+    pour chaque run la même graine, le même scénario, les mêmes ménages, période, surcharges et fonction de run ;
+    tous les runs de la source doivent être terminés. Sinon ErreurEntree (code 2), rien n'est copié."""
+    import shutil
+
+    source = Path(source)
+    sv = source / "vague_01"
+    if not (source / "manifeste_ensemble.json").is_file() or not (sv / "points.parquet").is_file():
+        raise ErreurEntree("Pas de vague 1 d'ensemble dans ce dossier.", cle="--vague1-de", valeur=str(source),
+                           attendu="le dossier d'un ensemble (manifeste_ensemble.json, vague_01/points.parquet)")
+    lu = json.loads((source / "manifeste_ensemble.json").read_text(encoding="utf-8"))
+    reg = pe.reglages
+    attendu = hypercube_latin(pe.bornes, reg.runs_par_vague, [pe.plan.graine, 1, 1])
+    points = pd.read_parquet(sv / "points.parquet")
+    memes = (list(points.columns[1:]) == list(attendu.columns) and len(points) == len(attendu)
+             and np.array_equal(points[list(attendu.columns)].to_numpy(), attendu.to_numpy()))
+    if not memes:
+        raise ErreurEntree("La vague 1 de ce dossier n'a pas les points de ce plan (autres bornes, graine ou "
+                           "nombre de jeux) : elle ne peut pas être reprise.", cle="--vague1-de", valeur=str(source),
+                           attendu="un ensemble du même plan, aux mêmes bornes, graine et runs par vague")
+    r_source = lu.get("reglages", {})
+    try:
+        pe_source = lire_plan_ensemble(lu["plan"], fonction_run=pe.fonction_run,
+                                       **{k: r_source.get(k) for k in CHAMPS_ENSEMBLE})
+    except ErreurEntree:
+        pe_source = None
+    if pe_source is None or pe_source.empreinte() != lu.get("empreinte"):
+        raise ErreurEntree("Le plan de l'ensemble de ce dossier a changé depuis (ou sa fonction de run diffère) : "
+                           "sa vague 1 ne peut pas être reprise.", cle="--vague1-de", valeur=str(source),
+                           attendu="un ensemble dont le plan est inchangé")
+    nous = {_cle_tache(t) for t in taches_points(pe, points, pe.plan.graines(), set())}
+    eux = {_cle_tache(t) for t in taches_points(pe_source, points, pe_source.plan.graines(), set())}
+    if nous != eux:
+        raise ErreurEntree("Les runs de la vague 1 de ce dossier diffèrent de ceux de ce plan (ménages, graines, "
+                           "période, scénario ou surcharges) : elle ne peut pas être reprise.", cle="--vague1-de",
+                           valeur=str(source), attendu="un ensemble aux mêmes ménages, réplicats, graines et période")
+    faits = Stockage(sv).termines()
+    if len(faits) < len(nous):
+        raise ErreurEntree(f"La vague 1 de ce dossier n'est pas terminée ({len(faits)} runs sur {len(nous)}).",
+                           cle="--vague1-de", valeur=str(source), attendu="une vague 1 terminée")
+    shutil.copytree(sv, dv, dirs_exist_ok=True, ignore=shutil.ignore_patterns(".*"))
+    tirage = json.loads((sv / "tirage.json").read_text(encoding="utf-8"))
+    tirage["copiee_de"] = chemin_relatif(str(source))
+    ecrire_atomique(dv / "tirage.json", en_json(tirage))
+    return tirage
+
+
 def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travailleurs: int | None = None,
                         dask: str | None = None, slurm: Any = None, barre: bool | None = None,
-                        fichier: Path | None = None, ecrire: bool = True) -> ResultatEnsemble:
-    """`nonrecours ensemble` : vagues, émulateurs, vérification sur graines fraîches, fichier de l'ensemble."""
+                        fichier: Path | None = None, ecrire: bool = True,
+                        vague1_de: Path | None = None) -> ResultatEnsemble:
+    """`nonrecours ensemble` : vagues, émulateurs, vérification sur graines fraîches, fichier de l'ensemble.
+
+    `vague1_de` : dossier d'un autre ensemble du même plan dont la vague 1 est reprise (`copier_vague1`)."""
     import time
 
     dossier = dossier_ensemble(pe, dossier)
@@ -568,6 +632,8 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         for v in range(1, reg.vagues + 1):
             dv = dossier / f"vague_{v:02d}"
             infos: dict[str, Any] = {"numero": v}
+            if v == 1 and vague1_de is not None and not (dv / "points.parquet").is_file():
+                copier_vague1(pe, vague1_de, dv)
             if (dv / "points.parquet").is_file():
                 points = None
                 infos.update(json.loads((dv / "tirage.json").read_text(encoding="utf-8")))

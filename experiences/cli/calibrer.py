@@ -70,6 +70,13 @@ def ajouter_sous_commandes(sous) -> None:
                    help="fichier écrit (défaut : parametres/ensemble_calibration.toml, ou "
                    "…_jusqu_AAAA.toml avec --annee-max-cibles)")
     e.add_argument("--sans-ecrire", action="store_true", help="ne pas écrire le fichier d'ensemble")
+    e.add_argument("--verifications-max", dest="verifications_max", type=entier_min(1, "--verifications-max",
+                   LIMITES["runs_plan"]), default=None, metavar="N",
+                   help="jeux non exclus vérifiés sur graines fraîches, au plus (défaut : celui du plan)")
+    e.add_argument("--vague1-de", dest="vague1_de", type=Path, default=None, metavar="DIR",
+                   help="reprendre la vague 1 d'un autre ensemble du même plan au lieu de la refaire (mêmes points "
+                   "et mêmes runs, vérifiés ; p. ex. l'ensemble complet pour l'ensemble hors échantillon ; défaut : "
+                   "la faire)")
     e.add_argument("--travailleurs", type=entier_min(1, "--travailleurs", TRAVAILLEURS_MAX), default=None,
                    metavar="K", help="processus parallèles (défaut : nombre de cœurs)")
     e.add_argument("--dask", default=None, metavar="ADRESSE",
@@ -145,7 +152,7 @@ def commande_ensemble(args) -> int:
     pe = ens.lire_plan_ensemble(args.plan if args.plan is not None else ens.FICHIER_PLAN, vagues=args.vagues,
                                 runs_par_vague=args.runs_par_vague, menages=args.menages, replicats=args.replicats,
                                 seuil_implausibilite=args.seuil_implausibilite,
-                                annee_max_cibles=args.annee_max_cibles)
+                                annee_max_cibles=args.annee_max_cibles, verifications_max=args.verifications_max)
     dossier = ens.dossier_ensemble(pe, args.sortie)
     r = pe.reglages
     print(f"Ensemble « {pe.plan.nom} » : {len(pe.bornes)} paramètre(s) libre(s) (plages {r.plage}), "
@@ -153,7 +160,8 @@ def commande_ensemble(args) -> int:
           f"vague(s) × {r.runs_par_vague} jeux × {r.replicats} réplicats, {r.menages} ménages, seuil "
           f"{r.seuil_implausibilite:g} ; dossier : {dossier}")
     res = ens.construire_ensemble(pe, dossier, travailleurs=args.travailleurs, dask=args.dask, slurm=slurm,
-                                  fichier=args.fichier_ensemble, ecrire=not args.sans_ecrire)
+                                  fichier=args.fichier_ensemble, ecrire=not args.sans_ecrire,
+                                  vague1_de=args.vague1_de)
     m = res.meta
     for v in m["vague"]:
         print(f"  vague {v['numero']} : {v.get('points', 0)} jeux, part non implausible des candidats "
