@@ -291,6 +291,22 @@ def test_comparer_ensemble_deux_jeux_deux_graines(tmp_path, capsys):
     assert "sur 2 jeux × 2 graines" in out and "robuste :" in out
 
 
+def test_rapport_sans_ensemble_signale_l_ensemble_livre(tmp_path, monkeypatch):
+    """Sans --ensemble, le résumé du rapport dit qu'un ensemble livré existe (nombre de jeux, commande) ; sans
+    fichier lisible, il n'en parle pas."""
+    from experiences.comparaison import rapport
+
+    monkeypatch.setattr(ens, "FICHIER_ENSEMBLE", tmp_path / "absent.toml")
+    assert rapport.jeux_ensemble_livre() is None
+    monkeypatch.setattr(ens, "FICHIER_ENSEMBLE", ecrire_ensemble_a_la_main(tmp_path / "ens.toml"))
+    assert rapport.jeux_ensemble_livre() == 2
+    sortie = tmp_path / "cmp"
+    assert main(["comparer", "reference", "renfort_mediation", "--replicats", "2", "--menages", "300", "--debut",
+                 "2023-01", "--fin", "2023-02", "--travailleurs", "1", "--sortie", str(sortie)]) == 0
+    html = " ".join((sortie / "rapport.html").read_text(encoding="utf-8").split())
+    assert "Un ensemble de 2 jeux acceptés est livré" in html and "--ensemble 10" in html
+
+
 def test_comparer_ensemble_invalide_code_2(tmp_path, capsys):
     """K plus grand que l'ensemble, ou fichier absent : code 2, message français nommant le fichier."""
     fichier = ecrire_ensemble_a_la_main(tmp_path / "ens.toml")

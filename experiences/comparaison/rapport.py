@@ -23,6 +23,7 @@ from experiences.rapports import formats as F
 from experiences.rapports import html
 from experiences.rapports.figures import libelle
 from experiences.rapports.intervalles import DESCRIPTION as DESCRIPTION_INTERVALLES
+from modele.entrees import ErreurEntree
 from experiences.rapports.intervalles import replicats_necessaires
 
 LIBELLES_INDICATEURS = {
@@ -156,6 +157,19 @@ def _differences_par_replicat(par_run: pd.DataFrame | None, ref: str, sc: str, r
     b = d[d["scenario"] == ref].set_index("replicat")["valeur"]
     x = (a - b.reindex(a.index)).dropna()
     return x.to_numpy() if len(x) else None
+
+
+def jeux_ensemble_livre() -> int | None:
+    """Nombre de jeux de l'ensemble de calibration livré (parametres/ensemble_calibration.toml), None sans fichier
+    lisible : le résumé d'une comparaison faite sans --ensemble dit alors qu'il existe et comment s'en servir."""
+    from experiences.calibration.ensemble import FICHIER_ENSEMBLE, charger_ensemble
+
+    if not FICHIER_ENSEMBLE.is_file():
+        return None
+    try:
+        return len(charger_ensemble(FICHIER_ENSEMBLE).jeux) or None
+    except ErreurEntree:
+        return None
 
 
 def robustesse_ensemble(effets: pd.DataFrame | None, sc: str, rubrique: str, ind: str, det: str) -> str:
@@ -323,4 +337,5 @@ def ecrire_rapport(chemin: Path, *, scenarios: list, st_horizon: pd.DataFrame, p
                        provenance=provenance, constats=liste, avertissement=avertissement(liste, replicats),
                        description_intervalles=DESCRIPTION_INTERVALLES, effets_ensemble=table_ens,
                        jeux=None if effets_ensemble is None or not len(effets_ensemble)
-                       else int(effets_ensemble["jeux"].max()))
+                       else int(effets_ensemble["jeux"].max()),
+                       ensemble_disponible=None if effets_ensemble is not None else jeux_ensemble_livre())
