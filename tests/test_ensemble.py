@@ -112,6 +112,62 @@ def test_implausibilite_exclut_la_region_connue(tmp_path):
     assert set(lu.meta["emulateur"]) == {"C1", "C2"}
 
 
+class _CibleFixe:
+    """Émulateur de cible factice : espérance et variance données, partout."""
+
+    def __init__(self, m: float, v: float):
+        self.m, self.v = m, v
+
+    def predire(self, u):
+        return np.full(len(u), self.m), np.full(len(u), self.v)
+
+
+def test_probabilite_d_acceptation_valeurs_exactes():
+    """P(x) = Π_c [Φ((z + t − m)/s) − Φ((z − t − m)/s)], s² = Var + σ²/R : valeurs à la main.
+    C1 : m = z, s = 1, t = 1 → Φ(1) − Φ(−1) = 0,682689… ; C2 : m = z + 1, Var = 3, σ² = 2, R = 2 (s = 2), t = 1 →
+    Φ(0) − Φ(−1) = 0,341345… ; produit 0,233031…"""
+    c1 = Cible("C1", "", "", "", 2018, 0.34, 1.0, "")
+    c2 = Cible("C2", "", "", "", 2018, 5.0, 1.0, "")
+    em = ens.Emulateur({"x": (0.0, 1.0)}, [c1, c2], {"C1": _CibleFixe(0.34, 0.0), "C2": _CibleFixe(6.0, 3.0)},
+                       {"C1": 2.0, "C2": 2.0})
+    p = np.exp(em.log_proba_acceptation(np.array([[0.5], [0.1]]), 2))
+    assert p == pytest.approx([0.682689492 * 0.341344746] * 2, rel=1e-7)
+    seul = ens.Emulateur({"x": (0.0, 1.0)}, [c1], {"C1": _CibleFixe(0.34, 0.0)}, {"C1": 1.0})
+    assert np.exp(seul.log_proba_acceptation(np.array([[0.5]]), 1)) == pytest.approx([0.682689492], rel=1e-7)
+
+
+def test_recentrage_et_candidats_voisins(tmp_path):
+    """vagues_recentrage = 1, part_candidats_voisins = 0,5 : la moitié des candidats des vagues 2 et 3 et de la
+    vérification est tirée autour des jeux non exclus, la vague 3 selon la probabilité d'acceptation prédite ; la
+    vérification est résumée par cible (acceptés ou non), chaque jeu porte sa probabilité prédite, et les jeux
+    acceptés sont dans la région connue (jouet : cout_base ≈ 2,4, stigmate ≈ 1)."""
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, vagues=3, vagues_recentrage=1, part_candidats_voisins=0.5,
+                                            runs_par_vague=16, candidats=4000, verifications_max=20),
+                                fonction_run="jouet_ensemble", annee_max_cibles=2019)
+    res = ens.construire_ensemble(pe, tmp_path / "ens", travailleurs=1, barre=False,
+                                  fichier=tmp_path / "ensemble.toml")
+    v2, v3 = res.meta["vague"][1], res.meta["vague"][2]
+    assert v2["candidats"] == v3["candidats"] == 4000 and v2["candidats_voisins"] == v3["candidats_voisins"] == 2000
+    assert v2["tirage"] == "uniforme" and v3["tirage"].startswith("selon la probabilit")
+    # Les voisins tombent plus souvent dans la région non exclue que l'hypercube seul (part de la vague 1 : 1).
+    assert v3["part_non_implausible"] > res.meta["vague"][1]["part_non_implausible"] * 0.5
+    ver = res.meta["verification"]
+    assert ver["jeux"] == len(res.verification) == 20
+    assert set(ver["part_dans_tolerance"]) == {"C1", "C2"}
+    assert sum(ver["jeux_par_cibles_atteintes"].values()) == 20
+    assert ver["part_acceptee"] == pytest.approx(len(res.acceptes) / 20)
+    assert 0 < ver["proba_acceptation_predite_moyenne"] <= 1
+    acc = res.acceptes
+    assert len(acc) >= 10
+    assert acc["decision.cout_base"].between(2.0, 2.8).all() and acc["prestations.rsa.stigmate"].between(0.6, 1.4).all()
+    lu = ens.charger_ensemble(res.fichier)
+    assert lu.meta["verification"]["jeux"] == 20
+    import tomllib
+
+    jeux = tomllib.loads(res.fichier.read_text(encoding="utf-8"))["jeu"]
+    assert len(jeux) == len(acc) and all(0 < j["proba_acceptation_predite"] <= 1 for j in jeux)
+
+
 def _lignes_journaux(dossier: Path) -> int:
     return sum(len(p.read_text().splitlines()) for p in dossier.glob("*/journal.jsonl"))
 
@@ -175,6 +231,8 @@ def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
     ("plage", '"bornes"', "ensemble.plage"),
     ("graine_verification", "10", "ensemble.graine_verification"),
     ("vagues", "0", "ensemble.vagues"),
+    ("part_candidats_voisins", "1.0", "ensemble.part_candidats_voisins"),
+    ("vagues_recentrage", "-1", "ensemble.vagues_recentrage"),
 ])
 def test_entree_invalide_dans_le_plan(tmp_path, capsys, champ, valeur, motif):
     """Valeur invalide de [ensemble] : code 2, message français qui nomme le fichier, la clé et ce qui est permis."""

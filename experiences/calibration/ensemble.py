@@ -16,15 +16,24 @@ Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
 4. **Implausibilité** d'un jeu x pour la cible c : I_c(x) = |E[émulateur_c(x)] − valeur_c| / √(Var[émulateur_c(x)]
    + σ²_c / R_v + tolérance_c²), R_v = `replicats_verification` (la vérification finale juge la moyenne de R_v
    réplicats) ; I(x) = max_c I_c(x). Un jeu est exclu si I(x) > `seuil_implausibilite` (3 dans le plan livré).
-5. **Vague suivante** : `candidats` points tirés par hypercube latin dans le même espace, gardés si l'émulateur
-   (ajusté sur TOUS les runs des vagues précédentes) ne les exclut pas (tirage par rejet), puis `runs_par_vague`
-   d'entre eux au hasard. Si aucun candidat n'est gardé, les vagues s'arrêtent (région non exclue vide).
-6. **Vérification** : `verifications_max` jeux neufs tirés au hasard (uniformément : l'étendue de l'ensemble est
-   gardée) parmi les candidats que l'émulateur final n'exclut pas ET dont l'espérance prédite tombe dans la
-   tolérance de chaque cible (la région non exclue, à ± 3 écarts-types, est plus large que la tolérance ; à défaut,
-   les candidats non exclus de plus petit écart normé prédit complètent) tournent sur `replicats_verification`
-   graines FRAÎCHES (`graine_verification`, disjointes des graines des vagues) ; un jeu est **accepté** si la
-   moyenne de ses réplicats tombe dans la tolérance de CHAQUE cible ajustée.
+5. **Vague suivante** : `candidats` points, une part `part_candidats_voisins` tirée autour des jeux déjà simulés
+   que l'émulateur n'exclut pas (`ancres` : loi normale d'écart-type `ECHELLE_VOISINS` × celui des ancres, par
+   paramètre, réfléchie dans les bornes ; la région non exclue rétrécit vite et l'hypercube latin seul n'y tombe
+   presque plus), le reste par hypercube latin dans le même espace ; gardés si l'émulateur (ajusté sur TOUS les runs
+   des vagues précédentes) ne les exclut pas (tirage par rejet), puis `runs_par_vague` d'entre eux : au hasard
+   (uniformément), sauf dans les `vagues_recentrage` dernières vagues où le tirage (sans remise) est proportionnel
+   à la **probabilité d'acceptation prédite** P(x) = Π_c P(|moyenne de R_v runs − valeur_c| ≤ tolérance_c) sous
+   l'émulateur (loi normale d'espérance E[émulateur_c(x)] et de variance Var[émulateur_c(x)] + σ²_c / R_v, cibles
+   indépendantes) : la règle des trois écarts-types laisse une région bien plus large que la tolérance de chaque
+   cible, et ces vagues apprennent à l'émulateur le cœur où toutes les cibles tiennent ensemble. Si aucun candidat
+   n'est gardé, les vagues s'arrêtent (région non exclue vide).
+6. **Vérification** : `verifications_max` jeux neufs (candidats tirés comme au point 5) parmi ceux que l'émulateur
+   final n'exclut pas : au hasard (uniformément : l'étendue de l'ensemble est gardée) parmi ceux dont P(x) ≥ 0,5
+   s'ils sont assez nombreux, sinon ceux de plus grande P(x) ; ils tournent sur `replicats_verification` graines
+   FRAÎCHES (`graine_verification`, disjointes des graines des vagues) ; un jeu est **accepté** si la moyenne de ses
+   réplicats tombe dans la tolérance de CHAQUE cible ajustée. [meta.verification] du fichier dit, acceptés ou non,
+   la part des jeux vérifiés dans la tolérance de chaque cible, le nombre de jeux par nombre de cibles atteintes et
+   la P(x) moyenne prédite (à comparer à la part acceptée : l'émulateur est-il trop optimiste ?).
 
 Hors échantillon (`annee_max_cibles`) : la vague 1 ne dépend pas des cibles ; `--vague1-de DIR` la reprend d'un
 ensemble du même plan (`copier_vague1`, vérifiée run par run) au lieu de la refaire.
@@ -83,8 +92,17 @@ CHAMPS_ENSEMBLE = {
     "graine_verification": "entier >= 0 (graines fraîches, disjointes de celles des vagues)",
     "plage": "\"plausible\" (plages plausibles déclarées) ou \"plan\" (intervalles de [parametres])",
     "annee_max_cibles": "année : n'ajuster que les cibles datées de cette année ou avant (hors échantillon)",
+    "vagues_recentrage": "entier >= 0 (dernières vagues tirées selon la probabilité d'acceptation prédite ; 0 : "
+                         "toutes uniformes dans la région non exclue)",
+    "part_candidats_voisins": "réel dans [0, 1[ (part des candidats d'une vague tirés autour des jeux non exclus "
+                              "déjà simulés, le reste par hypercube latin)",
 }
-OBLIGATOIRES_ENSEMBLE = tuple(k for k in CHAMPS_ENSEMBLE if k != "annee_max_cibles")
+FACULTATIFS_ENSEMBLE = {"annee_max_cibles": None, "vagues_recentrage": 0, "part_candidats_voisins": 0.0}
+OBLIGATOIRES_ENSEMBLE = tuple(k for k in CHAMPS_ENSEMBLE if k not in FACULTATIFS_ENSEMBLE)
+#: Écart-type des candidats voisins, en part de l'écart-type (par paramètre) des jeux non exclus qui les ancrent.
+ECHELLE_VOISINS = 0.5
+#: Ancres minimales des candidats voisins (les jeux de plus faible implausibilité complètent).
+ANCRES_MIN = 5
 QUANTILES = (0.05, 0.95)  # intervalle de l'ensemble rapporté (5 %-95 % des jeux acceptés)
 
 enregistrer_fonction_run(FONCTION_RUN_CIBLES, "experiences.calibration.ensemble:run_cibles")
@@ -111,6 +129,8 @@ class ReglagesEnsemble:
     graine_verification: int
     plage: str = "plausible"
     annee_max_cibles: int | None = None
+    vagues_recentrage: int = 0
+    part_candidats_voisins: float = 0.0
 
     def graines_verification(self) -> list[int]:
         """Graines fraîches de la vérification."""
@@ -196,6 +216,14 @@ def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str |
     if annee_max is not None:
         annee_max = _entier(annee_max, ou["annee_max_cibles"], source["annee_max_cibles"], 2000, 2100)
 
+    recentrage = _entier(fusion.get("vagues_recentrage", 0), ou["vagues_recentrage"], source["vagues_recentrage"], 0,
+                         50)
+    part_v = fusion.get("part_candidats_voisins", 0.0)
+    if isinstance(part_v, bool) or not isinstance(part_v, (int, float)) or not 0 <= part_v < 1:
+        raise ErreurEntree("Part de candidats voisins invalide.", fichier=ou["part_candidats_voisins"],
+                           cle=source["part_candidats_voisins"], valeur=part_v,
+                           attendu=CHAMPS_ENSEMBLE["part_candidats_voisins"])
+
     toutes = lire_plan(chemin, menages=menages, replicats=replicats).cibles
     ids = [c.id for c in toutes if annee_max is None or c.annee <= annee_max]
     if not ids:
@@ -206,7 +234,8 @@ def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str |
     reglages = ReglagesEnsemble(vagues=vagues, runs_par_vague=runs, menages=menages, replicats=replicats,
                                 seuil_implausibilite=float(seuil), candidats=candidats, verifications_max=verif_max,
                                 replicats_verification=rep_v, graine_verification=graine_v, plage=plage,
-                                annee_max_cibles=annee_max)
+                                annee_max_cibles=annee_max, vagues_recentrage=recentrage,
+                                part_candidats_voisins=float(part_v))
     if set(reglages.graines_verification()) & set(plan.graines()):
         raise ErreurEntree("Les graines de vérification recoupent celles des vagues (elles doivent être fraîches).",
                            fichier=ou["graine_verification"], cle=source["graine_verification"], valeur=graine_v,
@@ -323,9 +352,10 @@ class Emulateur:
         u = self.unitaire(x)
         return {cid: e.predire(u) for cid, e in self.par_cible.items()}
 
-    def implausibilite(self, x: np.ndarray, replicats_jugement: int) -> pd.DataFrame:
-        """I_c(x) par cible (colonnes) et I(x) = max_c (colonne « max ») ; voir la docstring du module."""
-        pred = self.predire(x)
+    def implausibilite(self, x: np.ndarray, replicats_jugement: int, pred: dict | None = None) -> pd.DataFrame:
+        """I_c(x) par cible (colonnes) et I(x) = max_c (colonne « max ») ; voir la docstring du module.
+        `pred` : `predire(x)` déjà calculé."""
+        pred = self.predire(x) if pred is None else pred
         out = {}
         for c in self.cibles:
             m, v = pred[c.id]
@@ -333,6 +363,21 @@ class Emulateur:
         df = pd.DataFrame(out)
         df["max"] = df[[c.id for c in self.cibles]].max(axis=1)
         return df
+
+    def log_proba_acceptation(self, x: np.ndarray, replicats_jugement: int, pred: dict | None = None) -> np.ndarray:
+        """log P(la moyenne de `replicats_jugement` runs tombe dans la tolérance de CHAQUE cible) en `x`, les cibles
+        supposées indépendantes : Σ_c log[Φ((z_c + t_c − m_c)/s_c) − Φ((z_c − t_c − m_c)/s_c)], s_c² = Var[émulateur]
+        + σ²_c / R."""
+        from scipy.stats import norm
+
+        pred = self.predire(x) if pred is None else pred
+        total = np.zeros(len(np.atleast_2d(x)))
+        for c in self.cibles:
+            m, v = pred[c.id]
+            s = np.sqrt(v + self.sigma2[c.id] / replicats_jugement)
+            p = norm.cdf((c.valeur + c.tolerance - m) / s) - norm.cdf((c.valeur - c.tolerance - m) / s)
+            total += np.log(np.maximum(p, 1e-300))
+        return total
 
 
 def ajuster_emulateur(x: np.ndarray, moyennes: pd.DataFrame, sigma2: dict[str, float], replicats: int,
@@ -388,43 +433,91 @@ def moyennes_par_jeu(runs: pd.DataFrame, cles: list[str], cibles: list[mod_cible
     return out.rename(columns={colonne(c.id): c.id for c in cibles})
 
 
-def tirer_verification(em: Emulateur, pe: PlanEnsemble) -> pd.DataFrame:
-    """Jeux à vérifier sur graines fraîches (voir la docstring du module, point 6)."""
+def ancres(em: Emulateur, jeux: pd.DataFrame, pe: PlanEnsemble) -> np.ndarray:
+    """Jeux déjà simulés (paramètres en [0, 1]) autour desquels tirer des candidats voisins : ceux que l'émulateur
+    courant n'exclut pas, ou à défaut les `ANCRES_MIN` de plus faible implausibilité."""
+    x = jeux[pe.cles].to_numpy()
+    imp = em.implausibilite(x, pe.reglages.replicats_verification)["max"].to_numpy()
+    garde = imp <= pe.reglages.seuil_implausibilite
+    if garde.sum() < ANCRES_MIN:
+        garde = np.zeros(len(x), dtype=bool)
+        garde[np.argsort(imp, kind="stable")[:ANCRES_MIN]] = True
+    return em.unitaire(x[garde])
+
+
+def tirer_candidats(em: Emulateur, pe: PlanEnsemble, u_ancres: np.ndarray | None, graine: list[int]
+                    ) -> pd.DataFrame:
+    """`candidats` points : une part `part_candidats_voisins` autour des ancres (loi normale d'écart-type
+    `ECHELLE_VOISINS` × celui des ancres par paramètre, réfléchie dans les bornes), le reste par hypercube latin ;
+    avec leur implausibilité et leur log-probabilité d'acceptation prédites. Colonne `origine` : lhs ou voisin."""
     reg = pe.reglages
-    cand = hypercube_latin(pe.bornes, reg.candidats, [pe.plan.graine, 0, 3])
+    n_vois = int(round(reg.part_candidats_voisins * reg.candidats)) if u_ancres is not None and len(u_ancres) else 0
+    cand = hypercube_latin(pe.bornes, reg.candidats - n_vois, graine).assign(origine="lhs")
+    if n_vois:
+        rng = np.random.default_rng([*graine, 5])
+        ecart = np.maximum(ECHELLE_VOISINS * u_ancres.std(axis=0), 0.01)
+        u = u_ancres[rng.integers(len(u_ancres), size=n_vois)] + rng.normal(size=(n_vois, u_ancres.shape[1])) * ecart
+        u = 1.0 - np.abs(1.0 - np.abs(u) % 2.0)  # réflexion dans [0, 1]
+        bas = np.array([b[0] for b in pe.bornes.values()])
+        haut = np.array([b[1] for b in pe.bornes.values()])
+        vois = pd.DataFrame(bas + u * (haut - bas), columns=pe.cles).assign(origine="voisin")
+        cand = pd.concat([cand, vois], ignore_index=True)
     morceaux = []
     for i in range(0, len(cand), 5000):
-        x = cand.iloc[i:i + 5000].to_numpy()
-        imp = em.implausibilite(x, reg.replicats_verification)
+        x = cand[pe.cles].iloc[i:i + 5000].to_numpy()
         pred = em.predire(x)
-        ecart = np.max([np.abs(pred[c.id][0] - c.valeur) / c.tolerance for c in em.cibles], axis=0)
-        morceaux.append(pd.DataFrame({"implausibilite": imp["max"].to_numpy(), "ecart_norme_predit": ecart}))
-    info = pd.concat(morceaux, ignore_index=True)
-    cand = pd.concat([cand, info], axis=1)
+        imp = em.implausibilite(x, reg.replicats_verification, pred)
+        ecart_n = np.max([np.abs(pred[c.id][0] - c.valeur) / c.tolerance for c in em.cibles], axis=0)
+        morceaux.append(pd.DataFrame({"implausibilite": imp["max"].to_numpy(), "ecart_norme_predit": ecart_n,
+                                      "log_proba_acceptation": em.log_proba_acceptation(
+                                          x, reg.replicats_verification, pred)}))
+    return pd.concat([cand, pd.concat(morceaux, ignore_index=True)], axis=1)
+
+
+def choisir_selon_proba(cand: pd.DataFrame, n: int, rng: np.random.Generator) -> pd.DataFrame:
+    """`n` candidats tirés sans remise avec une probabilité proportionnelle à leur probabilité d'acceptation
+    prédite (tous s'il y en a au plus `n`)."""
+    if len(cand) <= n:
+        return cand
+    lp = cand["log_proba_acceptation"].to_numpy()
+    w = np.exp(lp - lp.max()) + 1e-12
+    return cand.iloc[np.sort(rng.choice(len(cand), n, replace=False, p=w / w.sum()))]
+
+
+def tirer_verification(em: Emulateur, pe: PlanEnsemble, u_ancres: np.ndarray | None = None) -> pd.DataFrame:
+    """Jeux à vérifier sur graines fraîches (voir la docstring du module, point 6)."""
+    reg = pe.reglages
+    cand = tirer_candidats(em, pe, u_ancres, [pe.plan.graine, 0, 3])
     cand = cand[cand["implausibilite"] <= reg.seuil_implausibilite]
-    dedans = cand[cand["ecart_norme_predit"] <= 1.0]
+    proba = np.exp(cand["log_proba_acceptation"])
+    dedans = cand[proba >= 0.5]
     rng = np.random.default_rng([pe.plan.graine, 0, 4])
     if len(dedans) >= reg.verifications_max:
         choix = dedans.iloc[np.sort(rng.choice(len(dedans), reg.verifications_max, replace=False))]
     else:
-        reste = cand[cand["ecart_norme_predit"] > 1.0].sort_values("ecart_norme_predit", kind="stable")
-        choix = pd.concat([dedans, reste.head(reg.verifications_max - len(dedans))])
-    return choix.reset_index(drop=True)
+        choix = cand.sort_values("log_proba_acceptation", ascending=False, kind="stable").head(reg.verifications_max)
+    return choix.drop(columns="origine").reset_index(drop=True)
 
 
-def tirer_non_exclus(em: Emulateur, pe: PlanEnsemble, vague: int) -> tuple[pd.DataFrame, dict[str, Any]]:
+def tirer_non_exclus(em: Emulateur, pe: PlanEnsemble, vague: int, u_ancres: np.ndarray | None = None
+                     ) -> tuple[pd.DataFrame, dict[str, Any]]:
     """Points de la vague `vague` : tirage par rejet sur l'émulateur (voir la docstring du module)."""
     reg = pe.reglages
-    cand = hypercube_latin(pe.bornes, reg.candidats, [pe.plan.graine, vague, 1])
-    imp = pd.concat([em.implausibilite(cand.iloc[i:i + 5000].to_numpy(), reg.replicats_verification)
-                     for i in range(0, len(cand), 5000)], ignore_index=True)
-    garde = cand[(imp["max"] <= reg.seuil_implausibilite).to_numpy()].reset_index(drop=True)
-    infos = {"candidats": int(len(cand)), "non_exclus": int(len(garde)),
-             "part_non_implausible": float(len(garde) / len(cand))}
-    if len(garde) > reg.runs_par_vague:
-        rng = np.random.default_rng([pe.plan.graine, vague, 2])
-        garde = garde.iloc[np.sort(rng.choice(len(garde), reg.runs_par_vague, replace=False))].reset_index(drop=True)
-    return garde, infos
+    cand = tirer_candidats(em, pe, u_ancres, [pe.plan.graine, vague, 1])
+    garde = cand[(cand["implausibilite"] <= reg.seuil_implausibilite).to_numpy()].reset_index(drop=True)
+    recentree = vague > reg.vagues - reg.vagues_recentrage
+    infos = {"candidats": int(len(cand)), "candidats_voisins": int((cand["origine"] == "voisin").sum()),
+             "non_exclus": int(len(garde)), "part_non_implausible": float(len(garde) / len(cand)),
+             "tirage": "selon la probabilité d'acceptation prédite" if recentree else "uniforme"}
+    rng = np.random.default_rng([pe.plan.graine, vague, 2])
+    if recentree:
+        garde = choisir_selon_proba(garde, reg.runs_par_vague, rng)
+    elif len(garde) > reg.runs_par_vague:
+        garde = garde.iloc[np.sort(rng.choice(len(garde), reg.runs_par_vague, replace=False))]
+    if len(garde):
+        infos["proba_acceptation_predite_moyenne"] = float(np.exp(garde["log_proba_acceptation"]).mean())
+    garde = garde.drop(columns=["origine", "implausibilite", "ecart_norme_predit", "log_proba_acceptation"])
+    return garde.reset_index(drop=True), infos
 
 
 # --- Exécution d'une vague (stockage de balayage) --------------------------------------------------------------
@@ -642,7 +735,8 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
                 infos.update({"candidats": reg.runs_par_vague, "non_exclus": reg.runs_par_vague,
                               "part_non_implausible": 1.0})
             else:
-                points, tirage = tirer_non_exclus(em, pe, v)
+                u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
+                points, tirage = tirer_non_exclus(em, pe, v, u_anc)
                 infos.update(tirage)
                 if len(points) == 0:
                     infos["arret"] = "aucun candidat non exclu : région non implausible vide"
@@ -668,7 +762,8 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
         jeux["implausibilite"] = imp["max"].to_numpy()
         dv = dossier / "verification"
-        pts = None if (dv / "points.parquet").is_file() else tirer_verification(em, pe)
+        u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
+        pts = None if (dv / "points.parquet").is_file() else tirer_verification(em, pe, u_anc)
         verif = pd.DataFrame()
         acceptes = pd.DataFrame()
         if pts is None or len(pts):
@@ -678,6 +773,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             verif = verif.drop(columns=pe.cles).merge(pts_lus, on="point")
             dans = np.column_stack([(verif[c.id] - c.valeur).abs().to_numpy() <= c.tolerance for c in plan.cibles])
             verif["accepte"] = dans.all(axis=1)
+            verif["cibles_dans_tolerance"] = dans.sum(axis=1)
             acceptes = verif[verif["accepte"]].sort_values(["implausibilite", "point"], kind="stable")
             acceptes = acceptes.reset_index(drop=True)
         duree = time.perf_counter() - debut
@@ -711,6 +807,8 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         if reg.annee_max_cibles is not None:
             meta["annee_max_cibles"] = reg.annee_max_cibles
         meta["cibles"] = resume_cibles(acceptes, pe.cibles_toutes, {c.id for c in plan.cibles})
+        if len(verif):
+            meta["verification"] = resume_verification(verif, plan.cibles)
         sorties_json = {k: v for k, v in meta.items()}
         ecrire_atomique(dossier / "provenance_ensemble.json", en_json(sorties_json))
         chemin = None
@@ -752,6 +850,20 @@ def resume_cibles(acceptes: pd.DataFrame, cibles: list[mod_cibles.Cible], ajuste
 
 # --- Fichier de l'ensemble -------------------------------------------------------------------------------------
 
+def resume_verification(verif: pd.DataFrame, cibles: list[mod_cibles.Cible]) -> dict[str, Any]:
+    """Ce que la vérification sur graines fraîches a donné, acceptés ou non : part des jeux vérifiés dans la
+    tolérance par cible ajustée, nombre de jeux par nombre de cibles atteintes, et probabilité d'acceptation que
+    l'émulateur prédisait en moyenne (à comparer à la part acceptée)."""
+    out: dict[str, Any] = {"jeux": int(len(verif)), "part_acceptee": float(verif["accepte"].mean())}
+    if "log_proba_acceptation" in verif:
+        out["proba_acceptation_predite_moyenne"] = float(np.exp(verif["log_proba_acceptation"]).mean())
+    out["part_dans_tolerance"] = {c.id: float(((verif[c.id] - c.valeur).abs() <= c.tolerance).mean())
+                                  for c in cibles}
+    compte = verif["cibles_dans_tolerance"].value_counts()
+    out["jeux_par_cibles_atteintes"] = {str(k): int(compte.get(k, 0)) for k in range(len(cibles) + 1)}
+    return out
+
+
 def _toml_valeur(v: Any) -> str:
     if isinstance(v, float) and not math.isfinite(v):
         return "nan"
@@ -771,11 +883,13 @@ def texte_ensemble(meta: dict[str, Any], acceptes: pd.DataFrame, pe: PlanEnsembl
         "# de chaque cible ajustée sur les graines fraîches de meta.graines_verification. Lu par",
         "# `nonrecours comparer --ensemble K` et `nonrecours valider`. Méthode : docs/calibration.md.",
         "", "[meta]"]
-    simples = {k: v for k, v in meta.items() if k not in ("vague", "emulateur", "cibles", "bornes")}
+    simples = {k: v for k, v in meta.items() if k not in ("vague", "emulateur", "cibles", "bornes", "verification")}
     lignes += [f"{k} = {_toml_valeur(v)}" for k, v in simples.items()]
     lignes += ["", "[meta.bornes]"] + [f"{json.dumps(k)} = {_toml_valeur(v)}" for k, v in meta["bornes"].items()]
     lignes += ["", "[meta.emulateur]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["emulateur"].items()]
     lignes += ["", "[meta.cibles]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["cibles"].items()]
+    if "verification" in meta:
+        lignes += ["", "[meta.verification]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["verification"].items()]
     for v in meta["vague"]:
         lignes += ["", "[[meta.vague]]"] + [f"{k} = {_toml_valeur(x)}" for k, x in v.items()]
     ids = [c.id for c in pe.cibles_toutes]
@@ -783,6 +897,8 @@ def texte_ensemble(meta: dict[str, Any], acceptes: pd.DataFrame, pe: PlanEnsembl
         lignes += ["", "[[jeu]]", f"numero = {k}", f"point_verification = {int(ligne['point'])}",
                    f"implausibilite = {float(ligne['implausibilite'])!r}",
                    f"ecart_norme_predit = {float(ligne['ecart_norme_predit'])!r}",
+                   *([f"proba_acceptation_predite = {math.exp(float(ligne['log_proba_acceptation']))!r}"]
+                     if "log_proba_acceptation" in ligne else []),
                    "valeurs = " + _toml_valeur({c: _valeurs_point(pe, ligne)[c] for c in pe.cles}),
                    "cibles = " + _toml_valeur({i: float(ligne[i]) for i in ids if i in ligne})]
     return "\n".join(lignes) + "\n"
