@@ -166,6 +166,20 @@ def test_recentrage_et_candidats_voisins(tmp_path):
 
     jeux = tomllib.loads(res.fichier.read_text(encoding="utf-8"))["jeu"]
     assert len(jeux) == len(acc) and all(0 < j["proba_acceptation_predite"] <= 1 for j in jeux)
+    # La référence calibrée adopte le jeu de plus grande probabilité prédite ; les autres valeurs sont gardées.
+    k, chemin = ens.calibration_depuis_ensemble(res.fichier, tmp_path / "calibration.toml")
+    probas = [j["proba_acceptation_predite"] for j in jeux]
+    assert k == probas.index(max(probas))
+    cal = tomllib.loads(chemin.read_text(encoding="utf-8"))
+    assert cal["meta"]["methode"] == "ensemble" and cal["meta"]["jeu"] == k
+    assert cal["meta"]["jeux_acceptes"] == len(jeux)
+    for cle, v in jeux[k]["valeurs"].items():
+        assert cal["valeurs"][cle] == v
+    en_vigueur = tomllib.loads((ens.DOSSIER_PARAMETRES / "calibration.toml").read_text(encoding="utf-8"))["valeurs"]
+    autres = set(en_vigueur) - set(jeux[k]["valeurs"])
+    assert autres and all(cal["valeurs"][c] == en_vigueur[c] for c in autres)
+    assert set(cal["meta"]["ajustement"]) == {"C1", "C2"}
+    assert cal["meta"]["ajustement"]["C1"]["modele"] == pytest.approx(jeux[k]["cibles"]["C1"], rel=1e-3)
 
 
 def _lignes_journaux(dossier: Path) -> int:
@@ -255,6 +269,10 @@ def test_entree_invalide_en_option(tmp_path, capsys):
     assert "--seuil-implausibilite" in err and "Seuil d'implausibilité invalide" in err
     assert main(["ensemble", str(plan), "--annee-max-cibles", "2010", "--sans-ecrire"]) == 2
     assert "Aucune cible datée" in capsys.readouterr().err
+    # Refusé avant tout run : --ecrire-calibration lit le fichier d'ensemble que --sans-ecrire n'écrirait pas.
+    assert main(["ensemble", str(plan), "--ecrire-calibration", "--sans-ecrire", "--sortie",
+                 str(tmp_path / "ens")]) == 2
+    assert "--ecrire-calibration" in capsys.readouterr().err and not (tmp_path / "ens").exists()
 
 
 def test_plan_livre_a_une_section_ensemble():

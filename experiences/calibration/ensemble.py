@@ -959,8 +959,76 @@ def charger_ensemble(chemin: str | Path = FICHIER_ENSEMBLE) -> Ensemble:
                                attendu="une table [[jeu]] avec valeurs = { cle = valeur }")
         defauts.avec(j["valeurs"], origine="ensemble", fichier=chemin)
         jeux.append(dict(j["valeurs"]))
-        lignes.append({"jeu": k, **{c: float(v) for c, v in j.get("cibles", {}).items()}})
+        lignes.append({"jeu": k, **{c: float(v) for c, v in j.get("cibles", {}).items()},
+                       "proba_acceptation_predite": float(j.get("proba_acceptation_predite", float("nan")))})
     return Ensemble(chemin, meta, jeux, pd.DataFrame(lignes))
+
+
+def jeu_representatif(ens: Ensemble) -> int:
+    """Indice du jeu que la référence calibrée adopte : le jeu accepté de plus grande probabilité d'acceptation
+    prédite par l'émulateur (le moins exposé au bruit des graines), à défaut le premier (plus faible
+    implausibilité)."""
+    if not ens.jeux:
+        raise ErreurEntree("L'ensemble ne contient aucun jeu accepté.", fichier=ens.fichier, cle="jeu",
+                           attendu="au moins un [[jeu]] (relancer `nonrecours ensemble`)")
+    p = ens.cibles["proba_acceptation_predite"].to_numpy(dtype=float) if "proba_acceptation_predite" in ens.cibles \
+        else np.full(len(ens.jeux), np.nan)
+    return int(np.nanargmax(p)) if np.isfinite(p).any() else 0
+
+
+def calibration_depuis_ensemble(fichier_ensemble: str | Path, fichier_calibration: str | Path | None = None
+                                ) -> tuple[int, Path]:
+    """`nonrecours ensemble --ecrire-calibration` : la référence calibrée adopte le jeu représentatif de l'ensemble
+    (`jeu_representatif`) ; écrit `fichier_calibration` (défaut : parametres/calibration.toml) d'un coup, après
+    validation des valeurs. Les valeurs calibrées en vigueur que le jeu ne fixe pas sont gardées."""
+    from experiences.calibration.ajustement import ecrire_calibration, valeurs_calibration_existantes
+    from experiences.execution.sorties import commit_git
+    from modele.scenarios import FICHIER_CALIBRATION
+
+    lu = charger_ensemble(fichier_ensemble)
+    k = jeu_representatif(lu)
+    texte = texte_calibration_ensemble(lu, k, valeurs_calibration_existantes(), commit_git().get("commit", "inconnu"))
+    return k, ecrire_calibration(texte, Path(fichier_calibration) if fichier_calibration else FICHIER_CALIBRATION)
+
+
+def texte_calibration_ensemble(ens: Ensemble, k: int, valeurs_precedentes: dict[str, Any] | None = None,
+                               commit: str = "inconnu") -> str:
+    """Contenu de parametres/calibration.toml quand la référence adopte le jeu `k` de l'ensemble : [meta] (fichier
+    d'ensemble, jeu, date, commit, graines de vérification), [meta.ajustement] (cibles du jeu sur graines fraîches),
+    [valeurs] (valeurs précédentes, remplacées par celles du jeu pour ses paramètres libres)."""
+    m = ens.meta
+    valeurs = dict(valeurs_precedentes or {})
+    valeurs.update(ens.jeux[k])
+    ligne = ens.cibles.iloc[k]
+    lignes = [
+        "# Valeurs de la référence calibrée : un jeu de l'ensemble accepté (`nonrecours ensemble --ecrire-calibration`,",
+        "# experiences/calibration/ensemble.py) : ne pas éditer à la main. Lues par les scénarios `calibration = true`",
+        "# (seule la section [valeurs] est appliquée). Méthode et choix du jeu : docs/calibration.md.",
+        "", "[meta]",
+        f"date = {valeur_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
+        'methode = "ensemble"',
+        f"fichier_ensemble = {valeur_toml(chemin_relatif(str(ens.fichier)))}",
+        f"date_ensemble = {valeur_toml(str(m.get('date', 'inconnue')))}",
+        f"commit_ensemble = {valeur_toml(str(m.get('commit', 'inconnu')))}",
+        f"commit_ecriture = {valeur_toml(commit)}",
+        f"jeu = {k}",
+        f"jeux_acceptes = {len(ens.jeux)}",
+        'choix = "jeu accepté de plus grande probabilité d\'acceptation prédite par l\'émulateur"',
+        f"proba_acceptation_predite = {float(ligne.get('proba_acceptation_predite', float('nan')))!r}",
+        f"scenario = {valeur_toml(str(m.get('scenario', 'reference')))}",
+        f"menages = {int(m.get('menages', 0))}",
+        f"replicats = {int(m.get('replicats_verification', 0))}",
+        f"graines = {valeur_toml(list(m.get('graines_verification', [])))}",
+        f"debut = {valeur_toml(str(m.get('debut', '')))}",
+        f"fin = {valeur_toml(str(m.get('fin', '')))}",
+        f"parametres_libres = {valeur_toml(list(ens.jeux[k]))}",
+        "", "[meta.ajustement]"]
+    for cid, d in m.get("cibles", {}).items():
+        if cid in ligne and d.get("ajustee", True):
+            lignes.append(f"{cid} = {{ publie = {float(d['publie'])!r}, modele = {float(ligne[cid]):.4g}, "
+                          f"tolerance = {float(d['tolerance'])!r} }}")
+    lignes += ["", "[valeurs]"] + [f"{valeur_toml(c)} = {valeur_toml(valeurs[c])}" for c in sorted(valeurs)]
+    return "\n".join(lignes) + "\n"
 
 
 def tableau_ensemble(ens: Ensemble, predites_seulement: bool = False) -> pd.DataFrame:

@@ -70,6 +70,11 @@ def ajouter_sous_commandes(sous) -> None:
                    help="fichier écrit (défaut : parametres/ensemble_calibration.toml, ou "
                    "…_jusqu_AAAA.toml avec --annee-max-cibles)")
     e.add_argument("--sans-ecrire", action="store_true", help="ne pas écrire le fichier d'ensemble")
+    e.add_argument("--ecrire-calibration", dest="ecrire_calibration", action="store_true",
+                   help="la référence calibrée adopte un jeu de l'ensemble (celui de plus grande probabilité "
+                   "d'acceptation prédite) : réécrit parametres/calibration.toml (défaut : ne pas y toucher)")
+    e.add_argument("--fichier-calibration", dest="fichier_calibration", type=Path, default=None, metavar="FICHIER",
+                   help="avec --ecrire-calibration : fichier écrit (défaut : parametres/calibration.toml)")
     e.add_argument("--verifications-max", dest="verifications_max", type=entier_min(1, "--verifications-max",
                    LIMITES["runs_plan"]), default=None, metavar="N",
                    help="jeux non exclus vérifiés sur graines fraîches, au plus (défaut : celui du plan)")
@@ -149,6 +154,11 @@ def commande_ensemble(args) -> int:
     from experiences.execution.slurm import options_depuis
 
     slurm = options_depuis(args)
+    if args.ecrire_calibration and args.sans_ecrire:
+        from modele.parametres import ErreurEntree
+
+        raise ErreurEntree("--ecrire-calibration a besoin du fichier d'ensemble.", cle="--sans-ecrire",
+                           attendu="--ecrire-calibration sans --sans-ecrire")
     pe = ens.lire_plan_ensemble(args.plan if args.plan is not None else ens.FICHIER_PLAN, vagues=args.vagues,
                                 runs_par_vague=args.runs_par_vague, menages=args.menages, replicats=args.replicats,
                                 seuil_implausibilite=args.seuil_implausibilite,
@@ -173,6 +183,9 @@ def commande_ensemble(args) -> int:
               f"bruit d'un run (écart-type) {d['bruit_ecart_type_run']:.4g}")
     if res.fichier is not None:
         print(f"Ensemble écrit dans {res.fichier}")
+    if args.ecrire_calibration:
+        k, chemin = ens.calibration_depuis_ensemble(res.fichier, args.fichier_calibration)
+        print(f"Référence calibrée : jeu {k} de l'ensemble écrit dans {chemin}")
     return 0
 
 
