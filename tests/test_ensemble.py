@@ -137,11 +137,11 @@ def test_probabilite_d_acceptation_valeurs_exactes():
 
 
 def test_recentrage_et_candidats_voisins(tmp_path):
-    """vagues_recentrage = 1, part_candidats_voisins = 0,5 : la moitié des candidats des vagues 2 et 3 et de la
+    """premiere_vague_recentree = 3, part_candidats_voisins = 0,5 : la moitié des candidats des vagues 2 et 3 et de la
     vérification est tirée autour des jeux non exclus, la vague 3 selon la probabilité d'acceptation prédite ; la
     vérification est résumée par cible (acceptés ou non), chaque jeu porte sa probabilité prédite, et les jeux
     acceptés sont dans la région connue (jouet : cout_base ≈ 2,4, stigmate ≈ 1)."""
-    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, vagues=3, vagues_recentrage=1, part_candidats_voisins=0.5,
+    pe = ens.lire_plan_ensemble(ecrire_plan(tmp_path, vagues=3, premiere_vague_recentree=3, part_candidats_voisins=0.5,
                                             runs_par_vague=16, candidats=4000, verifications_max=20),
                                 fonction_run="jouet_ensemble", annee_max_cibles=2019)
     res = ens.construire_ensemble(pe, tmp_path / "ens", travailleurs=1, barre=False,
@@ -208,6 +208,31 @@ def test_reprise_ne_refait_pas_les_runs(tmp_path):
         ens.construire_ensemble(autre, d, travailleurs=1, barre=False, ecrire=False)
 
 
+def test_ajouter_des_vagues_reprend_les_runs_et_refait_la_verification(tmp_path):
+    """`--vagues 3` sur un ensemble fini à 2 vagues : les vagues 1 et 2 sont reprises telles quelles (aucun de leurs
+    runs refait), la vague 3 s'ajoute, la vérification faite après 2 vagues est archivée et une nouvelle est
+    tirée ; relancer encore ne refait rien."""
+    chemin = ecrire_plan(tmp_path, runs_par_vague=8, candidats=2000, verifications_max=6)
+    d = tmp_path / "ens"
+    r2 = ens.construire_ensemble(ens.lire_plan_ensemble(chemin, fonction_run="jouet_ensemble"), d, travailleurs=1,
+                                 barre=False, ecrire=False)
+    pts2 = pd.read_parquet(d / "vague_02" / "points.parquet")
+    n2 = _lignes_journaux(d)
+    pe3 = ens.lire_plan_ensemble(chemin, fonction_run="jouet_ensemble", vagues=3)
+    r3 = ens.construire_ensemble(pe3, d, travailleurs=1, barre=False, ecrire=False)
+    assert r3.meta["vagues_faites"] == 3
+    pd.testing.assert_frame_equal(pd.read_parquet(d / "vague_02" / "points.parquet"), pts2)
+    archive = d / "verification_2_vagues_6"
+    assert archive.is_dir() and len(list((archive / "resume").glob("*.parquet"))) == len(r2.verification) * 2
+    assert json.loads((d / "verification" / "tirage.json").read_text(encoding="utf-8")) == {
+        "apres_vagues": 3, "verifications_max": 6}
+    # Runs ajoutés : ceux de la vague 3 et de la nouvelle vérification, pas un de plus.
+    assert _lignes_journaux(d) == n2 + r3.meta["vague"][2]["runs"] + len(r3.verification) * 2
+    n3 = _lignes_journaux(d)
+    ens.construire_ensemble(pe3, d, travailleurs=1, barre=False, ecrire=False)
+    assert _lignes_journaux(d) == n3
+
+
 def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
     """L'ensemble hors échantillon reprend la vague 1 de l'ensemble complet du même plan : aucun run refait, mêmes
     valeurs de run ; le même ensemble calculé sans reprise donne les mêmes jeux acceptés. Une source aux autres
@@ -246,7 +271,7 @@ def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
     ("graine_verification", "10", "ensemble.graine_verification"),
     ("vagues", "0", "ensemble.vagues"),
     ("part_candidats_voisins", "1.0", "ensemble.part_candidats_voisins"),
-    ("vagues_recentrage", "-1", "ensemble.vagues_recentrage"),
+    ("premiere_vague_recentree", "1", "ensemble.premiere_vague_recentree"),
 ])
 def test_entree_invalide_dans_le_plan(tmp_path, capsys, champ, valeur, motif):
     """Valeur invalide de [ensemble] : code 2, message français qui nomme le fichier, la clé et ce qui est permis."""

@@ -21,7 +21,7 @@ Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
    paramètre, réfléchie dans les bornes ; la région non exclue rétrécit vite et l'hypercube latin seul n'y tombe
    presque plus), le reste par hypercube latin dans le même espace ; gardés si l'émulateur (ajusté sur TOUS les runs
    des vagues précédentes) ne les exclut pas (tirage par rejet), puis `runs_par_vague` d'entre eux : au hasard
-   (uniformément), sauf dans les `vagues_recentrage` dernières vagues où le tirage (sans remise) est proportionnel
+   (uniformément), sauf à partir de la vague `premiere_vague_recentree` (0 : jamais) où le tirage (sans remise) est proportionnel
    à la **probabilité d'acceptation prédite** P(x) = Π_c P(|moyenne de R_v runs − valeur_c| ≤ tolérance_c) sous
    l'émulateur (loi normale d'espérance E[émulateur_c(x)] et de variance Var[émulateur_c(x)] + σ²_c / R_v, cibles
    indépendantes) : la règle des trois écarts-types laisse une région bien plus large que la tolérance de chaque
@@ -92,12 +92,15 @@ CHAMPS_ENSEMBLE = {
     "graine_verification": "entier >= 0 (graines fraîches, disjointes de celles des vagues)",
     "plage": "\"plausible\" (plages plausibles déclarées) ou \"plan\" (intervalles de [parametres])",
     "annee_max_cibles": "année : n'ajuster que les cibles datées de cette année ou avant (hors échantillon)",
-    "vagues_recentrage": "entier >= 0 (dernières vagues tirées selon la probabilité d'acceptation prédite ; 0 : "
-                         "toutes uniformes dans la région non exclue)",
+    "premiere_vague_recentree": "entier : 0 (toutes les vagues tirées uniformément dans la région non exclue) ou >= 2 "
+                                "(à partir de cette vague, tirage selon la probabilité d'acceptation prédite)",
     "part_candidats_voisins": "réel dans [0, 1[ (part des candidats d'une vague tirés autour des jeux non exclus "
                               "déjà simulés, le reste par hypercube latin)",
 }
-FACULTATIFS_ENSEMBLE = {"annee_max_cibles": None, "vagues_recentrage": 0, "part_candidats_voisins": 0.0}
+FACULTATIFS_ENSEMBLE = {"annee_max_cibles": None, "premiere_vague_recentree": 0, "part_candidats_voisins": 0.0}
+#: Réglages qui peuvent grandir sans changer les runs déjà faits (une reprise ajoute des vagues, ou refait la
+#: vérification) : hors de l'empreinte.
+EXTENSIBLES = ("vagues", "verifications_max")
 OBLIGATOIRES_ENSEMBLE = tuple(k for k in CHAMPS_ENSEMBLE if k not in FACULTATIFS_ENSEMBLE)
 #: Écart-type des candidats voisins, en part de l'écart-type (par paramètre) des jeux non exclus qui les ancrent.
 ECHELLE_VOISINS = 0.5
@@ -129,7 +132,7 @@ class ReglagesEnsemble:
     graine_verification: int
     plage: str = "plausible"
     annee_max_cibles: int | None = None
-    vagues_recentrage: int = 0
+    premiere_vague_recentree: int = 0
     part_candidats_voisins: float = 0.0
 
     def graines_verification(self) -> list[int]:
@@ -153,8 +156,10 @@ class PlanEnsemble:
         return list(self.bornes)
 
     def empreinte(self) -> str:
-        """Ce qui rend deux ensembles comparables (une reprise n'est permise qu'avec la même empreinte)."""
-        cle = {"plan": self.plan.empreinte(), "reglages": self.reglages.__dict__,
+        """Ce qui rend deux ensembles comparables (une reprise n'est permise qu'avec la même empreinte) ; le nombre
+        de vagues et de vérifications n'en font pas partie (`EXTENSIBLES`) : une reprise peut en ajouter."""
+        reglages = {k: v for k, v in self.reglages.__dict__.items() if k not in EXTENSIBLES}
+        cle = {"plan": self.plan.empreinte(), "reglages": reglages,
                "bornes": {k: list(v) for k, v in self.bornes.items()}, "fonction_run": self.fonction_run}
         return hashlib.sha256(json.dumps(cle, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
@@ -216,8 +221,12 @@ def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str |
     if annee_max is not None:
         annee_max = _entier(annee_max, ou["annee_max_cibles"], source["annee_max_cibles"], 2000, 2100)
 
-    recentrage = _entier(fusion.get("vagues_recentrage", 0), ou["vagues_recentrage"], source["vagues_recentrage"], 0,
-                         50)
+    recentrage = _entier(fusion.get("premiere_vague_recentree", 0), ou["premiere_vague_recentree"],
+                         source["premiere_vague_recentree"], 0, 50)
+    if recentrage == 1:
+        raise ErreurEntree("La vague 1 ne peut pas être recentrée (hypercube latin, sans émulateur).",
+                           fichier=ou["premiere_vague_recentree"], cle=source["premiere_vague_recentree"],
+                           valeur=recentrage, attendu=CHAMPS_ENSEMBLE["premiere_vague_recentree"])
     part_v = fusion.get("part_candidats_voisins", 0.0)
     if isinstance(part_v, bool) or not isinstance(part_v, (int, float)) or not 0 <= part_v < 1:
         raise ErreurEntree("Part de candidats voisins invalide.", fichier=ou["part_candidats_voisins"],
@@ -234,7 +243,7 @@ def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str |
     reglages = ReglagesEnsemble(vagues=vagues, runs_par_vague=runs, menages=menages, replicats=replicats,
                                 seuil_implausibilite=float(seuil), candidats=candidats, verifications_max=verif_max,
                                 replicats_verification=rep_v, graine_verification=graine_v, plage=plage,
-                                annee_max_cibles=annee_max, vagues_recentrage=recentrage,
+                                annee_max_cibles=annee_max, premiere_vague_recentree=recentrage,
                                 part_candidats_voisins=float(part_v))
     if set(reglages.graines_verification()) & set(plan.graines()):
         raise ErreurEntree("Les graines de vérification recoupent celles des vagues (elles doivent être fraîches).",
@@ -505,7 +514,7 @@ def tirer_non_exclus(em: Emulateur, pe: PlanEnsemble, vague: int, u_ancres: np.n
     reg = pe.reglages
     cand = tirer_candidats(em, pe, u_ancres, [pe.plan.graine, vague, 1])
     garde = cand[(cand["implausibilite"] <= reg.seuil_implausibilite).to_numpy()].reset_index(drop=True)
-    recentree = vague > reg.vagues - reg.vagues_recentrage
+    recentree = 2 <= reg.premiere_vague_recentree <= vague
     infos = {"candidats": int(len(cand)), "candidats_voisins": int((cand["origine"] == "voisin").sum()),
              "non_exclus": int(len(garde)), "part_non_implausible": float(len(garde) / len(cand)),
              "tirage": "selon la probabilité d'acceptation prédite" if recentree else "uniforme"}
@@ -762,8 +771,17 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
         jeux["implausibilite"] = imp["max"].to_numpy()
         dv = dossier / "verification"
-        u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
-        pts = None if (dv / "points.parquet").is_file() else tirer_verification(em, pe, u_anc)
+        tirage_v = {"apres_vagues": len(runs), "verifications_max": reg.verifications_max}
+        if (dv / "points.parquet").is_file() and (dv / "tirage.json").is_file():
+            fait = json.loads((dv / "tirage.json").read_text(encoding="utf-8"))
+            if fait != tirage_v:  # plus de vagues ou d'autres vérifications : la précédente est archivée
+                dv.rename(dossier / f"verification_{fait['apres_vagues']}_vagues_{fait['verifications_max']}")
+        pts = None
+        if not (dv / "points.parquet").is_file():
+            u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
+            pts = tirer_verification(em, pe, u_anc)
+            dv.mkdir(parents=True, exist_ok=True)
+            ecrire_atomique(dv / "tirage.json", en_json(tirage_v))
         verif = pd.DataFrame()
         acceptes = pd.DataFrame()
         if pts is None or len(pts):
