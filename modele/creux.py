@@ -165,11 +165,10 @@ class Agenda:
             return
         ordre = np.argsort(v, kind="stable")
         v, ids = v[ordre], ids[ordre]
-        coupes = np.flatnonzero(np.diff(v)) + 1
-        debuts = np.r_[0, coupes]
-        fins = np.r_[coupes, ids.size]
+        debuts = [0, *(np.flatnonzero(v[1:] != v[:-1]) + 1).tolist()]  # début de chaque semaine distincte
+        fins = [*debuts[1:], ids.size]
         files = self.files
-        for semaine, d, f in zip(v[debuts].tolist(), debuts.tolist(), fins.tolist()):
+        for semaine, d, f in zip(v[debuts].tolist(), debuts, fins):
             lst = files.get(semaine)
             if lst is None:
                 files[semaine] = [ids[d:f]]

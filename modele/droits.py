@@ -29,6 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
+from modele.creux import uniques
 from modele.parametres import DOSSIER_PARAMETRES, ErreurEntree
 
 FICHIER_TABLE = DOSSIER_PARAMETRES / "droits" / "table_droits.parquet"
@@ -151,31 +152,31 @@ class TableDroits:
             if not np.isin(df[c].to_numpy(dtype=float), (0.0, 1.0)).all():
                 raise _erreur("Indicatrice hors de {0, 1}.", chemin, cle=c, attendu="0 ou 1")
 
-        annees = np.unique(df["annee"].to_numpy(dtype=np.int64))
+        annees = uniques(df["annee"].to_numpy(dtype=np.int64))
         if not (np.diff(annees) == 1).all():
             raise _erreur("Années non consécutives.", chemin, cle="annee", valeur=annees.tolist(),
                           attendu="une suite d'années sans trou")
-        enfants = np.unique(df["enfants"].to_numpy(dtype=np.int64))
+        enfants = uniques(df["enfants"].to_numpy(dtype=np.int64))
         if not np.array_equal(enfants, np.arange(enfants.size)):
             raise _erreur("Nombres d'enfants non consécutifs depuis 0.", chemin, cle="enfants",
                           valeur=enfants.tolist(), attendu="0, 1, 2, …")
-        couples = np.unique(df["couple"].to_numpy(dtype=np.int64))
+        couples = uniques(df["couple"].to_numpy(dtype=np.int64))
         if not np.array_equal(couples, [0, 1]):
             raise _erreur("La colonne couple doit contenir 0 (seul) et 1 (couple).", chemin, cle="couple",
                           valeur=couples.tolist(), attendu="[0, 1]")
-        logements = np.unique(df["logement"].to_numpy(dtype=np.int64))
+        logements = uniques(df["logement"].to_numpy(dtype=np.int64))
         if not np.array_equal(logements, sorted(LOGEMENTS)):
             raise _erreur("Codes de logement inattendus.", chemin, cle="logement", valeur=logements.tolist(),
                           attendu=f"exactement {sorted(LOGEMENTS)}")
         ages = df[["age_min", "age_ref", "age_max"]].drop_duplicates().sort_values("age_min").to_numpy(dtype=np.int64)
-        if (len(np.unique(ages[:, 0])) != len(ages) or not (ages[:, 0] <= ages[:, 1]).all()
+        if (len(uniques(ages[:, 0])) != len(ages) or not (ages[:, 0] <= ages[:, 1]).all()
                 or not (ages[:, 1] <= ages[:, 2]).all() or not (ages[1:, 0] == ages[:-1, 2] + 1).all()):
             raise _erreur("Tranches d'âge incohérentes.", chemin, cle="age_min, age_ref, age_max",
                           valeur=ages.tolist(), attendu="des tranches contiguës age_min <= age_ref <= age_max")
-        revenus = np.unique(df["revenus_activite"].to_numpy(dtype=float))
-        autres = np.unique(df["autres_ressources"].to_numpy(dtype=float))
+        revenus = uniques(df["revenus_activite"].to_numpy(dtype=float))
+        autres = uniques(df["autres_ressources"].to_numpy(dtype=float))
         loc = df["logement"].isin(LOGEMENTS_LOCATAIRES).to_numpy()
-        loyers = np.unique(df.loc[loc, "loyer"].to_numpy(dtype=float))
+        loyers = uniques(df.loc[loc, "loyer"].to_numpy(dtype=float))
         if (df.loc[~loc, "loyer"].to_numpy(dtype=float) != 0).any():
             raise _erreur("Loyer non nul pour un propriétaire ou un hébergé.", chemin, cle="loyer", attendu="0")
 
@@ -193,7 +194,7 @@ class TableDroits:
         attendu = int(np.prod(forme[:-1])) // len(LOGEMENTS) * (len(LOGEMENTS_LOCATAIRES) * n_loyer
                                                                 + len(LOGEMENTS) - len(LOGEMENTS_LOCATAIRES))
         plat = np.ravel_multi_index((i_annee, i_couple, i_enf, i_age, i_log, i_rev, i_aut, i_loy), forme)
-        if len(df) != attendu or np.unique(plat).size != len(df):
+        if len(df) != attendu or uniques(plat).size != len(df):
             raise _erreur("La table ne couvre pas exactement sa grille (lignes manquantes ou en double).", chemin,
                           valeur=len(df), attendu=f"{attendu} lignes, une par point de grille")
         tenseur = np.zeros((int(np.prod(forme)), len(COLONNES_MONTANTS)), dtype=np.float64)

@@ -399,6 +399,12 @@ def _part(num, den):
 
 # --- Relevé -----------------------------------------------------------------------------------------------
 
+def _lecture_seule(x: np.ndarray) -> np.ndarray:
+    """Le tableau `x`, rendu non modifiable (partagé entre plusieurs blocs de relevé)."""
+    x.flags.writeable = False
+    return x
+
+
 class Releve:
     """Accumule les blocs du relevé mensuel (tableaux numpy) et les rend en UN DataFrame long à la fin.
 
@@ -410,6 +416,7 @@ class Releve:
     def __init__(self, m: ModeleNonRecours):
         self.m = m
         self.blocs: list[tuple[np.ndarray, ...]] = []
+        self._etiquettes: dict = {}  # colonnes d'étiquettes partagées entre blocs (`_bloc`)
         self._g_annee = None
         self.cellule = None
 
@@ -440,10 +447,24 @@ class Releve:
         valeurs = np.asarray(valeurs, dtype=float).ravel()
         if indicateur in INDICATEURS_FLUX:
             valeurs = flux_mensuel(valeurs, self.m.compteurs.semaines)
+        # Colonnes d'étiquettes (date, indicateur, prestation × groupe) : les mêmes d'un relevé à l'autre, gardées
+        # en lecture seule et partagées par les blocs (un tableau par étiquette et par longueur, pas un par bloc).
         n = valeurs.size
-        self.blocs.append((np.full(n, date, dtype=object), np.full(n, indicateur, dtype=object),
-                           np.repeat(np.asarray(prestations, dtype=object), len(groupes_)),
-                           np.tile(np.asarray(groupes_, dtype=object), len(prestations)), valeurs))
+        etiquettes = self._etiquettes
+        cle_d, cle_i, cle_pg = ("d", date, n), ("i", indicateur, n), ("pg", tuple(prestations), tuple(groupes_))
+        if cle_d not in etiquettes:
+            if etiquettes.get("date") != date:  # nouveau relevé : les colonnes de date du précédent ne servent plus
+                for k in [k for k in etiquettes if k[0] == "d"]:
+                    del etiquettes[k]
+                etiquettes["date"] = date
+            etiquettes[cle_d] = _lecture_seule(np.full(n, date, dtype=object))
+        if cle_i not in etiquettes:
+            etiquettes[cle_i] = _lecture_seule(np.full(n, indicateur, dtype=object))
+        pg = etiquettes.get(cle_pg)
+        if pg is None:
+            pg = etiquettes[cle_pg] = (_lecture_seule(np.repeat(np.asarray(prestations, dtype=object), len(groupes_))),
+                                       _lecture_seule(np.tile(np.asarray(groupes_, dtype=object), len(prestations))))
+        self.blocs.append((etiquettes[cle_d], etiquettes[cle_i], pg[0], pg[1], valeurs))
 
     def relever(self) -> None:
         """Calcule tous les indicateurs du mois écoulé et remet les compteurs à zéro."""

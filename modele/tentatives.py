@@ -53,15 +53,62 @@ def capacites(m: ModeleNonRecours, i: np.ndarray) -> np.ndarray:
     numérisation, confiance). Sans équipement, les compétences numériques ne servent pas ; avec un smartphone
     seul, elles servent à `facteur_smartphone`.
     """
-    M, p = m.menages, m.p
+    M = m.menages
     if i.size == 0:
         return np.zeros((0, 5), np.float32)
+    d = derives_parametres(m)
     eq = M.equipement[i]
     num = M.numerique_effectif(i)
-    num = num * np.where(eq == 1, p["demarches.facteur_smartphone"], 1.0) * (eq > 0)
-    scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)[eq]
+    num = num * d["facteur_equipement"][eq] * d["equipe"][eq]
+    scan = d["numerisation"][eq]
     x = np.stack([num, M.litteratie[i], M.francais[i], scan, M.confiance[i]], axis=1)
-    return (x @ np.asarray(p["demarches.poids_capacite"], dtype=np.float32).T).astype(np.float32)
+    return (x @ d["poids_capacite_t"]).astype(np.float32)
+
+
+def derives_parametres(m: ModeleNonRecours) -> dict[str, np.ndarray]:
+    """Tableaux qui ne dépendent que des paramètres (`m.p`), calculés une fois par jeu de paramètres (un autre
+    `m.p` : recalculés) : par niveau d'équipement, facteur des compétences numériques (`facteur_smartphone` pour
+    un smartphone seul), équipé ou non et capacité de numérisation ; poids des capacités (transposés) ; coût de la
+    distance par territoire."""
+    cache = getattr(m, "_derives_parametres", None)
+    if cache is not None and cache[0] is m.p:
+        return cache[1]
+    p = m.p
+    scan = np.asarray(p["demarches.equipement_numerisation"], dtype=np.float32)
+    niveaux = np.arange(scan.size)
+    d = {"facteur_equipement": np.where(niveaux == 1, p["demarches.facteur_smartphone"], 1.0),
+         "equipe": niveaux > 0,
+         "numerisation": scan,
+         "poids_capacite_t": np.asarray(p["demarches.poids_capacite"], dtype=np.float32).T,
+         "cout_distance": np.asarray(p["decision.cout_distance"])}
+    m._derives_parametres = (p, d)  # garder `p` : son identité reste unique tant que le cache vit
+    return d
+
+
+def tables_repli(m: ModeleNonRecours) -> tuple[np.ndarray, np.ndarray]:
+    """Utilités du guichet par (prestation, territoire) — dernière ligne : démarche courante, sans guichet — et de
+    l'acteur d'accompagnement par territoire (-inf si indisponible) ; elles ne dépendent que des paramètres, du
+    catalogue, de l'ouverture des guichets et de l'offre des acteurs : recalculées quand l'un d'eux change."""
+    ouv, off = m.ouverture_guichets(), m.offre_acteurs()
+    cle = (m.p, m.catalogue, ouv, off)
+    cache = getattr(m, "_tables_repli", None)
+    if cache is not None and all(a is b for a, b in zip(cache[0], cle)):
+        return cache[1]
+    p, cat = m.p, m.catalogue
+    cout = derives_parametres(m)["cout_distance"]
+    n_z = len(TERRITOIRES)
+    z = np.arange(n_z)
+    # Mêmes opérations, élément par élément, que `m.acces_guichet` suivi du calcul des utilités.
+    acces = ouv[cat.organisme[:, None], z[None, :]] * cat.depot_guichet[:, None]
+    acces = np.vstack([acces, np.zeros((1, n_z))])
+    guichet = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
+                       - cout[z][None, :], -np.inf)
+    offre = off[:, z].sum(axis=0) > 0
+    densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
+    acteur = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
+                      * np.log(densite) - p["demarches.part_cout_distance_acteur"] * cout[z], -np.inf)
+    m._tables_repli = (cle, (guichet, acteur))
+    return guichet, acteur
 
 
 def difficultes(m: ModeleNonRecours, b: np.ndarray) -> np.ndarray:
@@ -105,15 +152,12 @@ def utilites_repli(m: ModeleNonRecours, i: np.ndarray, b: np.ndarray, tentatives
     z = M.territoire[i]
     # Entourage : seulement s'il existe et qu'il lui reste le temps d'une démarche ce mois-ci.
     u[:, FAMILLE] = np.where(entourage_disponible(m, i), p["demarches.repli_famille"], -np.inf)
-    acces = m.acces_guichet(i, b)
-    u[:, GUICHET] = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
-                             - np.asarray(p["decision.cout_distance"])[z], -np.inf)
-    offre = m.offre_acteurs()[:, z].sum(axis=0) > 0
-    # Proximité : l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets).
-    densite = np.maximum(m.densite_acteurs(), 1e-9)[z] / p["demarches.offre_acteurs_reference"]
-    u[:, ACTEUR] = np.where(offre, p["demarches.repli_acteur"] + p["demarches.elasticite_offre_acteurs"]
-                            * np.log(densite) - p["demarches.part_cout_distance_acteur"]
-                            * np.asarray(p["decision.cout_distance"])[z], -np.inf)
+    # Guichet : accès (dépôt permis × ouverture, `m.acces_guichet`) moins le coût de la distance ; acteur :
+    # l'offre locale d'accompagnement gratuit attire la demande (comme l'ouverture des guichets). Tables par
+    # (prestation, territoire) et par territoire (`tables_repli`).
+    guichet, acteur = tables_repli(m)
+    u[:, GUICHET] = guichet[np.where(b < 0, guichet.shape[0] - 1, b), z]
+    u[:, ACTEUR] = acteur[z]
     # Service payant : le tarif pèse d'autant plus que les ressources du ménage sont faibles.
     u[:, PAYANT] = p["demarches.repli_payant"] - p["demarches.sensibilite_tarif_payant"] * part_tarif_payant(m, i)
     u[:, REESSAYER] = np.where(M.equipement[i] > 0, p["demarches.repli_reessayer"], -np.inf)
