@@ -10,6 +10,8 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from experiences.balayages.plans import enregistrer_fonction_run
 from experiences.calibration import ensemble as ens
@@ -225,12 +227,73 @@ def test_ajouter_des_vagues_reprend_les_runs_et_refait_la_verification(tmp_path)
     archive = d / "verification_2_vagues_6"
     assert archive.is_dir() and len(list((archive / "resume").glob("*.parquet"))) == len(r2.verification) * 2
     assert json.loads((d / "verification" / "tirage.json").read_text(encoding="utf-8")) == {
-        "apres_vagues": 3, "verifications_max": 6}
+        "apres_vagues": 3, "verifications_max": 6, "cibles_echelle_log": []}
     # Runs ajoutés : ceux de la vague 3 et de la nouvelle vérification, pas un de plus.
     assert _lignes_journaux(d) == n2 + r3.meta["vague"][2]["runs"] + len(r3.verification) * 2
     n3 = _lignes_journaux(d)
     ens.construire_ensemble(pe3, d, travailleurs=1, barre=False, ecrire=False)
     assert _lignes_journaux(d) == n3
+
+
+def test_echelle_log_valeurs_exactes():
+    """Cible C8 (2,3 ± 1,2) : décalage 0,12, intervalle [1,1 ; 3,5] porté en [log 1,22 ; log 3,62], d'où centre et
+    demi-largeur ; une cible dont l'intervalle passe sous 0 part de log(décalage) ; les autres cibles inchangées ;
+    runs transformés un par un (négatif ramené à 0), les autres colonnes intactes."""
+    c8 = Cible("C8", "", "", "", 2023, 2.3, 1.2, "")
+    c2 = Cible("C2", "", "", "", 2018, 0.05, 0.1, "")
+    c1 = Cible("C1", "", "", "", 2018, 0.34, 0.02, "")
+    e8, e2, e1 = ens.cibles_emulees([c8, c2, c1], ["C8", "C2"])
+    assert e8.valeur == pytest.approx((np.log(1.22) + np.log(3.62)) / 2, abs=1e-12)
+    assert e8.tolerance == pytest.approx((np.log(3.62) - np.log(1.22)) / 2, abs=1e-12)
+    assert e2.valeur == pytest.approx((np.log(0.01) + np.log(0.16)) / 2, abs=1e-12)
+    assert e1 == c1
+    runs = pd.DataFrame({"cible_C8": [2.3, -0.5], "cible_C1": [0.3, 0.4]})
+    t = ens.runs_emules(runs, [c8, c1], ["C8"])
+    np.testing.assert_allclose(t["cible_C8"], [np.log(2.42), np.log(0.12)], rtol=0, atol=1e-12)
+    pd.testing.assert_series_equal(t["cible_C1"], runs["cible_C1"])
+    assert runs["cible_C8"].tolist() == [2.3, -0.5]  # l'original n'est pas modifié
+
+
+@settings(max_examples=200, deadline=None)
+@given(valeur=st.floats(0.0, 1e4), tolerance=st.floats(1e-3, 1e3), y=st.floats(0.0, 2e4))
+def test_echelle_log_garde_la_tolerance(valeur, tolerance, y):
+    """Propriété : pour y ≥ 0, y est dans la tolérance de la cible si et seulement si son image sur l'échelle log
+    est dans la tolérance de la cible transformée (la transformation est croissante ; quand v − t < 0, la borne
+    basse devient l'image de 0) ; points à moins de l'arrondi d'une borne exclus."""
+    c = Cible("C", "", "", "", 2023, valeur, tolerance, "")
+    e = ens.cibles_emulees([c], ["C"])[0]
+    ecart = abs(float(ens.vers_log(y, c)) - e.valeur) - e.tolerance
+    dedans = abs(y - valeur) - tolerance
+    if abs(dedans) > 1e-6 * (1 + tolerance) and abs(ecart) > 1e-9:
+        assert (dedans <= 0) == (ecart <= 0)
+
+
+def test_echelle_log_hors_empreinte_reprend_les_runs(tmp_path):
+    """Passer C2 sur l'échelle log sur un ensemble fini : même empreinte, aucun run des vagues refait, la
+    vérification est archivée puis refaite avec l'émulateur sur l'échelle log ; [meta] et tirage.json le disent ;
+    la vérification juge toujours sur l'échelle d'origine (acceptés dans la tolérance d'origine)."""
+    chemin = ecrire_plan(tmp_path, runs_par_vague=8, candidats=2000, verifications_max=6)
+    d = tmp_path / "ens"
+    lin = ens.lire_plan_ensemble(chemin, fonction_run="jouet_ensemble")
+    ens.construire_ensemble(lin, d, travailleurs=1, barre=False, ecrire=False)
+    n = _lignes_journaux(d)
+    chemin_log = ecrire_plan(tmp_path, runs_par_vague=8, candidats=2000, verifications_max=6,
+                             cibles_echelle_log='["C2", "C3"]')
+    log = ens.lire_plan_ensemble(chemin_log, fonction_run="jouet_ensemble", annee_max_cibles=2019)
+    assert log.reglages.cibles_echelle_log == ["C2"]  # C3 est prédite ici, pas émulée
+    log = ens.lire_plan_ensemble(chemin_log, fonction_run="jouet_ensemble")
+    assert log.reglages.cibles_echelle_log == ["C2", "C3"] and log.empreinte() == lin.empreinte()
+    r = ens.construire_ensemble(log, d, travailleurs=1, barre=False, ecrire=False)
+    assert (d / "verification_2_vagues_6").is_dir()
+    assert _lignes_journaux(d) == n + len(r.verification) * 2
+    assert r.meta["cibles_echelle_log"] == ["C2", "C3"]
+    assert json.loads((d / "verification" / "tirage.json").read_text())["cibles_echelle_log"] == ["C2", "C3"]
+    # Émulateur sur l'échelle log : il prédit log(C2 + 0,001), soit log(0,05 × stigmate + 0,001).
+    x = np.array([[1.0, 2.0]])
+    m, _ = r.emulateur.predire(x)["C2"]
+    assert m[0] == pytest.approx(np.log(0.05 * 2.0 + 0.001), abs=0.05)
+    for c in log.plan.cibles:
+        assert ((r.acceptes[c.id] - c.valeur).abs() <= c.tolerance).all()
 
 
 def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
@@ -272,6 +335,8 @@ def test_vague1_reprise_d_un_autre_ensemble(tmp_path):
     ("vagues", "0", "ensemble.vagues"),
     ("part_candidats_voisins", "1.0", "ensemble.part_candidats_voisins"),
     ("premiere_vague_recentree", "1", "ensemble.premiere_vague_recentree"),
+    ("cibles_echelle_log", '["C9"]', "ensemble.cibles_echelle_log"),
+    ("cibles_echelle_log", '"C2"', "ensemble.cibles_echelle_log"),
 ])
 def test_entree_invalide_dans_le_plan(tmp_path, capsys, champ, valeur, motif):
     """Valeur invalide de [ensemble] : code 2, message français qui nomme le fichier, la clé et ce qui est permis."""

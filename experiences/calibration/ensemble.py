@@ -13,6 +13,11 @@ Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
    réduite (bruit connu σ²/R en `alpha`) ; moyenne linéaire (moindres carrés) quand il y a au moins 2 × (d + 1)
    jeux, le processus gaussien modélisant alors le résidu. Diagnostic : validation croisée en K blocs, à
    hyperparamètres fixés (RMSE, R², part des jeux dont la valeur tombe à ± 3 écarts-types prédits).
+   **Échelle log** (`cibles_echelle_log`, pour les volumes dont le bruit croît avec le niveau et qui dépendent des
+   paramètres de façon multiplicative) : chaque run y est porté par y ↦ log(max(y, 0) + `DECALAGE_LOG` × tolérance)
+   avant moyenne et variance entre réplicats (σ², émulateur et diagnostics sur cette échelle), et la cible
+   [v − t, v + t] devient le centre et la demi-largeur de son image ; la vérification (point 6) juge toujours la
+   moyenne des runs sur l'échelle d'origine.
 4. **Implausibilité** d'un jeu x pour la cible c : I_c(x) = |E[émulateur_c(x)] − valeur_c| / √(Var[émulateur_c(x)]
    + σ²_c / R_v + tolérance_c²), R_v = `replicats_verification` (la vérification finale juge la moyenne de R_v
    réplicats) ; I(x) = max_c I_c(x). Un jeu est exclu si I(x) > `seuil_implausibilite` (3 dans le plan livré).
@@ -96,11 +101,16 @@ CHAMPS_ENSEMBLE = {
                                 "(à partir de cette vague, tirage selon la probabilité d'acceptation prédite)",
     "part_candidats_voisins": "réel dans [0, 1[ (part des candidats d'une vague tirés autour des jeux non exclus "
                               "déjà simulés, le reste par hypercube latin)",
+    "cibles_echelle_log": "liste d'identifiants de cibles ajustées (volumes) émulées sur l'échelle log",
 }
-FACULTATIFS_ENSEMBLE = {"annee_max_cibles": None, "premiere_vague_recentree": 0, "part_candidats_voisins": 0.0}
-#: Réglages qui peuvent grandir sans changer les runs déjà faits (une reprise ajoute des vagues, ou refait la
-#: vérification) : hors de l'empreinte.
-EXTENSIBLES = ("vagues", "verifications_max")
+FACULTATIFS_ENSEMBLE = {"annee_max_cibles": None, "premiere_vague_recentree": 0, "part_candidats_voisins": 0.0,
+                        "cibles_echelle_log": []}
+#: Réglages qui ne changent pas les runs déjà faits, hors de l'empreinte : une reprise peut ajouter des vagues ou
+#: refaire la vérification, et l'échelle de l'émulateur ne sert qu'à tirer les vagues suivantes (chaque vague
+#: l'inscrit dans son tirage.json).
+EXTENSIBLES = ("vagues", "verifications_max", "cibles_echelle_log")
+#: Décalage de l'échelle log, en part de la tolérance de la cible : y ↦ log(max(y, 0) + DECALAGE_LOG × tolérance).
+DECALAGE_LOG = 0.1
 OBLIGATOIRES_ENSEMBLE = tuple(k for k in CHAMPS_ENSEMBLE if k not in FACULTATIFS_ENSEMBLE)
 #: Écart-type des candidats voisins, en part de l'écart-type (par paramètre) des jeux non exclus qui les ancrent.
 ECHELLE_VOISINS = 0.5
@@ -134,6 +144,7 @@ class ReglagesEnsemble:
     annee_max_cibles: int | None = None
     premiere_vague_recentree: int = 0
     part_candidats_voisins: float = 0.0
+    cibles_echelle_log: list[str] = field(default_factory=list)
 
     def graines_verification(self) -> list[int]:
         """Graines fraîches de la vérification."""
@@ -240,11 +251,19 @@ def lire_plan_ensemble(chemin: str | Path = FICHIER_PLAN, *, fonction_run: str |
                            cle=source["annee_max_cibles"], valeur=annee_max,
                            attendu="une année >= " + str(min(c.annee for c in toutes)))
     plan = lire_plan(chemin, menages=menages, replicats=replicats, cibles=ids)
+    log = fusion.get("cibles_echelle_log", [])
+    connues = [c.id for c in toutes]
+    if (not isinstance(log, list) or any(not isinstance(c, str) or c not in connues for c in log)
+            or len(set(log)) != len(log)):
+        raise ErreurEntree("Cibles de l'échelle log invalides.", fichier=ou["cibles_echelle_log"],
+                           cle=source["cibles_echelle_log"], valeur=log,
+                           attendu=CHAMPS_ENSEMBLE["cibles_echelle_log"] + " parmi " + ", ".join(connues))
+    log = [c for c in ids if c in log]  # les cibles prédites (hors échantillon) ne sont pas émulées
     reglages = ReglagesEnsemble(vagues=vagues, runs_par_vague=runs, menages=menages, replicats=replicats,
                                 seuil_implausibilite=float(seuil), candidats=candidats, verifications_max=verif_max,
                                 replicats_verification=rep_v, graine_verification=graine_v, plage=plage,
                                 annee_max_cibles=annee_max, premiere_vague_recentree=recentrage,
-                                part_candidats_voisins=float(part_v))
+                                part_candidats_voisins=float(part_v), cibles_echelle_log=log)
     if set(reglages.graines_verification()) & set(plan.graines()):
         raise ErreurEntree("Les graines de vérification recoupent celles des vagues (elles doivent être fraîches).",
                            fichier=ou["graine_verification"], cle=source["graine_verification"], valeur=graine_v,
@@ -440,6 +459,36 @@ def moyennes_par_jeu(runs: pd.DataFrame, cles: list[str], cibles: list[mod_cible
     g = runs.groupby(["vague", "point"], sort=True)
     out = g[cles].first().join(g[cols].mean()).join(g.size().rename("replicats")).reset_index()
     return out.rename(columns={colonne(c.id): c.id for c in cibles})
+
+
+def vers_log(y: Any, cible: mod_cibles.Cible) -> Any:
+    """Valeur d'une cible sur l'échelle log de l'émulateur : log(max(y, 0) + DECALAGE_LOG × tolérance)."""
+    return np.log(np.maximum(y, 0.0) + DECALAGE_LOG * cible.tolerance)
+
+
+def cibles_emulees(cibles: list[mod_cibles.Cible], echelle_log: list[str]) -> list[mod_cibles.Cible]:
+    """Cibles telles que l'émulateur les voit : pour une cible de `echelle_log`, l'intervalle [v − t, v + t] porté
+    sur l'échelle log (`vers_log`) devient une valeur (son centre) et une tolérance (sa demi-largeur) ; les autres
+    inchangées."""
+    from dataclasses import replace
+
+    out = []
+    for c in cibles:
+        if c.id in echelle_log:
+            bas, haut = vers_log(c.valeur - c.tolerance, c), vers_log(c.valeur + c.tolerance, c)
+            c = replace(c, valeur=float((bas + haut) / 2), tolerance=float((haut - bas) / 2))
+        out.append(c)
+    return out
+
+
+def runs_emules(runs: pd.DataFrame, cibles: list[mod_cibles.Cible], echelle_log: list[str]) -> pd.DataFrame:
+    """Runs avec les cibles de `echelle_log` portées sur l'échelle log, run par run (avant moyenne et variance
+    entre réplicats : le bruit du modèle est estimé sur la même échelle que l'émulateur)."""
+    out = runs.copy()
+    for c in cibles:
+        if c.id in echelle_log:
+            out[colonne(c.id)] = vers_log(out[colonne(c.id)].to_numpy(dtype=float), c)
+    return out
 
 
 def ancres(em: Emulateur, jeux: pd.DataFrame, pe: PlanEnsemble) -> np.ndarray:
@@ -731,6 +780,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         runs: list[pd.DataFrame] = []
         infos_vagues: list[dict[str, Any]] = []
         em = None
+        cibles_em = cibles_emulees(plan.cibles, reg.cibles_echelle_log)
         for v in range(1, reg.vagues + 1):
             dv = dossier / f"vague_{v:02d}"
             infos: dict[str, Any] = {"numero": v}
@@ -746,7 +796,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             else:
                 u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
                 points, tirage = tirer_non_exclus(em, pe, v, u_anc)
-                infos.update(tirage)
+                infos.update(tirage, cibles_echelle_log=reg.cibles_echelle_log)
                 if len(points) == 0:
                     infos["arret"] = "aucun candidat non exclu : région non implausible vide"
                     infos_vagues.append(infos)
@@ -758,24 +808,27 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             runs.append(r.assign(vague=v))
             infos["points"] = int(r["point"].nunique())
             infos["runs"] = int(len(r))
-            tous = pd.concat(runs, ignore_index=True)
+            tous = runs_emules(pd.concat(runs, ignore_index=True), plan.cibles, reg.cibles_echelle_log)
             jeux = moyennes_par_jeu(tous, pe.cles, plan.cibles)
             sigma2 = bruit_par_cible(tous, plan.cibles)
-            em = ajuster_emulateur(jeux[pe.cles].to_numpy(), jeux, sigma2, reg.replicats, pe.bornes, plan.cibles,
+            em = ajuster_emulateur(jeux[pe.cles].to_numpy(), jeux, sigma2, reg.replicats, pe.bornes, cibles_em,
                                    graine=plan.graine)
             imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
             infos["jeux_non_exclus_apres"] = int((imp["max"] <= reg.seuil_implausibilite).sum())
             infos_vagues.append(infos)
         tous = pd.concat(runs, ignore_index=True)
-        jeux = moyennes_par_jeu(tous, pe.cles, plan.cibles)
-        imp = em.implausibilite(jeux[pe.cles].to_numpy(), reg.replicats_verification)
-        jeux["implausibilite"] = imp["max"].to_numpy()
         dv = dossier / "verification"
-        tirage_v = {"apres_vagues": len(runs), "verifications_max": reg.verifications_max}
+        tirage_v = {"apres_vagues": len(runs), "verifications_max": reg.verifications_max,
+                    "cibles_echelle_log": reg.cibles_echelle_log}
         if (dv / "points.parquet").is_file() and (dv / "tirage.json").is_file():
             fait = json.loads((dv / "tirage.json").read_text(encoding="utf-8"))
-            if fait != tirage_v:  # plus de vagues ou d'autres vérifications : la précédente est archivée
-                dv.rename(dossier / f"verification_{fait['apres_vagues']}_vagues_{fait['verifications_max']}")
+            if fait != tirage_v:  # vagues, vérifications ou échelle changées : la précédente est archivée
+                base = f"verification_{fait['apres_vagues']}_vagues_{fait['verifications_max']}"
+                archive, k = dossier / base, 1
+                while archive.exists():
+                    k += 1
+                    archive = dossier / f"{base}_{k}"
+                dv.rename(archive)
         pts = None
         if not (dv / "points.parquet").is_file():
             u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
@@ -812,6 +865,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
             "graines": plan.graines(), "graines_verification": reg.graines_verification(),
             "replicats_verification": reg.replicats_verification, "debut": plan.debut, "fin": plan.fin,
             "seuil_implausibilite": reg.seuil_implausibilite, "critere": "max sur les cibles ajustées",
+            "cibles_echelle_log": reg.cibles_echelle_log, "decalage_log": DECALAGE_LOG,
             "plage": reg.plage, "vagues_faites": len(runs), "vagues_prevues": reg.vagues,
             "runs": int(len(tous)) + int(len(verif) * reg.replicats_verification),
             "runs_vagues": int(len(tous)), "jeux_verifies": int(len(verif)), "acceptes": int(len(acceptes)),
