@@ -26,12 +26,12 @@ Règle (section [ensemble] du plan de calibration, docs/calibration.md) :
    paramètre, réfléchie dans les bornes ; la région non exclue rétrécit vite et l'hypercube latin seul n'y tombe
    presque plus), le reste par hypercube latin dans le même espace ; gardés si l'émulateur (ajusté sur TOUS les runs
    des vagues précédentes) ne les exclut pas (tirage par rejet), puis `runs_par_vague` d'entre eux : au hasard
-   (uniformément), sauf à partir de la vague `premiere_vague_recentree` (0 : jamais) où le tirage (sans remise) est proportionnel
-   à la **probabilité d'acceptation prédite** P(x) = Π_c P(|moyenne de R_v runs − valeur_c| ≤ tolérance_c) sous
-   l'émulateur (loi normale d'espérance E[émulateur_c(x)] et de variance Var[émulateur_c(x)] + σ²_c / R_v, cibles
-   indépendantes) : la règle des trois écarts-types laisse une région bien plus large que la tolérance de chaque
-   cible, et ces vagues apprennent à l'émulateur le cœur où toutes les cibles tiennent ensemble. Si aucun candidat
-   n'est gardé, les vagues s'arrêtent (région non exclue vide).
+   (uniformément), sauf à partir de la vague `premiere_vague_recentree` (0 : jamais) où le tirage (sans remise) est
+   proportionnel à la **probabilité d'acceptation prédite** P(x) = Π_c P(|moyenne de R_v runs − valeur_c| ≤
+   tolérance_c) sous l'émulateur (loi normale d'espérance E[émulateur_c(x)] et de variance Var[émulateur_c(x)] +
+   σ²_c / R_v, cibles indépendantes) : la règle des trois écarts-types laisse une région bien plus large que la
+   tolérance de chaque cible, et ces vagues apprennent à l'émulateur le cœur où toutes les cibles tiennent
+   ensemble. Si aucun candidat n'est gardé, les vagues s'arrêtent (région non exclue vide).
 6. **Vérification** : `verifications_max` jeux neufs (candidats tirés comme au point 5) parmi ceux que l'émulateur
    final n'exclut pas : au hasard (uniformément : l'étendue de l'ensemble est gardée) parmi ceux dont P(x) ≥ 0,5
    s'ils sont assez nombreux, sinon ceux de plus grande P(x) ; ils tournent sur `replicats_verification` graines
@@ -393,7 +393,7 @@ class Emulateur:
         return df
 
     def log_proba_acceptation(self, x: np.ndarray, replicats_jugement: int, pred: dict | None = None) -> np.ndarray:
-        """log P(la moyenne de `replicats_jugement` runs tombe dans la tolérance de CHAQUE cible) en `x`, les cibles
+        """Log P(la moyenne de `replicats_jugement` runs tombe dans la tolérance de CHAQUE cible) en `x`, les cibles
         supposées indépendantes : Σ_c log[Φ((z_c + t_c − m_c)/s_c) − Φ((z_c − t_c − m_c)/s_c)], s_c² = Var[émulateur]
         + σ²_c / R."""
         from scipy.stats import norm
@@ -779,7 +779,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         _ouvrir(dossier, pe)
         runs: list[pd.DataFrame] = []
         infos_vagues: list[dict[str, Any]] = []
-        em = None
+        em, jeux = None, pd.DataFrame()
         cibles_em = cibles_emulees(plan.cibles, reg.cibles_echelle_log)
         for v in range(1, reg.vagues + 1):
             dv = dossier / f"vague_{v:02d}"
@@ -1073,9 +1073,10 @@ def texte_calibration_ensemble(ens: Ensemble, k: int, valeurs_precedentes: dict[
     valeurs.update(ens.jeux[k])
     ligne = ens.cibles.iloc[k]
     lignes = [
-        "# Valeurs de la référence calibrée : un jeu de l'ensemble accepté (`nonrecours ensemble --ecrire-calibration`,",
-        "# experiences/calibration/ensemble.py) : ne pas éditer à la main. Lues par les scénarios `calibration = true`",
-        "# (seule la section [valeurs] est appliquée). Méthode et choix du jeu : docs/calibration.md.",
+        "# Valeurs de la référence calibrée : un jeu de l'ensemble accepté (`nonrecours ensemble",
+        "# --ecrire-calibration`, experiences/calibration/ensemble.py) : ne pas éditer à la main. Lues par les",
+        "# scénarios `calibration = true` (seule la section [valeurs] est appliquée). Méthode et choix du jeu :",
+        "# docs/calibration.md.",
         "", "[meta]",
         f"date = {valeur_toml(dt.datetime.now().isoformat(timespec='seconds'))}",
         'methode = "ensemble"',

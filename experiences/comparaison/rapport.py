@@ -23,8 +23,8 @@ from experiences.rapports import formats as F
 from experiences.rapports import html
 from experiences.rapports.figures import libelle
 from experiences.rapports.intervalles import DESCRIPTION as DESCRIPTION_INTERVALLES
-from modele.entrees import ErreurEntree
 from experiences.rapports.intervalles import replicats_necessaires
+from modele.entrees import ErreurEntree
 
 LIBELLES_INDICATEURS = {
     "taux_non_recours": "non-recours",
