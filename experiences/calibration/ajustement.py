@@ -480,15 +480,22 @@ def texte_calibration(plan: PlanCalibration, etude, valeurs_precedentes: dict[st
         "[meta.ajustement]",
     ]
     for c in plan.cibles:
-        m = moyennes.get(c.id, float("nan"))
-        lignes.append(f"{c.id} = {{ publie = {c.valeur!r}, modele = {float(m):.4g}, tolerance = {c.tolerance!r} }}")
+        lignes.append(ligne_ajustement(c.id, c.valeur, moyennes.get(c.id, float("nan")), c.tolerance))
     lignes += ["", "[meta.bornes]"]
     for k, (lo, hi) in plan.parametres.items():
         lignes.append(f"{valeur_toml(k)} = [{lo!r}, {hi!r}]")
-    lignes += ["", "[valeurs]"]
-    for k in sorted(valeurs):
-        lignes.append(f"{valeur_toml(k)} = {valeur_toml(valeurs[k])}")
+    lignes += ["", *lignes_valeurs(valeurs)]
     return "\n".join(lignes) + "\n"
+
+
+def ligne_ajustement(cid: str, publie: float, modele: float, tolerance: float) -> str:
+    """Une ligne de [meta.ajustement] de parametres/calibration.toml : valeur publiée, du modèle, tolérance."""
+    return f"{cid} = {{ publie = {float(publie)!r}, modele = {float(modele):.4g}, tolerance = {float(tolerance)!r} }}"
+
+
+def lignes_valeurs(valeurs: dict[str, Any]) -> list[str]:
+    """Section [valeurs] de parametres/calibration.toml (clés triées), la seule que les scénarios appliquent."""
+    return ["[valeurs]"] + [f"{valeur_toml(k)} = {valeur_toml(valeurs[k])}" for k in sorted(valeurs)]
 
 
 def ecrire_calibration(texte: str, chemin: Path = FICHIER_CALIBRATION) -> Path:

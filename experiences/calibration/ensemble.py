@@ -74,7 +74,15 @@ from experiences.balayages.executeurs import Tache, executer_taches
 from experiences.balayages.plans import enregistrer_fonction_run, fonction_run_enregistree
 from experiences.balayages.stockage import Stockage, ecrire_atomique, en_json, identifiant_run
 from experiences.calibration import cibles as mod_cibles
-from experiences.calibration.ajustement import FICHIER_PLAN, PlanCalibration, chemin_relatif, lire_plan, valeur_toml
+from experiences.calibration.ajustement import (
+    FICHIER_PLAN,
+    PlanCalibration,
+    chemin_relatif,
+    ligne_ajustement,
+    lignes_valeurs,
+    lire_plan,
+    valeur_toml,
+)
 from experiences.execution.runs import SpecRun, executer_run, graine_replicat
 from experiences.execution.sorties import ErreurInterne
 from modele.entrees import LIMITES
@@ -1098,9 +1106,8 @@ def texte_calibration_ensemble(ens: Ensemble, k: int, valeurs_precedentes: dict[
         "", "[meta.ajustement]"]
     for cid, d in m.get("cibles", {}).items():
         if cid in ligne and d.get("ajustee", True):
-            lignes.append(f"{cid} = {{ publie = {float(d['publie'])!r}, modele = {float(ligne[cid]):.4g}, "
-                          f"tolerance = {float(d['tolerance'])!r} }}")
-    lignes += ["", "[valeurs]"] + [f"{valeur_toml(c)} = {valeur_toml(valeurs[c])}" for c in sorted(valeurs)]
+            lignes.append(ligne_ajustement(cid, d["publie"], ligne[cid], d["tolerance"]))
+    lignes += ["", *lignes_valeurs(valeurs)]
     return "\n".join(lignes) + "\n"
 
 
