@@ -308,12 +308,25 @@ class ModeleNonRecours(mesa.Model):
             }
         return self._guichets_par_k
 
+    def table_acces_guichet(self) -> np.ndarray:
+        """Accès à un canal non numérique par (prestation, territoire) : dépôt permis × ouverture du guichet ;
+        dernière ligne (prestation −1, démarche courante, sans guichet) nulle. Recalculée quand l'ouverture des
+        guichets ou le catalogue change."""
+        ouv, cat = self.ouverture_guichets(), self.catalogue
+        cache = getattr(self, "_table_acces", None)
+        if cache is not None and cache[0] is ouv and cache[1] is cat:
+            return cache[2]
+        z = np.arange(len(TERRITOIRES))
+        acces = ouv[cat.organisme[:, None], z[None, :]] * cat.depot_guichet[:, None]
+        table = np.vstack([acces, np.zeros((1, len(TERRITOIRES)))])
+        self._table_acces = (ouv, cat, table)
+        return table
+
     def acces_guichet(self, i: np.ndarray, b: np.ndarray) -> np.ndarray:
-        """Accès à un canal non numérique pour (ménage, prestation) : dépôt permis × ouverture du guichet."""
-        ouv = self.ouverture_guichets()
-        bb = np.maximum(b, 0)
-        acces = ouv[self.catalogue.organisme[bb], self.menages.territoire[i]] * self.catalogue.depot_guichet[bb]
-        return np.where(b >= 0, acces, 0.0)
+        """Accès à un canal non numérique pour (ménage, prestation) : dépôt permis × ouverture du guichet (0 pour
+        b < 0), lu dans `table_acces_guichet`."""
+        table = self.table_acces_guichet()
+        return table[np.where(b < 0, table.shape[0] - 1, b), self.menages.territoire[i]]
 
     def rendez_vous(self, i: np.ndarray, b: np.ndarray) -> np.ndarray:
         """1 si le guichet de l'organisme n'accueille que sur rendez-vous."""

@@ -89,18 +89,14 @@ def tables_repli(m: ModeleNonRecours) -> tuple[np.ndarray, np.ndarray]:
     """Utilités du guichet par (prestation, territoire) — dernière ligne : démarche courante, sans guichet — et de
     l'acteur d'accompagnement par territoire (-inf si indisponible) ; elles ne dépendent que des paramètres, du
     catalogue, de l'ouverture des guichets et de l'offre des acteurs : recalculées quand l'un d'eux change."""
-    ouv, off = m.ouverture_guichets(), m.offre_acteurs()
-    cle = (m.p, m.catalogue, ouv, off)
+    acces, off = m.table_acces_guichet(), m.offre_acteurs()
+    cle = (m.p, acces, off)
     cache = getattr(m, "_tables_repli", None)
     if cache is not None and all(a is b for a, b in zip(cache[0], cle)):
         return cache[1]
-    p, cat = m.p, m.catalogue
+    p = m.p
     cout = derives_parametres(m)["cout_distance"]
-    n_z = len(TERRITOIRES)
-    z = np.arange(n_z)
-    # Mêmes opérations, élément par élément, que `m.acces_guichet` suivi du calcul des utilités.
-    acces = ouv[cat.organisme[:, None], z[None, :]] * cat.depot_guichet[:, None]
-    acces = np.vstack([acces, np.zeros((1, n_z))])
+    z = np.arange(len(TERRITOIRES))
     guichet = np.where(acces > 0, p["demarches.repli_guichet"] + np.log(np.maximum(acces, 1e-9))
                        - cout[z][None, :], -np.inf)
     offre = off[:, z].sum(axis=0) > 0
