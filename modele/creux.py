@@ -49,17 +49,15 @@ def dans_trie(x, trie: np.ndarray) -> np.ndarray:
     return trie[pos] == x
 
 
-def index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
+def _index_plats(forme: tuple[int, ...], cle) -> np.ndarray:
     """Index plats (C) des cases désignées par `cle` dans un tableau de forme `forme` (index négatifs compris)."""
     if type(cle) is tuple and len(cle) == 2 == len(forme):
         i, b = cle
         if ((type(i) is np.ndarray and i.dtype.kind in "iu") or isinstance(i, _ENTIERS)) and (
                 (type(b) is np.ndarray and b.dtype.kind in "iu") or isinstance(b, _ENTIERS)):
-            # = np.ravel_multi_index(cle, forme, mode="wrap"), en arithmétique (2 fois moins de coût fixe)
-            n, m = forme
-            return np.asarray((i % n) * m + (b % m), dtype=np.intp).ravel()
+            return np.ravel_multi_index(cle, forme, mode="wrap").ravel()
     elif len(forme) == 1 and type(cle) is np.ndarray and cle.dtype.kind in "iu":
-        return np.asarray(cle % forme[0], dtype=np.intp).ravel()
+        return np.ravel_multi_index((cle,), forme, mode="wrap").ravel()
     # Cas général (tranches, masques) : rare (initialisation) ; coûte un tableau d'index plein.
     return np.arange(int(np.prod(forme)), dtype=np.int64).reshape(forme)[cle].ravel()
 
@@ -98,7 +96,7 @@ class TableauSuivi(np.ndarray):
         if type(cle) is tuple and cle and type(cle[0]) is np.ndarray and cle[0].size == 0:
             base[cle] = valeur  # aucune case désignée (cas fréquent : sous-ensemble vide de la semaine)
             return
-        ids = index_plats(base.shape, cle)
+        ids = _index_plats(base.shape, cle)
         if ids.size == 0:
             base[cle] = valeur
             return

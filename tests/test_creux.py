@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import numpy as np
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 from modele import creux
 from modele.modele import ModeleNonRecours
@@ -55,23 +53,3 @@ def test_tirage_unique_meme_resultat_par_tri_et_par_masque_de_part_et_d_autre_du
             attendu = np.unique(attendu if garder is None else attendu[garder(attendu)])
             obtenu = tirage_unique(np.random.default_rng(k), n, k, garder)
             assert np.array_equal(obtenu, attendu), (k, garder)
-
-
-@settings(max_examples=300, deadline=None)
-@given(n=st.integers(1, 50), m=st.integers(1, 8), data=st.data())
-def test_index_plats_comme_ravel_multi_index(n, m, data):
-    """Index plats des écritures suivies (arithmétique) = np.ravel_multi_index(mode="wrap") de numpy, pour des
-    index entiers (tableaux ou scalaires, négatifs compris, de dtype int32 ou int64) en 2 et en 1 dimension."""
-    taille = data.draw(st.integers(0, 30))
-    dtype = data.draw(st.sampled_from([np.int32, np.int64]))
-    i = np.array(data.draw(st.lists(st.integers(-n, n - 1), min_size=taille, max_size=taille)), dtype=dtype)
-    if data.draw(st.booleans()):
-        b = np.array(data.draw(st.lists(st.integers(-m, m - 1), min_size=taille, max_size=taille)), dtype=dtype)
-    else:
-        b = np.int64(data.draw(st.integers(-m, m - 1)))
-    attendu = np.ravel_multi_index((i, b), (n, m), mode="wrap").ravel()
-    obtenu = creux.index_plats((n, m), (i, b))
-    assert obtenu.dtype == attendu.dtype and np.array_equal(obtenu, attendu)
-    assert np.array_equal(creux.index_plats((n,), i), np.ravel_multi_index((i,), (n,), mode="wrap").ravel())
-    k = data.draw(st.integers(-n, n - 1))
-    assert np.array_equal(creux.index_plats((n, m), (k, b)), np.ravel_multi_index((k, b), (n, m), mode="wrap").ravel())
