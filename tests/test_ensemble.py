@@ -138,6 +138,23 @@ def test_probabilite_d_acceptation_valeurs_exactes():
     assert np.exp(seul.log_proba_acceptation(np.array([[0.5]]), 1)) == pytest.approx([0.682689492], rel=1e-7)
 
 
+def test_tension_valeurs_exactes():
+    """Deux candidats, P_C1 = (0,9 ; 0,2), P_C2 = (0,1 ; 0,8) : au mieux 0,16 avec les deux cibles (0,2 × 0,8),
+    0,8 sans C1, 0,9 sans C2 ; chaque cible seule : 0,9 et 0,8."""
+    from types import SimpleNamespace
+
+    lp = np.log(np.array([[0.9, 0.1], [0.2, 0.8]]))
+    em = SimpleNamespace(cibles=[SimpleNamespace(id="C1"), SimpleNamespace(id="C2")],
+                         log_proba_par_cible=lambda x, r: lp)
+    pe = SimpleNamespace(cles=["a"], reglages=SimpleNamespace(replicats_verification=2))
+    t = ens.tension(em, pd.DataFrame({"a": [0.0, 1.0]}), pe)
+    assert t["candidats"] == 2
+    assert t["proba_max"] == pytest.approx(0.16)
+    assert t["proba_max_sans"] == pytest.approx({"C1": 0.8, "C2": 0.9})
+    assert t["proba_max_seule"] == pytest.approx({"C1": 0.9, "C2": 0.8})
+    assert ens.tension(em, pd.DataFrame({"a": []}), pe) == {"candidats": 0}
+
+
 def test_recentrage_et_candidats_voisins(tmp_path):
     """premiere_vague_recentree = 3, part_candidats_voisins = 0,5 : la moitié des candidats des vagues 2 et 3 et de la
     vérification est tirée autour des jeux non exclus, la vague 3 selon la probabilité d'acceptation prédite ; la
@@ -158,6 +175,10 @@ def test_recentrage_et_candidats_voisins(tmp_path):
     assert part["voisin"] > 2 * part["lhs"]
     ver = res.meta["verification"]
     assert ver["jeux"] == len(res.verification) == 20
+    # Tension : P(toutes les cibles) ≤ P(toutes sauf une) ≤ 1, écrite dans le fichier ([meta.tension]).
+    t = res.meta["tension"]
+    assert t["candidats"] > 0 and set(t["proba_max_sans"]) == {"C1", "C2"}
+    assert all(t["proba_max"] <= p + 1e-12 <= 1 + 1e-12 for p in t["proba_max_sans"].values())
     assert set(ver["part_dans_tolerance"]) == {"C1", "C2"}
     assert sum(ver["jeux_par_cibles_atteintes"].values()) == 20
     assert ver["part_acceptee"] == pytest.approx(len(res.acceptes) / 20)
@@ -167,6 +188,7 @@ def test_recentrage_et_candidats_voisins(tmp_path):
     assert acc["decision.cout_base"].between(2.0, 2.8).all() and acc["prestations.rsa.stigmate"].between(0.6, 1.4).all()
     lu = ens.charger_ensemble(res.fichier)
     assert lu.meta["verification"]["jeux"] == 20
+    assert lu.meta["tension"]["proba_max"] == pytest.approx(t["proba_max"])
     import tomllib
 
     jeux = tomllib.loads(res.fichier.read_text(encoding="utf-8"))["jeu"]

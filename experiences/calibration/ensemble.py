@@ -404,16 +404,21 @@ class Emulateur:
         """Log P(la moyenne de `replicats_jugement` runs tombe dans la tolérance de CHAQUE cible) en `x`, les cibles
         supposées indépendantes : Σ_c log[Φ((z_c + t_c − m_c)/s_c) − Φ((z_c − t_c − m_c)/s_c)], s_c² = Var[émulateur]
         + σ²_c / R."""
+        return self.log_proba_par_cible(x, replicats_jugement, pred).sum(axis=1)
+
+    def log_proba_par_cible(self, x: np.ndarray, replicats_jugement: int, pred: dict | None = None) -> np.ndarray:
+        """Log-probabilité P_c(x) par cible (colonnes dans l'ordre de `cibles`) : les termes de
+        `log_proba_acceptation`."""
         from scipy.stats import norm
 
         pred = self.predire(x) if pred is None else pred
-        total = np.zeros(len(np.atleast_2d(x)))
-        for c in self.cibles:
+        out = np.zeros((len(np.atleast_2d(x)), len(self.cibles)))
+        for k, c in enumerate(self.cibles):
             m, v = pred[c.id]
             s = np.sqrt(v + self.sigma2[c.id] / replicats_jugement)
             p = norm.cdf((c.valeur + c.tolerance - m) / s) - norm.cdf((c.valeur - c.tolerance - m) / s)
-            total += np.log(np.maximum(p, 1e-300))
-        return total
+            out[:, k] = np.log(np.maximum(p, 1e-300))
+        return out
 
 
 def ajuster_emulateur(x: np.ndarray, moyennes: pd.DataFrame, sigma2: dict[str, float], replicats: int,
@@ -550,11 +555,34 @@ def choisir_selon_proba(cand: pd.DataFrame, n: int, rng: np.random.Generator) ->
     return cand.iloc[np.sort(rng.choice(len(cand), n, replace=False, p=w / w.sum()))]
 
 
-def tirer_verification(em: Emulateur, pe: PlanEnsemble, u_ancres: np.ndarray | None = None) -> pd.DataFrame:
-    """Jeux à vérifier sur graines fraîches (voir la docstring du module, point 6)."""
-    reg = pe.reglages
+def candidats_verification(em: Emulateur, pe: PlanEnsemble, u_ancres: np.ndarray | None = None) -> pd.DataFrame:
+    """Candidats de la vérification (tirés comme ceux d'une vague, graines propres à la vérification) que
+    l'émulateur final n'exclut pas."""
     cand = tirer_candidats(em, pe, u_ancres, [pe.plan.graine, 0, 3])
-    cand = cand[cand["implausibilite"] <= reg.seuil_implausibilite]
+    return cand[cand["implausibilite"] <= pe.reglages.seuil_implausibilite]
+
+
+def tension(em: Emulateur, cand: pd.DataFrame, pe: PlanEnsemble) -> dict[str, Any]:
+    """Quelles cibles se contrarient : sur les candidats non exclus, la plus grande probabilité d'acceptation
+    prédite avec toutes les cibles, puis sans chaque cible tour à tour (produit des P_c des autres), et la
+    meilleure P_c de chaque cible seule. Une cible dont le retrait fait bondir le maximum est celle que le modèle
+    ne sait pas tenir avec les autres dans ces plages."""
+    if len(cand) == 0:
+        return {"candidats": 0}
+    lp = em.log_proba_par_cible(cand[pe.cles].to_numpy(), pe.reglages.replicats_verification)
+    total = lp.sum(axis=1)
+    ids = [c.id for c in em.cibles]
+    return {"candidats": int(len(cand)), "proba_max": float(np.exp(total.max())),
+            "proba_max_sans": {c: float(np.exp((total - lp[:, k]).max())) for k, c in enumerate(ids)},
+            "proba_max_seule": {c: float(np.exp(lp[:, k].max())) for k, c in enumerate(ids)}}
+
+
+def tirer_verification(em: Emulateur, pe: PlanEnsemble, u_ancres: np.ndarray | None = None,
+                       cand: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Jeux à vérifier sur graines fraîches (voir la docstring du module, point 6) ; `cand` :
+    `candidats_verification` déjà tirés."""
+    reg = pe.reglages
+    cand = candidats_verification(em, pe, u_ancres) if cand is None else cand
     proba = np.exp(cand["log_proba_acceptation"])
     dedans = cand[proba >= 0.5]
     rng = np.random.default_rng([pe.plan.graine, 0, 4])
@@ -838,9 +866,11 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
                     archive = dossier / f"{base}_{k}"
                 dv.rename(archive)
         pts = None
+        u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
+        cand_v = candidats_verification(em, pe, u_anc)
+        diag_tension = tension(em, cand_v, pe)
         if not (dv / "points.parquet").is_file():
-            u_anc = ancres(em, jeux, pe) if reg.part_candidats_voisins > 0 else None
-            pts = tirer_verification(em, pe, u_anc)
+            pts = tirer_verification(em, pe, u_anc, cand_v)
             dv.mkdir(parents=True, exist_ok=True)
             ecrire_atomique(dv / "tirage.json", en_json(tirage_v))
         verif = pd.DataFrame()
@@ -889,6 +919,7 @@ def construire_ensemble(pe: PlanEnsemble, dossier: Path | None = None, *, travai
         meta["cibles"] = resume_cibles(acceptes, pe.cibles_toutes, {c.id for c in plan.cibles})
         if len(verif):
             meta["verification"] = resume_verification(verif, plan.cibles)
+        meta["tension"] = diag_tension
         sorties_json = {k: v for k, v in meta.items()}
         ecrire_atomique(dossier / "provenance_ensemble.json", en_json(sorties_json))
         chemin = None
@@ -963,13 +994,15 @@ def texte_ensemble(meta: dict[str, Any], acceptes: pd.DataFrame, pe: PlanEnsembl
         "# de chaque cible ajustée sur les graines fraîches de meta.graines_verification. Lu par",
         "# `nonrecours comparer --ensemble K` et `nonrecours valider`. Méthode : docs/calibration.md.",
         "", "[meta]"]
-    simples = {k: v for k, v in meta.items() if k not in ("vague", "emulateur", "cibles", "bornes", "verification")}
+    tables = ("vague", "emulateur", "cibles", "bornes", "verification", "tension")
+    simples = {k: v for k, v in meta.items() if k not in tables}
     lignes += [f"{k} = {_toml_valeur(v)}" for k, v in simples.items()]
     lignes += ["", "[meta.bornes]"] + [f"{json.dumps(k)} = {_toml_valeur(v)}" for k, v in meta["bornes"].items()]
     lignes += ["", "[meta.emulateur]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["emulateur"].items()]
     lignes += ["", "[meta.cibles]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["cibles"].items()]
-    if "verification" in meta:
-        lignes += ["", "[meta.verification]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta["verification"].items()]
+    for t in ("verification", "tension"):
+        if t in meta:
+            lignes += ["", f"[meta.{t}]"] + [f"{k} = {_toml_valeur(v)}" for k, v in meta[t].items()]
     for v in meta["vague"]:
         lignes += ["", "[[meta.vague]]"] + [f"{k} = {_toml_valeur(x)}" for k, x in v.items()]
     ids = [c.id for c in pe.cibles_toutes]

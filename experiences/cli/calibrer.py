@@ -181,6 +181,11 @@ def commande_ensemble(args) -> int:
     for cid, d in m["emulateur"].items():
         print(f"  émulateur {cid:<4} R² (validation croisée) {d['r2_vc']:.3f}, RMSE {d['rmse_vc']:.4g}, "
               f"bruit d'un run (écart-type) {d['bruit_ecart_type_run']:.4g}")
+    t = m.get("tension", {})
+    if t.get("candidats"):
+        sans = sorted(t["proba_max_sans"].items(), key=lambda kv: -kv[1])
+        print(f"  tension : probabilité d'acceptation prédite au mieux {t['proba_max']:.3g} ; sans la cible "
+              + ", ".join(f"{c} {p:.3g}" for c, p in sans[:4]) + " (meilleure P sans chaque cible ; [meta.tension])")
     if res.fichier is not None:
         print(f"Ensemble écrit dans {res.fichier}")
     if args.ecrire_calibration:
