@@ -10,7 +10,7 @@ import pytest
 from experiences.calibration import ajustement as cal
 from experiences.cli import main
 from modele import scenarios
-from modele.parametres import ErreurEntree, Parametres
+from modele.parametres import RACINE, ErreurEntree, Parametres
 
 CIBLES_MINI = """
 [[cible]]
@@ -184,9 +184,23 @@ def test_calibration_livree_valide_et_documentee():
     for cle, v in donnees["valeurs"].items():
         assert decl[cle].calibrable, cle
         decl[cle].valider(v)
-    for champ in ("date", "menages", "replicats", "graines", "essais", "perte", "perte_depart"):
-        assert champ in donnees["meta"], champ
-    assert donnees["meta"]["perte"] <= donnees["meta"]["perte_depart"]
+    meta = donnees["meta"]
+    if meta.get("methode") == "ensemble":
+        # Un jeu accepté de l'ensemble livré : ses valeurs, et chaque cible dans sa tolérance sur graines fraîches.
+        for champ in ("date", "menages", "replicats", "graines", "fichier_ensemble", "jeu", "jeux_acceptes"):
+            assert champ in meta, champ
+        ens = tomllib.loads((RACINE / meta["fichier_ensemble"]).read_text(encoding="utf-8"))
+        assert len(ens["jeu"]) == meta["jeux_acceptes"]
+        jeu = ens["jeu"][meta["jeu"]]
+        for cle, v in jeu["valeurs"].items():
+            assert donnees["valeurs"][cle] == v, cle
+        assert set(donnees["meta"]["ajustement"]) == set(ens["meta"]["cibles_ajustees"])
+        for cid, a in donnees["meta"]["ajustement"].items():
+            assert abs(a["modele"] - a["publie"]) <= a["tolerance"] * (1 + 1e-3), cid
+    else:
+        for champ in ("date", "menages", "replicats", "graines", "essais", "perte", "perte_depart"):
+            assert champ in meta, champ
+        assert meta["perte"] <= meta["perte_depart"]
     p = scenarios.charger_scenario("reference").parametres_base()
     for cle, v in donnees["valeurs"].items():
         assert p[cle] == pytest.approx(v)
