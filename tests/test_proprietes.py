@@ -213,10 +213,13 @@ def test_moins_de_guichets_pas_moins_de_non_recours(run_court):
 
 
 # Des files chez les travailleurs sociaux : beaucoup de recours aux acteurs après un échec en ligne, et l'attente
-# annoncée ne détourne pas les ménages (sinon la demande elle-même dépend des heures). Avec la table des droits,
+# annoncée ne détourne pas les ménages et l'offre locale n'attire pas de demande (`elasticite_offre_acteurs` nulle :
+# sinon la demande elle-même dépend des heures, et au-delà d'une élasticité de 1, comme dans la référence calibrée
+# par l'ensemble (2,14), plus d'heures attirent plus de demande qu'elles n'en servent). Avec la table des droits,
 # les défauts n'y font presque pas de file (attente moyenne ≈ 0,12 semaine, une demande arrivée après le service
 # de la semaine attend le suivant quelles que soient les heures) : la comparaison n'y mesurerait que le bruit.
-FILES_TS = (("demarches.poids_attente_acteur", 0.0), ("demarches.repli_acteur", 2.0))
+FILES_TS = (("demarches.elasticite_offre_acteurs", 0.0), ("demarches.poids_attente_acteur", 0.0),
+            ("demarches.repli_acteur", 2.0))
 
 
 def test_plus_d_heures_d_aide_pas_plus_d_attente(run_court):
@@ -227,5 +230,6 @@ def test_plus_d_heures_d_aide_pas_plus_d_attente(run_court):
         renf = run_court("reference", g, 2000, "2014-01", "2015-12", plus).series
         a_base.append(_moyenne(base, "attente_moyenne", "acteur=travailleur_social"))
         a_plus.append(_moyenne(renf, "attente_moyenne", "acteur=travailleur_social"))
+    print("attente moyenne chez les travailleurs sociaux (base, plus d'heures) :", np.mean(a_base), np.mean(a_plus))
     assert np.mean(a_plus) <= np.mean(a_base)
     assert np.mean(a_base) > 0
