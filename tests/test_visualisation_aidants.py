@@ -96,11 +96,13 @@ def test_heures_par_posture_et_compteurs_cumules_du_dernier_mois():
     for k in F.POSTURES:  # lu tel quel dans les relevés du mois
         assert tab.loc["travailleur_social", k] == pytest.approx(h.par_semaine(k).loc[date, "travailleur_social"])
     assert tab.loc["travailleur_social"].sum() > 0
-    # Sans politique qui supprime des postes : départs − arrivées = postes vacants gagnés depuis le départ.
+    # Sans politique qui supprime des postes : départs − arrivées = postes vacants gagnés depuis le départ, en
+    # comptant les relevés mensuels et le mois en cours (compteurs pas encore relevés).
     departs, arrivees = h.cumul("n_departs_aidants"), h.cumul("n_arrivees_aidants")
     assert (departs == departs.round()).all() and departs.sum() > 0
     vacants = (~m.aidants.actif & (m.aidants.t_retour != JAMAIS)).sum()
-    assert departs.sum() - arrivees.sum() == vacants - vacants_avant
+    en_cours = m.compteurs.departs.sum() - m.compteurs.arrivees.sum()
+    assert departs.sum() - arrivees.sum() + en_cours == vacants - vacants_avant
     texte = app.texte_compteurs_aidants(m)
     assert "| Travailleurs sociaux | " in texte and "identifiants perdus" in texte
 
